@@ -1,0 +1,1 @@
+"""Zero-shot labeling service on top of the CLIP engine: classifier, caches, batch runs, exports."""

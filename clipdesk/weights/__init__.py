@@ -1,0 +1,1 @@
+"""Where CLIP weights come from: registry, download, cache. Stdlib and platformdirs only."""

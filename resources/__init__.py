@@ -1,0 +1,1 @@
+"""Data files shipped with clipdesk (installed as the package ``clipdesk.resources``)."""

@@ -1,0 +1,48 @@
+"""Fixtures shared by every test package: tiny random checkpoints in both real formats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests import checkpoints
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data, cache and config folders: nothing touches the real user's."""
+    root = tmp_path_factory.mktemp("userdirs")
+    monkeypatch.setenv("CLIPDESK_DATA_DIR", str(root / "data"))
+    monkeypatch.setenv("CLIPDESK_CACHE_DIR", str(root / "cache"))
+    monkeypatch.setenv("CLIPDESK_CONFIG_DIR", str(root / "config"))
+    monkeypatch.delenv("CLIPDESK_MODEL_MIRROR", raising=False)
+    return root
+
+
+@pytest.fixture(scope="session")
+def checkpoint_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("checkpoints")
+
+
+@pytest.fixture(scope="session")
+def reference_models() -> dict[str, object]:
+    """One seeded reference model per tiny architecture family."""
+    return {family: checkpoints.make_reference_model(config, seed=i)
+            for i, (family, config) in enumerate(checkpoints.TINY_CONFIGS.items())}
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoints(reference_models: dict, checkpoint_dir: Path) -> dict[tuple[str, str], Path]:
+    """``{(family, format): path}`` for family in TINY_CONFIGS and format in ("torchscript", "state_dict")."""
+    paths = {}
+    for family, model in reference_models.items():
+        paths[(family, "torchscript")] = checkpoints.save_torchscript(model, checkpoint_dir / f"{family}.pt")
+        paths[(family, "state_dict")] = checkpoints.save_state_dict(model, checkpoint_dir / f"{family}-sd.pt")
+    return paths
+
+
+@pytest.fixture(scope="session")
+def tiny_vit_path(tiny_checkpoints: dict) -> Path:
+    """The smallest working checkpoint: a tiny ViT as an OpenAI-style TorchScript archive."""
+    return tiny_checkpoints[("vit", "torchscript")]
