@@ -1,0 +1,432 @@
+"""CLIP's networks — vision transformer, modified ResNet, text transformer — and ``build_model``.
+
+Attribute names equal the keys of OpenAI's checkpoints, so weights load without renaming, and every
+hyper-parameter is read from tensor shapes. Attention runs through ``F.scaled_dot_product_attention`` on
+batch-first tensors, but keeps ``nn.MultiheadAttention``'s parameter names. This module never opens a
+file: reading checkpoints is ``checkpoint.py``'s job.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+# Scalars stored beside the weights in OpenAI's TorchScript archives; they are not parameters.
+EXTRA_KEYS = ("input_resolution", "context_length", "vocab_size")
+# Head counts are not stored in the weights; every OpenAI model uses 64-wide attention heads.
+HEAD_WIDTH = 64
+# Texts per transformer pass in ``encode_text``: bounds activation memory for thousands of labels.
+TEXT_CHUNK = 256
+
+
+class StateDictError(ValueError):
+    """The tensors do not describe a CLIP model: keys missing, unexpected, or of the wrong shape."""
+
+
+@dataclass(frozen=True)
+class CLIPConfig:
+    """The reference ``CLIP`` constructor's arguments, all inferred from a state dict's shapes."""
+
+    embed_dim: int  # width of the joint image-text embedding space
+    image_resolution: int
+    vision_layers: int | tuple[int, int, int, int]  # int: ViT depth; 4-tuple: ResNet blocks per stage
+    vision_width: int
+    vision_patch_size: int | None  # None for the ResNets
+    context_length: int
+    vocab_size: int
+    transformer_width: int
+    transformer_heads: int
+    transformer_layers: int
+
+
+class LayerNorm(nn.LayerNorm):
+    """Normalises in fp32 whatever the input dtype (fp16 on GPUs), as the reference does."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.type(torch.float32)).type(x.dtype)
+
+
+class QuickGELU(nn.Module):
+    """The sigmoid approximation of GELU that CLIP was trained with."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * torch.sigmoid(1.702 * x)
+
+
+class MultiheadSelfAttention(nn.Module):
+    """Self-attention with ``nn.MultiheadAttention``'s parameter names (``in_proj_weight``,
+    ``in_proj_bias``, ``out_proj``), computed batch-first by ``scaled_dot_product_attention``."""
+
+    def __init__(self, width: int, heads: int, causal: bool) -> None:
+        super().__init__()
+        self.heads = heads
+        self.causal = causal  # text: each token sees only itself and earlier tokens
+        self.in_proj_weight = nn.Parameter(torch.empty(3 * width, width))
+        self.in_proj_bias = nn.Parameter(torch.zeros(3 * width))
+        self.out_proj = nn.Linear(width, width)
+        nn.init.xavier_uniform_(self.in_proj_weight)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch, tokens, width = x.shape
+        qkv = F.linear(x, self.in_proj_weight, self.in_proj_bias)  # [batch, tokens, 3 * width]
+        qkv = qkv.view(batch, tokens, 3, self.heads, width // self.heads)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4)  # each [batch, heads, tokens, head_width]
+        x = F.scaled_dot_product_attention(q, k, v, is_causal=self.causal)  # [batch, heads, tokens, head_width]
+        x = x.transpose(1, 2).reshape(batch, tokens, width)  # [batch, tokens, width]
+        return self.out_proj(x)
+
+
+class ResidualAttentionBlock(nn.Module):
+    def __init__(self, width: int, heads: int, causal: bool) -> None:
+        super().__init__()
+        self.attn = MultiheadSelfAttention(width, heads, causal)
+        self.ln_1 = LayerNorm(width)
+        self.mlp = nn.Sequential(OrderedDict([
+            ("c_fc", nn.Linear(width, width * 4)),
+            ("gelu", QuickGELU()),
+            ("c_proj", nn.Linear(width * 4, width)),
+        ]))
+        self.ln_2 = LayerNorm(width)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, tokens, width]
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
+
+
+class Transformer(nn.Module):
+    def __init__(self, width: int, layers: int, heads: int, causal: bool = False) -> None:
+        super().__init__()
+        self.width = width
+        self.layers = layers
+        self.heads = heads
+        self.resblocks = nn.Sequential(*[ResidualAttentionBlock(width, heads, causal) for _ in range(layers)])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, tokens, width]
+        return self.resblocks(x)
+
+
+class VisionTransformer(nn.Module):
+    def __init__(self, input_resolution: int, patch_size: int, width: int, layers: int, heads: int,
+                 output_dim: int) -> None:
+        super().__init__()
+        self.input_resolution = input_resolution
+        self.output_dim = output_dim
+        self.conv1 = nn.Conv2d(3, width, kernel_size=patch_size, stride=patch_size, bias=False)
+        scale = width ** -0.5
+        grid = input_resolution // patch_size
+        self.class_embedding = nn.Parameter(scale * torch.randn(width))
+        self.positional_embedding = nn.Parameter(scale * torch.randn(grid ** 2 + 1, width))
+        self.ln_pre = LayerNorm(width)
+        self.transformer = Transformer(width, layers, heads)
+        self.ln_post = LayerNorm(width)
+        self.proj = nn.Parameter(scale * torch.randn(width, output_dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, 3, resolution, resolution]
+        x = self.conv1(x)  # [batch, width, grid, grid]
+        x = x.flatten(2).transpose(1, 2)  # [batch, grid ** 2, width]
+        cls = self.class_embedding.to(x.dtype).expand(x.shape[0], 1, -1)  # [batch, 1, width]
+        x = torch.cat([cls, x], dim=1)  # [batch, grid ** 2 + 1, width]
+        x = x + self.positional_embedding.to(x.dtype)
+        x = self.ln_pre(x)
+        x = self.transformer(x)
+        x = self.ln_post(x[:, 0, :])  # [batch, width]: the class token
+        return x @ self.proj  # [batch, output_dim]
+
+
+class Bottleneck(nn.Module):
+    """ResNet bottleneck; strided blocks average-pool (anti-aliasing) instead of striding a conv."""
+
+    expansion = 4
+
+    def __init__(self, inplanes: int, planes: int, stride: int = 1) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.relu1 = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.relu2 = nn.ReLU(inplace=True)
+        self.avgpool = nn.AvgPool2d(stride) if stride > 1 else nn.Identity()
+        self.conv3 = nn.Conv2d(planes, planes * self.expansion, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(planes * self.expansion)
+        self.relu3 = nn.ReLU(inplace=True)
+        self.downsample: nn.Sequential | None = None
+        if stride > 1 or inplanes != planes * self.expansion:
+            self.downsample = nn.Sequential(OrderedDict([
+                ("-1", nn.AvgPool2d(stride)),
+                ("0", nn.Conv2d(inplanes, planes * self.expansion, 1, bias=False)),
+                ("1", nn.BatchNorm2d(planes * self.expansion)),
+            ]))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, inplanes, h, w]
+        out = self.relu1(self.bn1(self.conv1(x)))  # [batch, planes, h, w]
+        out = self.relu2(self.bn2(self.conv2(out)))
+        out = self.avgpool(out)  # [batch, planes, h / stride, w / stride]
+        out = self.bn3(self.conv3(out))  # [batch, 4 * planes, h / stride, w / stride]
+        identity = x if self.downsample is None else self.downsample(x)
+        return self.relu3(out + identity)
+
+
+class AttentionPool2d(nn.Module):
+    """Pools a feature map with one attention query: the mean of all positions."""
+
+    def __init__(self, spacial_dim: int, embed_dim: int, num_heads: int, output_dim: int) -> None:
+        super().__init__()
+        self.positional_embedding = nn.Parameter(torch.randn(spacial_dim ** 2 + 1, embed_dim) / embed_dim ** 0.5)
+        self.k_proj = nn.Linear(embed_dim, embed_dim)
+        self.q_proj = nn.Linear(embed_dim, embed_dim)
+        self.v_proj = nn.Linear(embed_dim, embed_dim)
+        self.c_proj = nn.Linear(embed_dim, output_dim)
+        self.num_heads = num_heads
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, channels, grid, grid]
+        batch, channels = x.shape[:2]
+        head_width = channels // self.num_heads
+        x = x.flatten(2).transpose(1, 2)  # [batch, grid ** 2, channels]
+        x = torch.cat([x.mean(dim=1, keepdim=True), x], dim=1)  # [batch, grid ** 2 + 1, channels]
+        x = x + self.positional_embedding.to(x.dtype)
+        q = self.q_proj(x[:, :1]).view(batch, 1, self.num_heads, head_width).transpose(1, 2)  # [batch, heads, 1, hw]
+        k = self.k_proj(x).view(batch, -1, self.num_heads, head_width).transpose(1, 2)  # [batch, heads, tokens, hw]
+        v = self.v_proj(x).view(batch, -1, self.num_heads, head_width).transpose(1, 2)  # [batch, heads, tokens, hw]
+        x = F.scaled_dot_product_attention(q, k, v)  # [batch, heads, 1, head_width]
+        return self.c_proj(x.reshape(batch, channels))  # [batch, output_dim]
+
+
+class ModifiedResNet(nn.Module):
+    """ResNet with a three-conv stem, average pools instead of strides, and attention pooling."""
+
+    def __init__(self, layers: tuple[int, int, int, int], output_dim: int, heads: int, input_resolution: int,
+                 width: int) -> None:
+        super().__init__()
+        self.output_dim = output_dim
+        self.input_resolution = input_resolution
+        self.conv1 = nn.Conv2d(3, width // 2, kernel_size=3, stride=2, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width // 2)
+        self.relu1 = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(width // 2, width // 2, kernel_size=3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(width // 2)
+        self.relu2 = nn.ReLU(inplace=True)
+        self.conv3 = nn.Conv2d(width // 2, width, kernel_size=3, padding=1, bias=False)
+        self.bn3 = nn.BatchNorm2d(width)
+        self.relu3 = nn.ReLU(inplace=True)
+        self.avgpool = nn.AvgPool2d(2)
+        self._inplanes = width  # grows as stages are added
+        self.layer1 = self._make_layer(width, layers[0])
+        self.layer2 = self._make_layer(width * 2, layers[1], stride=2)
+        self.layer3 = self._make_layer(width * 4, layers[2], stride=2)
+        self.layer4 = self._make_layer(width * 8, layers[3], stride=2)
+        self.attnpool = AttentionPool2d(input_resolution // 32, width * 32, heads, output_dim)
+
+    def _make_layer(self, planes: int, blocks: int, stride: int = 1) -> nn.Sequential:
+        layers = [Bottleneck(self._inplanes, planes, stride)]
+        self._inplanes = planes * Bottleneck.expansion
+        layers += [Bottleneck(self._inplanes, planes) for _ in range(1, blocks)]
+        return nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, 3, resolution, resolution]
+        x = x.type(self.conv1.weight.dtype)
+        x = self.relu1(self.bn1(self.conv1(x)))  # [batch, width / 2, resolution / 2, resolution / 2]
+        x = self.relu2(self.bn2(self.conv2(x)))
+        x = self.relu3(self.bn3(self.conv3(x)))  # [batch, width, resolution / 2, resolution / 2]
+        x = self.avgpool(x)  # [batch, width, resolution / 4, resolution / 4]
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))  # [batch, 32 * width, resolution / 32, ...]
+        return self.attnpool(x)  # [batch, output_dim]
+
+
+class CLIP(nn.Module):
+    def __init__(self, config: CLIPConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.context_length = config.context_length
+        self.vocab_size = config.vocab_size
+        self.text_chunk = TEXT_CHUNK
+        if isinstance(config.vision_layers, int):
+            self.visual: VisionTransformer | ModifiedResNet = VisionTransformer(
+                input_resolution=config.image_resolution, patch_size=config.vision_patch_size,
+                width=config.vision_width, layers=config.vision_layers,
+                heads=config.vision_width // HEAD_WIDTH, output_dim=config.embed_dim)
+        else:
+            self.visual = ModifiedResNet(
+                layers=config.vision_layers, output_dim=config.embed_dim,
+                heads=config.vision_width * 32 // HEAD_WIDTH, input_resolution=config.image_resolution,
+                width=config.vision_width)
+        width = config.transformer_width
+        self.transformer = Transformer(width, config.transformer_layers, config.transformer_heads, causal=True)
+        self.token_embedding = nn.Embedding(config.vocab_size, width)
+        self.positional_embedding = nn.Parameter(0.01 * torch.randn(config.context_length, width))
+        self.ln_final = LayerNorm(width)
+        self.text_projection = nn.Parameter(width ** -0.5 * torch.randn(width, config.embed_dim))
+        self.logit_scale = nn.Parameter(torch.ones([]) * math.log(1 / 0.07))
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The dtype images and token embeddings are cast to: fp32 on CPU, fp16 on GPU."""
+        return self.visual.conv1.weight.dtype
+
+    def encode_image(self, image: torch.Tensor) -> torch.Tensor:
+        """[batch, 3, resolution, resolution] preprocessed images -> [batch, embed_dim] features."""
+        return self.visual(image.type(self.dtype))
+
+    def encode_text(self, text: torch.Tensor) -> torch.Tensor:
+        """[batch, tokens] token ids from ``tokenize`` -> [batch, embed_dim] features.
+
+        The feature is read at each text's end-of-text token (its highest id, as in the reference), and
+        the causal mask means it depends on no later position. So texts are sorted by that position,
+        chunked, and each chunk is run only up to its own longest text: the same numbers as running all
+        77 positions, several times faster for short labels, with memory bounded by the chunk size.
+        """
+        if text.dim() != 2:
+            raise ValueError(f"encode_text expects [batch, tokens] token ids, got shape {tuple(text.shape)}")
+        if text.shape[0] == 0:
+            return self.text_projection.new_empty(0, self.text_projection.shape[1]).type(self.dtype)
+        eot = text.argmax(dim=-1)  # [batch]: position of each end-of-text token
+        order = torch.argsort(eot, stable=True)  # shortest texts first
+        chunks = [self._encode_text_chunk(text[rows], eot[rows]) for rows in order.split(self.text_chunk)]
+        features = torch.cat(chunks)  # [batch, embed_dim], in sorted order
+        return features[torch.argsort(order)]  # back in input order
+
+    def _encode_text_chunk(self, text: torch.Tensor, eot: torch.Tensor) -> torch.Tensor:
+        length = int(eot.max()) + 1  # no text in this chunk needs a later position
+        if length > self.context_length:
+            raise ValueError(f"a text has {length} tokens up to its end-of-text token, more than this "
+                             f"model's context length of {self.context_length}")
+        x = self.token_embedding(text[:, :length]).type(self.dtype)  # [chunk, length, width]
+        x = x + self.positional_embedding[:length].type(self.dtype)
+        x = self.transformer(x)
+        x = self.ln_final(x).type(self.dtype)
+        x = x[torch.arange(x.shape[0], device=x.device), eot]  # [chunk, width]: the end-of-text tokens
+        return x @ self.text_projection  # [chunk, embed_dim]
+
+    def forward(self, image: torch.Tensor, text: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Scaled cosine similarities: ([images, texts], [texts, images])."""
+        image_features = self.encode_image(image)
+        text_features = self.encode_text(text)
+        image_features = image_features / image_features.norm(dim=-1, keepdim=True)
+        text_features = text_features / text_features.norm(dim=-1, keepdim=True)
+        logits_per_image = self.logit_scale.exp() * image_features @ text_features.t()  # [images, texts]
+        return logits_per_image, logits_per_image.t()
+
+
+def convert_weights(model: nn.Module) -> None:
+    """Cast convolutions, linear layers, attention and projections to fp16 in place, as OpenAI did for
+    GPUs; LayerNorms, BatchNorms, embeddings and ``logit_scale`` stay fp32."""
+
+    def to_half(module: nn.Module) -> None:
+        names = []
+        if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Linear)):
+            names = ["weight", "bias"]
+        elif isinstance(module, MultiheadSelfAttention):
+            names = ["in_proj_weight", "in_proj_bias"]
+        for name in [*names, "text_projection", "proj"]:
+            tensor = getattr(module, name, None)
+            if isinstance(tensor, torch.Tensor):
+                tensor.data = tensor.data.half()
+
+    model.apply(to_half)
+
+
+def build_model(state_dict: Mapping[str, torch.Tensor]) -> CLIP:
+    """A fp32 CLIP in eval mode holding ``state_dict``'s weights; the architecture comes from the tensor
+    shapes alone. Floating tensors that are already fp32 are used without a copy; the mapping itself is
+    not modified. Raises ``StateDictError`` listing missing, unexpected and mis-shaped entries."""
+    state = {key: value for key, value in state_dict.items() if key not in EXTRA_KEYS}
+    not_tensors = sorted(key for key, value in state.items() if not isinstance(value, torch.Tensor))
+    if not_tensors:
+        raise StateDictError(f"entries that are not tensors: {_listing(not_tensors)}")
+    config = infer_config(state)
+    with torch.device("meta"):  # no memory and no random init for weights that are replaced at once
+        model = CLIP(config)
+    _check_keys_and_shapes(model, state, config)
+    weights = {key: value.float() if value.is_floating_point() else value for key, value in state.items()}
+    model.load_state_dict(weights, assign=True)
+    return model.eval()
+
+
+def infer_config(state: Mapping[str, torch.Tensor]) -> CLIPConfig:
+    """The architecture of a CLIP state dict, from its shapes (as the reference ``build_model`` does)."""
+    if "visual.proj" in state:
+        width, _, patch_size, _ = _shape(state, "visual.conv1.weight", 4)  # [width, 3, patch, patch]
+        grid = _grid(state, "visual.positional_embedding")  # grid ** 2 + 1 positions
+        vision_layers: int | tuple[int, int, int, int] = _count_blocks(state, "visual.transformer.resblocks.")
+        image_resolution = patch_size * grid
+        vision_width, vision_patch_size = width, patch_size
+        _check_heads(vision_width, "visual.conv1.weight")
+    elif any(key.startswith("visual.layer1.") for key in state):
+        stages = tuple(_count_blocks(state, f"visual.layer{stage}.") for stage in (1, 2, 3, 4))
+        vision_layers = stages  # type: ignore[assignment]
+        vision_width = _shape(state, "visual.layer1.0.conv1.weight", 4)[0]  # [width, width, 1, 1]
+        image_resolution = 32 * _grid(state, "visual.attnpool.positional_embedding")  # feature grid * 32
+        vision_patch_size = None
+        _check_heads(vision_width * 32, "visual.layer1.0.conv1.weight")
+    else:
+        raise StateDictError("no image tower: expected 'visual.proj' (vision transformer) or "
+                             "'visual.layer1.*' (ResNet) keys")
+    transformer_width = _shape(state, "ln_final.weight", 1)[0]
+    _check_heads(transformer_width, "ln_final.weight")
+    return CLIPConfig(
+        embed_dim=_shape(state, "text_projection", 2)[1],  # [text width, embed_dim]
+        image_resolution=image_resolution,
+        vision_layers=vision_layers,
+        vision_width=vision_width,
+        vision_patch_size=vision_patch_size,
+        context_length=_shape(state, "positional_embedding", 2)[0],  # [context, width]
+        vocab_size=_shape(state, "token_embedding.weight", 2)[0],  # [vocab, width]
+        transformer_width=transformer_width,
+        transformer_heads=transformer_width // HEAD_WIDTH,
+        transformer_layers=_count_blocks(state, "transformer.resblocks."),
+    )
+
+
+def _shape(state: Mapping[str, torch.Tensor], key: str, ndim: int) -> tuple[int, ...]:
+    if key not in state:
+        raise StateDictError(f"missing key {key!r}, needed to infer the architecture")
+    shape = tuple(state[key].shape)
+    if len(shape) != ndim:
+        raise StateDictError(f"{key!r} has shape {shape}; expected {ndim} dimensions")
+    return shape
+
+
+def _grid(state: Mapping[str, torch.Tensor], key: str) -> int:
+    positions = _shape(state, key, 2)[0]
+    grid = math.isqrt(max(positions - 1, 0))
+    if grid < 1 or grid * grid + 1 != positions:
+        raise StateDictError(f"{key!r} has {positions} positions; expected a square grid plus one")
+    return grid
+
+
+def _count_blocks(state: Mapping[str, torch.Tensor], prefix: str) -> int:
+    """Blocks under ``prefix`` (``prefix + "<index>." ...``): the highest index + 1, so a gap in the
+    numbering shows up as missing keys rather than a silently shallower model."""
+    indices = [key[len(prefix):].split(".", 1)[0] for key in state if key.startswith(prefix)]
+    return max((int(index) + 1 for index in indices if index.isdigit()), default=0)
+
+
+def _check_heads(width: int, key: str) -> None:
+    if width < HEAD_WIDTH or width % HEAD_WIDTH:
+        raise StateDictError(f"width {width} (from {key!r}) is not a multiple of the {HEAD_WIDTH}-wide "
+                             "attention heads every CLIP model uses")
+
+
+def _check_keys_and_shapes(model: CLIP, state: Mapping[str, torch.Tensor], config: CLIPConfig) -> None:
+    expected = {key: tuple(value.shape) for key, value in model.state_dict().items()}
+    optional = [key for key in expected if key.endswith("num_batches_tracked")]  # BatchNorm restores it
+    missing = [key for key in expected if key not in state and key not in optional]
+    unexpected = [key for key in state if key not in expected]
+    wrong = [f"{key} {tuple(state[key].shape)} (expected {expected[key]})"
+             for key in expected if key in state and tuple(state[key].shape) != expected[key]]
+    problems = [f"{label}: {_listing(keys)}" for label, keys in
+                [("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong)] if keys]
+    if problems:
+        raise StateDictError(f"tensors do not match the architecture inferred from them ({config}); "
+                             + "; ".join(problems))
+
+
+def _listing(items: list[str], limit: int = 10) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" ... and {len(items) - limit} more" if len(items) > limit else "")
