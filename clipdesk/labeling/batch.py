@@ -1,0 +1,61 @@
+"""Labelling whole folders: find the images, rank them, time it, keep what finished if stopped.
+
+Synchronous, reporting through plain callbacks (``on_progress(done, total)``, ``should_stop()``), so the
+CLI drives it from the main thread and the window from its worker thread alike.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from clipdesk.labeling.classifier import ProgressCallback, StopCallback, ZeroShotClassifier
+from clipdesk.labeling.files import iter_image_files
+from clipdesk.labeling.labels import clean_templates
+from clipdesk.labeling.predictions import Prediction
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Everything an export or a summary line needs about one run."""
+
+    predictions: tuple[Prediction, ...]  # one per file attempted, in file order
+    labels: tuple[str, ...]  # cleaned, in the user's order (the CSV column order)
+    templates: tuple[str, ...]
+    model: str
+    total: int  # files found; more than len(predictions) when the run was stopped
+    cancelled: bool
+    seconds: float
+    warnings: tuple[str, ...] = ()  # label clean-up and cache messages, for the user
+
+    @property
+    def labelled(self) -> int:
+        return sum(1 for p in self.predictions if p.error is None)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for p in self.predictions if p.error is not None)
+
+
+def label_files(classifier: ZeroShotClassifier, paths: Iterable[str | os.PathLike[str]],
+                labels: Sequence[str], templates: Sequence[str] | None = None, recursive: bool = False,
+                on_progress: ProgressCallback | None = None,
+                should_stop: StopCallback | None = None) -> BatchResult:
+    """Rank ``labels`` for every image in ``paths`` (files and folders). Per-file failures are in the
+    predictions; raises ValueError only for unusable labels or templates, before any work."""
+    checked = classifier.check_labels(labels, templates)
+    if not checked.labels:
+        raise ValueError("no labels to rank: give at least one non-blank label")
+    template_list = clean_templates(templates)
+    files = iter_image_files(paths, recursive)
+    start = time.perf_counter()
+    predictions = classifier.rank(files, checked.labels, template_list, on_progress, should_stop)
+    seconds = time.perf_counter() - start
+    cache_warnings = classifier.image_cache.warnings if classifier.image_cache is not None else ()
+    return BatchResult(
+        predictions=tuple(predictions), labels=checked.labels, templates=template_list,
+        model=classifier.model_name, total=len(files), cancelled=len(predictions) < len(files),
+        seconds=seconds, warnings=checked.warnings + tuple(cache_warnings),
+    )

@@ -1,0 +1,286 @@
+"""Zero-shot labeling: one loaded CLIP model, prompt templates, and the reference scoring recipe.
+
+Probabilities are exactly what OpenAI's README computes: L2-normalise image and text features, then
+``softmax(logit_scale.exp() * image @ text.T)``. Several templates form an ensemble as in OpenAI's
+prompt-engineering notebook: the mean of the normalised text features, normalised again.
+
+Text features are cached per (model, templates, label), so editing one label encodes one label. Image
+features go through an optional :class:`ImageEmbeddingCache`, so re-ranking never re-encodes a photo.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from clipdesk.labeling.decode import default_workers, describe_error, ordered_parallel_map
+from clipdesk.labeling.devices import describe_device, resolve_device
+from clipdesk.labeling.embedding_cache import ImageEmbeddingCache
+from clipdesk.labeling.labels import CleanedLabels, clean_labels, clean_templates, fill_template
+from clipdesk.labeling.predictions import LabelScore, Prediction
+
+if TYPE_CHECKING:
+    import torch
+
+PRECISIONS = ("exact", "fast")
+DEFAULT_MODEL = "ViT-B/32"
+DEFAULT_BATCH_SIZE = 32  # CPU throughput is flat above ~16; GPUs want more but 32 keeps memory small
+TEXT_CHUNK = 256  # prompts per encode_text call, so thousands of labels stay within memory
+EMBEDDING_FORMAT = 1  # bump when preprocessing changes, so old cached image embeddings are not reused
+
+ProgressCallback = Callable[[int, int], None]
+StopCallback = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One image after the worker thread: a cached embedding, pixels to encode, or an error."""
+
+    path: str
+    digest: str | None = None
+    embedding: torch.Tensor | None = None
+    pixels: torch.Tensor | None = None
+    error: str | None = None
+
+
+class ZeroShotClassifier:
+    """Ranks labels for photos with one CLIP model held on one device.
+
+    Construction loads the model (this is the slow part; the window does it on its worker thread).
+    Methods are not meant to be called from two threads at once.
+    """
+
+    def __init__(self, model: str | os.PathLike[str] = DEFAULT_MODEL, device: str = "auto",
+                 precision: str = "exact", download_root: str | os.PathLike[str] | None = None,
+                 image_cache: ImageEmbeddingCache | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
+                 workers: int | None = None) -> None:
+        import torch
+
+        from clipdesk import clip
+
+        if precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+        if batch_size < 1:
+            raise ValueError("batch size must be at least 1")
+        self.device = resolve_device(device)
+        self.precision = precision  # "fast" equals "exact" until the engine offers a faster path
+        self.model_name = os.fspath(model)
+        self.batch_size = batch_size
+        self.workers = workers or default_workers()
+        self.image_cache = image_cache
+        self.model, self._preprocess = clip.load(self.model_name, device=self.device,
+                                                 download_root=download_root)
+        self.model.eval()
+        self._logit_scale = self.model.logit_scale.detach().float().exp()  # a 0-d tensor on the device
+        self._text_cache: dict[tuple[tuple[str, ...], str], torch.Tensor] = {}
+        self._truncated: dict[str, bool] = {}
+        self._cache_key: str | None = None
+        self._cache_key_lock = threading.Lock()
+        self._torch = torch
+
+    # -- what the window and the CLI show ---------------------------------------------------------
+
+    @property
+    def device_description(self) -> str:
+        return describe_device(self.device)
+
+    @property
+    def input_resolution(self) -> int:
+        return int(self.model.visual.input_resolution)
+
+    def check_labels(self, labels: Sequence[str], templates: Sequence[str] | None = None) -> CleanedLabels:
+        """:func:`clean_labels` plus a warning for each label whose prompt exceeds the model's 77-token
+        context (it is truncated, keeping end-of-text, exactly as ``tokenize(truncate=True)`` does)."""
+        cleaned = clean_labels(labels)
+        templates = clean_templates(templates)
+        warnings = list(cleaned.warnings)
+        for label in cleaned.labels:
+            if any(self._too_long(fill_template(t, label)) for t in templates):
+                warnings.append(f"label {_short(label)!r} is longer than the model's 77-token limit "
+                                "and was truncated")
+        return CleanedLabels(cleaned.labels, tuple(warnings))
+
+    # -- ranking -----------------------------------------------------------------------------------
+
+    def rank(self, images: Sequence[str | os.PathLike[str]], labels: Sequence[str],
+             templates: Sequence[str] | None = None, on_progress: ProgressCallback | None = None,
+             should_stop: StopCallback | None = None) -> list[Prediction]:
+        """One :class:`Prediction` per image, in input order; files that fail carry ``error``.
+
+        ``should_stop`` is checked between batches: when it returns True the predictions finished so
+        far (a prefix of ``images``) are returned. Raises ValueError when no label is left after
+        cleaning, or a template lacks ``{}``.
+        """
+        total = len(images)
+        done: list[Prediction] = []
+        if on_progress:
+            on_progress(0, total)
+        for batch in self.iter_batches(images, labels, templates, should_stop):
+            done.extend(batch)
+            if on_progress:
+                on_progress(len(done), total)
+        return done
+
+    def iter_batches(self, images: Sequence[str | os.PathLike[str]], labels: Sequence[str],
+                     templates: Sequence[str] | None = None,
+                     should_stop: StopCallback | None = None) -> Iterator[list[Prediction]]:
+        """The engine of :meth:`rank`: yields predictions batch by batch while worker threads decode
+        the next photos. Stops early (between batches) when ``should_stop()`` is true."""
+        label_list = clean_labels(labels).labels
+        if not label_list:
+            raise ValueError("no labels to rank: give at least one non-blank label")
+        template_list = clean_templates(templates)
+        text = self.text_features(label_list, template_list)  # [labels, dim], unit length
+        paths = [os.fspath(p) for p in images]
+        window = 2 * self.batch_size  # one batch being encoded, one being decoded
+        prepared = ordered_parallel_map(self._prepare, paths, self.workers, window)
+        try:
+            while not (should_stop and should_stop()):
+                batch = [item for _, item in zip(range(self.batch_size), prepared)]
+                if not batch:
+                    return
+                yield self._score_batch(batch, text, label_list)
+        finally:
+            prepared.close()  # cancels decoding that has not started
+
+    def text_features(self, labels: Sequence[str], templates: Sequence[str] | None = None) -> torch.Tensor:
+        """``[len(labels), embed_dim]`` float32 unit vectors on the device; only labels not seen before
+        with these templates are encoded."""
+        torch = self._torch
+        template_list = clean_templates(templates)
+        missing = [label for label in dict.fromkeys(labels) if (template_list, label) not in self._text_cache]
+        per_chunk = max(1, TEXT_CHUNK // len(template_list))
+        for start in range(0, len(missing), per_chunk):
+            chunk = missing[start:start + per_chunk]
+            prompts = [fill_template(t, label) for label in chunk for t in template_list]
+            features = self._encode_prompts(prompts).reshape(len(chunk), len(template_list), -1)
+            if len(template_list) > 1:  # ensemble: mean of unit vectors, back to unit length
+                features = features.mean(dim=1)
+                features = features / features.norm(dim=-1, keepdim=True)
+            else:
+                features = features[:, 0]
+            for label, feature in zip(chunk, features):
+                self._text_cache[(template_list, label)] = feature
+        return torch.stack([self._text_cache[(template_list, label)] for label in labels])
+
+    def image_features(self, images: Sequence[str | os.PathLike[str]]) -> list[torch.Tensor | str]:
+        """Raw (unnormalised) image features on the CPU, or the error text, per image — through the
+        image cache when there is one."""
+        out: list[torch.Tensor | str] = []
+        prepared = ordered_parallel_map(self._prepare, [os.fspath(p) for p in images], self.workers,
+                                        2 * self.batch_size)
+        batch: list[_Prepared] = []
+        for item in prepared:
+            batch.append(item)
+            if len(batch) == self.batch_size:
+                out += self._embed_batch(batch)
+                batch = []
+        if batch:
+            out += self._embed_batch(batch)
+        return out
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _encode_prompts(self, prompts: list[str]) -> torch.Tensor:
+        from clipdesk import clip
+
+        torch = self._torch
+        tokens = clip.tokenize(prompts, truncate=True).to(self.device)
+        with torch.no_grad():
+            features = self.model.encode_text(tokens).float()  # [prompts, dim]
+        return features / features.norm(dim=-1, keepdim=True)
+
+    def _too_long(self, prompt: str) -> bool:
+        if prompt not in self._truncated:
+            from clipdesk import clip
+
+            try:
+                clip.tokenize([prompt])
+                self._truncated[prompt] = False
+            except RuntimeError:
+                self._truncated[prompt] = True
+        return self._truncated[prompt]
+
+    def _embedding_key(self) -> str:
+        """Identity of (weights, numeric precision, preprocessing) for the image cache: the same photo
+        under another model, dtype or input size is a different embedding."""
+        with self._cache_key_lock:
+            if self._cache_key is None:
+                assert self.image_cache is not None
+                checkpoint = Path(self.model_name)
+                if checkpoint.is_file():
+                    weights = "sha256:" + self.image_cache.digest(checkpoint)
+                else:
+                    weights = "name:" + self.model_name
+                dtype = str(self.model.dtype).removeprefix("torch.")
+                self._cache_key = f"{weights}|{dtype}|{self.input_resolution}px|v{EMBEDDING_FORMAT}"
+            return self._cache_key
+
+    def _prepare(self, path: str) -> _Prepared:
+        """Runs on a worker thread: cached embedding if any, else decoded and preprocessed pixels.
+        Never raises: any failure becomes the file's error text."""
+        from clipdesk.clip.preprocess import open_image
+
+        try:
+            digest = None
+            cache = self.image_cache
+            if cache is not None and cache.enabled:
+                if os.path.isdir(path):
+                    raise IsADirectoryError(path)
+                digest = cache.digest(path)
+                hit = cache.get(self._embedding_key(), digest)
+                if hit is not None:
+                    return _Prepared(path, digest, embedding=hit)
+            pixels = self._preprocess(open_image(path))
+            return _Prepared(path, digest, pixels=pixels)
+        except Exception as error:  # noqa: BLE001 - a bad file must never stop the run
+            return _Prepared(path, error=describe_error(error))
+
+    def _embed_batch(self, batch: list[_Prepared]) -> list[torch.Tensor | str]:
+        """Encode the pixels in ``batch`` in one forward pass, store them in the cache, and return a
+        CPU feature (or the error text) per item."""
+        torch = self._torch
+        todo = [item for item in batch if item.pixels is not None]
+        encoded: dict[int, torch.Tensor] = {}
+        if todo:
+            pixels = torch.stack([item.pixels for item in todo]).to(self.device)  # [n, 3, px, px]
+            with torch.no_grad():
+                features = self.model.encode_image(pixels).detach().to("cpu")  # [n, dim]
+            encoded = {id(item): feature for item, feature in zip(todo, features)}
+            if self.image_cache is not None:
+                fresh = {item.digest: encoded[id(item)] for item in todo if item.digest}
+                self.image_cache.put_many(self._embedding_key(), fresh)
+        out: list[torch.Tensor | str] = []
+        for item in batch:
+            if item.error is not None:
+                out.append(item.error)
+            elif item.embedding is not None:
+                out.append(item.embedding)
+            else:
+                out.append(encoded[id(item)])
+        return out
+
+    def _score_batch(self, batch: list[_Prepared], text: torch.Tensor, labels: Sequence[str]) -> list[Prediction]:
+        torch = self._torch
+        features = self._embed_batch(batch)
+        good = [i for i, f in enumerate(features) if not isinstance(f, str)]
+        predictions: list[Prediction] = [Prediction.failed(item.path, str(f)) if isinstance(f, str)
+                                          else Prediction(item.path) for item, f in zip(batch, features)]
+        if good:
+            image = torch.stack([features[i] for i in good]).to(self.device).float()  # [n, dim]
+            image = image / image.norm(dim=-1, keepdim=True)
+            probs = (self._logit_scale * image @ text.t()).softmax(dim=-1).to("cpu")  # [n, labels]
+            for row, i in enumerate(good):
+                values = probs[row].tolist()
+                order = sorted(range(len(labels)), key=lambda j: -values[j])
+                scores = tuple(LabelScore(labels[j], values[j]) for j in order)
+                predictions[i] = Prediction(batch[i].path, scores)
+        return predictions
+
+
+def _short(label: str, limit: int = 40) -> str:
+    return label if len(label) <= limit else label[:limit - 1] + "…"

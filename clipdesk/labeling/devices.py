@@ -1,0 +1,57 @@
+"""Choosing and naming the compute device. ``auto`` prefers CUDA, then Apple MPS, then the CPU."""
+
+from __future__ import annotations
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+
+
+class DeviceError(ValueError):
+    """The requested device does not exist on this machine."""
+
+
+def resolve_device(device: str = "auto") -> str:
+    """A concrete torch device string for ``device`` (``auto``, ``cpu``, ``cuda``, ``cuda:1``, ``mps``)."""
+    import torch
+
+    name = (device or "auto").strip().lower()
+    if name == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        return "mps" if _mps_available() else "cpu"
+    if name == "cpu":
+        return "cpu"
+    if name == "cuda" or name.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            raise DeviceError("device 'cuda' was asked for, but no CUDA GPU is available here "
+                              "(use --device cpu or auto)")
+        if ":" in name:
+            index = name.partition(":")[2]
+            if not index.isdigit() or int(index) >= torch.cuda.device_count():
+                raise DeviceError(f"no such CUDA device {device!r}; this machine has "
+                                  f"{torch.cuda.device_count()}")
+        return name
+    if name == "mps":
+        if not _mps_available():
+            raise DeviceError("device 'mps' was asked for, but Apple MPS is not available here "
+                              "(use --device cpu or auto)")
+        return "mps"
+    raise DeviceError(f"unknown device {device!r}; choose one of {', '.join(DEVICE_CHOICES)}")
+
+
+def describe_device(device: str) -> str:
+    """What the status bar and the CLI show: "CPU", "NVIDIA GeForce RTX 4090 (CUDA)", "Apple MPS"."""
+    import torch
+
+    if device.startswith("cuda"):
+        index = torch.device(device).index
+        return f"{torch.cuda.get_device_name(torch.cuda.current_device() if index is None else index)} (CUDA)"
+    if device == "mps":
+        return "Apple MPS"
+    return "CPU"
+
+
+def _mps_available() -> bool:
+    import torch
+
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())

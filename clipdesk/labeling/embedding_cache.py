@@ -1,0 +1,289 @@
+"""Image embeddings persisted in SQLite, so a photo is encoded once per model — ever.
+
+Keyed by (model identity, SHA-256 of the image's bytes): re-ranking with new labels, renaming, copying
+or moving a photo all hit the cache; editing it misses. Hashing a file on every lookup would cost a
+full read, so a *fast path* remembers ``path, size, mtime, inode -> digest``; a change to any of them
+(or a file touched within the last seconds, when mtime cannot be trusted) falls back to hashing.
+
+The cache is an optimisation and must never break a run: WAL mode survives a killed process, a busy
+timeout lets two processes share the file, an unreadable or corrupt file is deleted and rebuilt with a
+warning, and any other database failure turns the cache off for this session with a warning.
+torch is imported only when vectors are read or written, so ``clipdesk cache clear`` stays instant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from clipdesk.labeling.paths import user_cache_dir
+
+if TYPE_CHECKING:
+    import torch
+
+log = logging.getLogger(__name__)
+
+CACHE_FILE_NAME = "image-embeddings.sqlite3"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 30.0  # another process holding the write lock this long is stuck, not busy
+RACY_MTIME_S = 2.0  # a file modified this recently may change again within the same mtime tick
+_HASH_CHUNK = 1 << 20
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS embeddings (
+    model TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    dtype TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, digest)
+);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    inode INTEGER NOT NULL,
+    digest TEXT NOT NULL
+);
+"""
+
+
+def default_cache_path() -> Path:
+    return user_cache_dir() / CACHE_FILE_NAME
+
+
+def hash_file(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, streamed so memory stays flat for any size."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    path: Path
+    embeddings: int
+    models: int
+    size_bytes: int  # on disk, WAL included
+
+
+class ImageEmbeddingCache:
+    """A thread-safe handle on the embedding database (one connection, one lock)."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else default_cache_path()
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._disabled = False
+        self._warnings: list[str] = []
+        with self._lock:
+            self._open_or_rebuild()
+
+    # -- public API ------------------------------------------------------------------------------
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What went wrong with the cache file so far (rebuilt, turned off…), for the user to see."""
+        return tuple(self._warnings)
+
+    @property
+    def enabled(self) -> bool:
+        return not self._disabled
+
+    def digest(self, path: str | os.PathLike[str]) -> str:
+        """Content hash of ``path`` (raises OSError if it cannot be read), via the fast path if the
+        file is unchanged since it was last hashed."""
+        key = os.path.abspath(path)
+        before = os.stat(key)
+        row = self._run(lambda c: c.execute(
+            "SELECT digest FROM files WHERE path=? AND size=? AND mtime_ns=? AND inode=?",
+            (key, before.st_size, before.st_mtime_ns, before.st_ino)).fetchone(), None)
+        if row:
+            return str(row[0])
+        value = hash_file(key)
+        after = os.stat(key)
+        unchanged = (after.st_size, after.st_mtime_ns, after.st_ino) == (
+            before.st_size, before.st_mtime_ns, before.st_ino)
+        if unchanged and time.time() - after.st_mtime > RACY_MTIME_S:
+            self._write(lambda c: c.execute(
+                "INSERT OR REPLACE INTO files (path, size, mtime_ns, inode, digest) VALUES (?,?,?,?,?)",
+                (key, after.st_size, after.st_mtime_ns, after.st_ino, value)))
+        return value
+
+    def get_many(self, model: str, digests: Iterable[str]) -> dict[str, torch.Tensor]:
+        """The cached embeddings among ``digests`` for ``model`` (missing ones are simply absent)."""
+        wanted = list(dict.fromkeys(digests))
+        rows: list[tuple[str, str, bytes]] = []
+        for start in range(0, len(wanted), 500):  # stay under SQLite's bound-parameter limit
+            part = wanted[start:start + 500]
+            marks = ",".join("?" * len(part))
+            rows += self._run(lambda c: c.execute(
+                f"SELECT digest, dtype, vector FROM embeddings WHERE model=? AND digest IN ({marks})",
+                (model, *part)).fetchall(), [])
+        return {digest: _from_blob(dtype, blob) for digest, dtype, blob in rows}
+
+    def get(self, model: str, digest: str) -> torch.Tensor | None:
+        return self.get_many(model, [digest]).get(digest)
+
+    def put_many(self, model: str, embeddings: Mapping[str, torch.Tensor]) -> None:
+        """Store one 1-D embedding per digest (in one transaction, so a crash stores all or none)."""
+        rows = [(model, digest, *_to_blob(vector)) for digest, vector in embeddings.items()]
+        if rows:
+            self._write(lambda c: c.executemany(
+                "INSERT OR REPLACE INTO embeddings (model, digest, dtype, vector) VALUES (?,?,?,?)", rows))
+
+    def put(self, model: str, digest: str, embedding: torch.Tensor) -> None:
+        self.put_many(model, {digest: embedding})
+
+    def info(self) -> CacheInfo:
+        counts = self._run(lambda c: c.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT model) FROM embeddings").fetchone(), (0, 0))
+        size = sum(p.stat().st_size for p in _db_files(self.path) if p.exists())
+        return CacheInfo(self.path, int(counts[0]), int(counts[1]), size)
+
+    def clear(self) -> int:
+        """Forget every embedding and file hash; returns how many embeddings were removed."""
+        removed = self._run(lambda c: c.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0], 0)
+        self._write(lambda c: (c.execute("DELETE FROM embeddings"), c.execute("DELETE FROM files")))
+        self._run(lambda c: (c.execute("VACUUM"), c.execute("PRAGMA wal_checkpoint(TRUNCATE)")), None)
+        return int(removed)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> ImageEmbeddingCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- database plumbing -----------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                               check_same_thread=False)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a crash loses at most the last writes
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA_VERSION:
+                conn.execute("BEGIN IMMEDIATE")
+                if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                    conn.execute("DROP TABLE IF EXISTS embeddings")
+                    conn.execute("DROP TABLE IF EXISTS files")
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+            conn.execute("SELECT COUNT(*) FROM files WHERE path=''").fetchone()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _open_or_rebuild(self) -> None:
+        try:
+            self._conn = self._connect()
+        except sqlite3.DatabaseError as error:
+            if _is_corrupt(error):
+                self._rebuild(error)
+            else:
+                self._disable(error)
+        except OSError as error:
+            self._disable(error)
+
+    def _rebuild(self, error: BaseException) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        try:
+            for path in _db_files(self.path):
+                path.unlink(missing_ok=True)
+            self._conn = self._connect()
+        except (sqlite3.DatabaseError, OSError) as again:
+            self._disable(again)
+            return
+        self._warn(f"the image cache {self.path} was unreadable ({error}); it has been rebuilt "
+                   "and photos will be encoded again")
+
+    def _disable(self, error: BaseException) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if not self._disabled:
+            self._disabled = True
+            self._warn(f"the image cache {self.path} cannot be used ({error}); "
+                       "continuing without it, so photos will be encoded again next time")
+
+    def _warn(self, message: str) -> None:
+        self._warnings.append(message)
+        log.warning("%s", message)
+
+    def _run(self, query: Callable[[sqlite3.Connection], T], default: T) -> T:
+        """Run ``query``; on corruption rebuild and return ``default``; on other failures turn the
+        cache off and return ``default``. A cache problem never reaches the caller."""
+        with self._lock:
+            if self._disabled or self._conn is None:
+                return default
+            try:
+                return query(self._conn)
+            except sqlite3.OperationalError as error:  # locked past the timeout, disk I/O, read-only…
+                self._disable(error)
+            except sqlite3.DatabaseError as error:
+                if _is_corrupt(error):
+                    self._rebuild(error)
+                else:
+                    self._disable(error)
+            return default
+
+    def _write(self, statements: Callable[[sqlite3.Connection], object]) -> None:
+        def transaction(conn: sqlite3.Connection) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                statements(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+        self._run(transaction, None)
+
+
+def _is_corrupt(error: sqlite3.DatabaseError) -> bool:
+    if isinstance(error, sqlite3.OperationalError):
+        return False
+    text = str(error).lower()
+    return "not a database" in text or "malformed" in text or "corrupt" in text or "encrypted" in text
+
+
+def _db_files(path: Path) -> list[Path]:
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+def _to_blob(vector: torch.Tensor) -> tuple[str, bytes]:
+    import torch
+
+    flat = vector.detach().to("cpu").reshape(-1).contiguous()
+    return str(flat.dtype).removeprefix("torch."), flat.view(torch.uint8).numpy().tobytes()
+
+
+def _from_blob(dtype: str, blob: bytes) -> torch.Tensor:
+    import torch
+
+    return torch.frombuffer(bytearray(blob), dtype=torch.uint8).view(getattr(torch, dtype))

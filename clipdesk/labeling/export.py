@@ -1,0 +1,118 @@
+"""Results on disk as CSV and JSON, written atomically: a reader sees the old file or the new one,
+never half of one, even if the process is killed mid-write.
+
+CSV: ``path,top_label,top_probability,<label 1>,…,<label N>,error`` — one row per file, probabilities
+as plain decimals, ``error`` empty on success; a failed file has only ``path`` and ``error``.
+JSON: ``{"model", "templates", "labels", "results": [{"path", "predictions": [{"label",
+"probability"}, …] (most probable first), "error"}]}``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from clipdesk.labeling.predictions import Prediction
+
+EXPORT_SUFFIXES = (".csv", ".json")
+PROBABILITY_DIGITS = 6
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` as UTF-8 via a temporary file in the same folder, fsync, then ``os.replace``."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp_name, _file_mode(target))  # mkstemp makes 0600; exports are ordinary files
+        os.replace(temp_name, target)
+    except BaseException:
+        try:
+            os.unlink(temp_name)
+        except OSError:
+            pass
+        raise
+    return target
+
+
+def _file_mode(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o777  # replacing a file keeps its permissions
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+@lru_cache(maxsize=1)
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def csv_text(predictions: Sequence[Prediction], labels: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["path", "top_label", "top_probability", *labels, "error"])
+    for prediction in predictions:
+        if prediction.error is not None or prediction.top is None:
+            writer.writerow([prediction.path, "", "", *([""] * len(labels)), prediction.error or ""])
+            continue
+        by_label = {score.label: score.probability for score in prediction.scores}
+        writer.writerow([
+            prediction.path, prediction.top.label, _decimal(prediction.top.probability),
+            *(_decimal(by_label[label]) if label in by_label else "" for label in labels), "",
+        ])
+    return buffer.getvalue()
+
+
+def json_document(predictions: Sequence[Prediction], labels: Sequence[str], templates: Sequence[str],
+                  model: str) -> dict[str, object]:
+    return {
+        "model": model,
+        "templates": list(templates),
+        "labels": list(labels),
+        "results": [
+            {
+                "path": p.path,
+                "predictions": [{"label": s.label, "probability": s.probability} for s in p.scores],
+                "error": p.error,
+            }
+            for p in predictions
+        ],
+    }
+
+
+def write_csv(path: str | os.PathLike[str], predictions: Sequence[Prediction], labels: Sequence[str]) -> Path:
+    return write_atomic(path, csv_text(predictions, labels))
+
+
+def write_json(path: str | os.PathLike[str], predictions: Sequence[Prediction], labels: Sequence[str],
+               templates: Sequence[str], model: str) -> Path:
+    text = json.dumps(json_document(predictions, labels, templates, model), ensure_ascii=False, indent=2)
+    return write_atomic(path, text + "\n")
+
+
+def write_results(path: str | os.PathLike[str], predictions: Sequence[Prediction], labels: Sequence[str],
+                  templates: Sequence[str], model: str) -> Path:
+    """CSV or JSON, chosen by the file's suffix (ValueError for any other)."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv":
+        return write_csv(path, predictions, labels)
+    if suffix == ".json":
+        return write_json(path, predictions, labels, templates, model)
+    raise ValueError(f"cannot export to {os.fspath(path)!r}: the file name must end in .csv or .json")
+
+
+def _decimal(probability: float) -> str:
+    """A plain decimal (never ``1e-07``), so every spreadsheet reads it as a number."""
+    return f"{probability:.{PROBABILITY_DIGITS}f}"

@@ -1,0 +1,89 @@
+"""Which files a run should look at: images named directly, and images found in folders.
+
+A file named explicitly is always attempted (so a mislabelled or broken file is reported, not silently
+skipped). Inside folders only names with an image extension are taken, and hidden files and folders
+(dot-names) are skipped. Without ``recursive``, a sub-folder whose name looks like an image
+("x.png") is listed too, so the user hears about it instead of wondering where it went.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+BASE_EXTENSIONS = frozenset({
+    ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".dib", ".gif", ".tif", ".tiff",
+})
+HEIF_EXTENSIONS = frozenset({".heic", ".heif", ".hif"})
+
+
+@lru_cache(maxsize=1)
+def heif_supported() -> bool:
+    """True when the optional ``pillow-heif`` package is installed; registers its PIL opener once."""
+    try:
+        import pillow_heif
+    except ImportError:
+        return False
+    pillow_heif.register_heif_opener()
+    return True
+
+
+def image_extensions() -> frozenset[str]:
+    return BASE_EXTENSIONS | HEIF_EXTENSIONS if heif_supported() else BASE_EXTENSIONS
+
+
+def is_image_name(path: str | os.PathLike[str]) -> bool:
+    return Path(path).suffix.lower() in image_extensions()
+
+
+def is_hidden(path: Path) -> bool:
+    return path.name.startswith(".")
+
+
+def iter_image_files(paths: Iterable[str | os.PathLike[str]], recursive: bool = False) -> list[Path]:
+    """The files to label, in a stable order: explicit paths as given (missing ones included, so the
+    run reports them), then each folder's images sorted by path. Each file appears once."""
+    found: list[Path] = []
+    seen: set[str] = set()
+
+    def add(path: Path) -> None:
+        key = os.path.normcase(os.path.abspath(path))
+        if key not in seen:
+            seen.add(key)
+            found.append(path)
+
+    extensions = image_extensions()
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_dir():
+            add(path)
+            continue
+        for entry in _walk(path, recursive):
+            if entry.suffix.lower() in extensions:
+                add(entry)
+    return found
+
+
+def _walk(folder: Path, recursive: bool) -> list[Path]:
+    """Non-hidden entries of ``folder`` (descending into non-hidden sub-folders when recursive),
+    sorted so runs are reproducible. Unreadable sub-folders are skipped, not fatal."""
+    out: list[Path] = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return out
+    for entry in entries:
+        path = Path(entry.path)
+        if is_hidden(path):
+            continue
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)  # never loop through a linked folder
+        except OSError:
+            is_dir = False
+        if is_dir and recursive:
+            out.extend(_walk(path, recursive))
+        else:
+            out.append(path)
+    return out

@@ -1,0 +1,142 @@
+"""Label sets (a name, labels, prompt templates) saved as JSON in the user data folder, and labels
+imported from plain ``.txt`` (one per line) or ``.csv`` (first column) files.
+
+Saves are atomic (temporary file + ``os.replace``), so a crash never leaves a half-written set.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from clipdesk.labeling.export import write_atomic
+from clipdesk.labeling.labels import DEFAULT_TEMPLATE, clean_labels, clean_templates
+from clipdesk.labeling.paths import user_data_dir
+
+FORMAT = "clipdesk-labelset"
+VERSION = 1
+SUFFIX = ".json"
+CSV_HEADER_NAMES = frozenset({"label", "labels", "name", "names", "class", "classes", "category", "tag"})
+
+
+class LabelSetError(ValueError):
+    """A label set or labels file that cannot be read; the message names the file."""
+
+
+@dataclass(frozen=True)
+class LabelSet:
+    name: str
+    labels: tuple[str, ...]
+    templates: tuple[str, ...] = (DEFAULT_TEMPLATE,)
+
+
+def label_sets_dir() -> Path:
+    return user_data_dir() / "labelsets"
+
+
+def label_set_path(name: str, directory: str | os.PathLike[str] | None = None) -> Path:
+    """Where the set called ``name`` is stored: a file name safe on every OS, made from the name."""
+    stem = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", name).strip(" .")[:100] or "label-set"
+    folder = Path(directory) if directory is not None else label_sets_dir()
+    return folder / f"{stem}{SUFFIX}"
+
+
+def save_label_set(label_set: LabelSet, path: str | os.PathLike[str] | None = None) -> Path:
+    """Write ``label_set`` (to ``path`` or the data folder) and return where it went."""
+    target = Path(path) if path is not None else label_set_path(label_set.name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    document = {"format": FORMAT, "version": VERSION, "name": label_set.name,
+                "labels": list(label_set.labels), "templates": list(label_set.templates)}
+    return write_atomic(target, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+def load_label_set(path: str | os.PathLike[str]) -> LabelSet:
+    """Read a saved set; labels and templates are cleaned as if typed. Raises LabelSetError."""
+    source = Path(path)
+    try:
+        document = json.loads(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise LabelSetError(f"cannot read label set {source}: {_reason(error)}") from error
+    except json.JSONDecodeError as error:
+        raise LabelSetError(f"label set {source} is not valid JSON ({error})") from error
+    if not isinstance(document, dict) or not isinstance(document.get("labels"), list):
+        raise LabelSetError(f"{source} is not a clipdesk label set (it has no \"labels\" list)")
+    labels = document["labels"]
+    templates = document.get("templates") or [DEFAULT_TEMPLATE]
+    if not all(isinstance(x, str) for x in labels) or not isinstance(templates, list) or not all(
+            isinstance(x, str) for x in templates):
+        raise LabelSetError(f"label set {source}: labels and templates must be lists of text")
+    try:
+        template_tuple = clean_templates(templates)
+    except ValueError as error:
+        raise LabelSetError(f"label set {source}: {error}") from error
+    name = document.get("name")
+    return LabelSet(name if isinstance(name, str) and name.strip() else source.stem,
+                    clean_labels(labels).labels, template_tuple)
+
+
+def list_label_sets(directory: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Saved sets in the data folder (or ``directory``), sorted by file name."""
+    folder = Path(directory) if directory is not None else label_sets_dir()
+    try:
+        return sorted(p for p in folder.iterdir() if p.suffix == SUFFIX and p.is_file())
+    except OSError:
+        return []
+
+
+def import_labels(path: str | os.PathLike[str]) -> list[str]:
+    """Labels from a ``.txt`` file (one per line; blank lines and ``#`` comments skipped) or a ``.csv``
+    file (first column of each row; a header row such as ``label`` is skipped). Not yet de-duplicated:
+    pass the result through :func:`clean_labels`. Raises LabelSetError naming the file."""
+    source = Path(path)
+    suffix = source.suffix.lower()
+    if suffix not in (".txt", ".csv"):
+        raise LabelSetError(f"cannot import labels from {source}: use a .txt (one label per line) "
+                            "or .csv (labels in the first column) file")
+    text = _read_text(source)
+    if suffix == ".txt":
+        lines = [line.strip() for line in text.splitlines()]
+        return [line for line in lines if line and not line.startswith("#")]
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        rows = [row for row in csv.reader(text.splitlines(), dialect) if row and row[0].strip()]
+    except csv.Error as error:
+        raise LabelSetError(f"cannot read labels from {source}: {error}") from error
+    if rows and rows[0][0].strip().lower() in CSV_HEADER_NAMES:
+        rows = rows[1:]
+    return [row[0].strip() for row in rows]
+
+
+def _read_text(source: Path) -> str:
+    try:
+        data = source.read_bytes()
+    except OSError as error:
+        raise LabelSetError(f"cannot read labels from {source}: {_reason(error)}") from error
+    for encoding in ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    try:
+        return data.decode("gb18030")  # the other encoding spreadsheets commonly save Chinese in
+    except UnicodeDecodeError as error:
+        raise LabelSetError(f"cannot read labels from {source}: it is not UTF-8 text") from error
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "file not found"
+    if isinstance(error, IsADirectoryError):
+        return "it is a folder"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if isinstance(error, UnicodeDecodeError):
+        return "it is not UTF-8 text"
+    return str(error)
