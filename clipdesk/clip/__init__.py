@@ -1,1 +1,94 @@
-"""The CLIP engine: a drop-in for OpenAI's ``clip`` package (filled in by the engine issue)."""
+"""The CLIP engine: a drop-in for OpenAI's ``clip`` package.
+
+``load``, ``tokenize`` and ``available_models`` take the same arguments and give the same results as
+OpenAI's, so its README examples run after ``import clipdesk.clip as clip``. Unlike the reference, ``load``
+never executes code stored in a checkpoint (``jit=True`` loads the eager model) and a bad file gets an
+error that names it.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+from clipdesk.clip.checkpoint import CheckpointError, read_state_dict
+from clipdesk.clip.device import pick_device
+from clipdesk.clip.model import CLIP, StateDictError, build_model, convert_weights
+from clipdesk.clip.tokenizer import tokenize
+
+__all__ = ["CLIP", "CheckpointError", "ModelNotFoundError", "available_models", "load", "tokenize"]
+
+# OpenAI's models in the reference's order, with the file names of their download URLs.
+_MODEL_FILES: dict[str, str] = {
+    "RN50": "RN50.pt",
+    "RN101": "RN101.pt",
+    "RN50x4": "RN50x4.pt",
+    "RN50x16": "RN50x16.pt",
+    "RN50x64": "RN50x64.pt",
+    "ViT-B/32": "ViT-B-32.pt",
+    "ViT-B/16": "ViT-B-16.pt",
+    "ViT-L/14": "ViT-L-14.pt",
+    "ViT-L/14@336px": "ViT-L-14-336px.pt",
+}
+
+
+class ModelNotFoundError(RuntimeError):
+    """No checkpoint for the requested name or path (a ``RuntimeError``, as the reference raises)."""
+
+
+def available_models() -> list[str]:
+    """The names ``load`` accepts besides file paths, in OpenAI's order."""
+    return list(_MODEL_FILES)
+
+
+def load(name_or_path: str | os.PathLike[str], device: str | torch.device | None = None, jit: bool = False,
+         download_root: str | os.PathLike[str] | None = None) -> tuple[CLIP, Callable]:
+    """Load a CLIP model and the image transform its inputs need.
+
+    ``name_or_path``: one of ``available_models()`` or a checkpoint file (OpenAI's TorchScript release
+    files, ``torch.save`` state dicts, safetensors). ``device``: ``None`` picks cuda, then mps, then cpu.
+    The model is in eval mode: fp32 on CPU; on GPUs convolutions, linear layers and attention are fp16
+    as in the reference. ``jit=True`` warns and loads the eager model: TorchScript code stored in a file
+    is never run. Raises ``ModelNotFoundError`` or ``CheckpointError`` (naming the file).
+    """
+    if jit:
+        warnings.warn("jit=True is not supported: clipdesk never runs code stored in a checkpoint. "
+                      "Loading the eager model, which gives the same results.", stacklevel=2)
+    device = pick_device(device)
+    path = _resolve_checkpoint(name_or_path, download_root)
+    state_dict = read_state_dict(path)
+    try:
+        model = build_model(state_dict)
+    except StateDictError as error:
+        raise CheckpointError(f"{path}: not a CLIP model: {error}") from error
+    if device.type != "cpu":
+        convert_weights(model)
+    model = model.to(device)
+    from clipdesk.clip.preprocess import transform  # TEMPORARY until preprocess.py lands
+
+    return model, transform(model.visual.input_resolution)
+
+
+def _resolve_checkpoint(name_or_path: str | os.PathLike[str], download_root: str | os.PathLike[str] | None) -> Path:
+    """The file to read: an existing file as given; a known model name inside ``download_root`` (default
+    ``~/.cache/clip``, the reference's folder); anything else that exists as given, so that the
+    checkpoint reader can say what is wrong with it."""
+    given = Path(os.fspath(name_or_path)).expanduser()
+    if given.is_file():
+        return given
+    name = os.fspath(name_or_path)
+    if name in _MODEL_FILES:
+        root = Path(download_root).expanduser() if download_root is not None else Path.home() / ".cache" / "clip"
+        candidate = root / _MODEL_FILES[name]
+        if candidate.is_file():
+            return candidate
+        raise ModelNotFoundError(f"Model {name} is not on this computer: looked for {candidate}. Put the file "
+                                 "there, pass download_root=<its folder>, or pass the file's path instead.")
+    if given.exists():
+        return given
+    raise ModelNotFoundError(f"Model {name} not found: no such file, and not one of the available models "
+                             f"{available_models()}")

@@ -331,10 +331,16 @@ def convert_weights(model: nn.Module) -> None:
     model.apply(to_half)
 
 
-def build_model(state_dict: Mapping[str, torch.Tensor]) -> CLIP:
+def build_model(state_dict: Mapping[str, torch.Tensor], round_to_fp16: bool = True) -> CLIP:
     """A fp32 CLIP in eval mode holding ``state_dict``'s weights; the architecture comes from the tensor
-    shapes alone. Floating tensors that are already fp32 are used without a copy; the mapping itself is
-    not modified. Raises ``StateDictError`` listing missing, unexpected and mis-shaped entries."""
+    shapes alone. Raises ``StateDictError`` listing missing, unexpected and mis-shaped entries.
+
+    ``round_to_fp16``: round the tensors that the reference keeps in fp16 (see ``convert_weights``) to
+    fp16 precision, as the reference's ``build_model`` does before its ``load`` casts back to fp32 on
+    CPU -- so a fp32 checkpoint gives the reference's numbers (OpenAI's files are fp16 already: no
+    change). ``False`` keeps a fp32 checkpoint's full precision. fp32 tensors that need no rounding are
+    used without a copy; the mapping itself is not modified.
+    """
     state = {key: value for key, value in state_dict.items() if key not in EXTRA_KEYS}
     not_tensors = sorted(key for key, value in state.items() if not isinstance(value, torch.Tensor))
     if not_tensors:
@@ -343,9 +349,18 @@ def build_model(state_dict: Mapping[str, torch.Tensor]) -> CLIP:
     with torch.device("meta"):  # no memory and no random init for weights that are replaced at once
         model = CLIP(config)
     _check_keys_and_shapes(model, state, config)
-    weights = {key: value.float() if value.is_floating_point() else value for key, value in state.items()}
+    if round_to_fp16:
+        convert_weights(model)  # on meta: just marks which tensors the reference stores in fp16
+    stored = {key: value.dtype for key, value in model.state_dict().items()}
+    weights = {key: _as_fp32(value, stored[key]) for key, value in state.items()}
     model.load_state_dict(weights, assign=True)
     return model.eval()
+
+
+def _as_fp32(value: torch.Tensor, stored: torch.dtype) -> torch.Tensor:
+    if not value.is_floating_point():
+        return value  # BatchNorm's num_batches_tracked
+    return value.to(stored).float()  # a no-op for fp32 -> fp32, one rounding for fp32 -> fp16 -> fp32
 
 
 def infer_config(state: Mapping[str, torch.Tensor]) -> CLIPConfig:
