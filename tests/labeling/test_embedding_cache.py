@@ -1,0 +1,205 @@
+"""The SQLite image-embedding cache: found again after rename/copy, survives restarts, crashes,
+corruption and a second process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from clipdesk.labeling.embedding_cache import ImageEmbeddingCache, default_cache_path, hash_file
+
+MODEL = "sha256:abc|float32|224px|v1"
+
+
+def _photo(path: Path, content: bytes) -> Path:
+    path.write_bytes(content)
+    old = time.time() - 60  # old enough for the mtime fast path to be trusted
+    os.utime(path, (old, old))
+    return path
+
+
+def test_default_location_is_under_clipdesk_cache_dir(isolated_user_dirs: Path) -> None:
+    assert default_cache_path().parent == isolated_user_dirs / "cache"
+    with ImageEmbeddingCache() as cache:
+        cache.put(MODEL, "d1", torch.ones(4))
+    assert default_cache_path().is_file()
+
+
+def test_vectors_round_trip_exactly_in_their_dtype(tmp_path: Path) -> None:
+    vectors = {"f32": torch.randn(512), "f16": torch.randn(8).half(), "bf16": torch.randn(8).bfloat16()}
+    with ImageEmbeddingCache(tmp_path / "c.sqlite3") as cache:
+        cache.put_many(MODEL, vectors)
+        got = cache.get_many(MODEL, list(vectors) + ["missing"])
+    assert set(got) == set(vectors)
+    for key, vector in vectors.items():
+        assert got[key].dtype == vector.dtype and torch.equal(got[key], vector)
+
+
+def test_entries_are_per_model(tmp_path: Path) -> None:
+    with ImageEmbeddingCache(tmp_path / "c.sqlite3") as cache:
+        cache.put(MODEL, "d", torch.ones(3))
+        assert cache.get("sha256:other|float32|224px|v1", "d") is None
+        assert cache.get(MODEL, "d") is not None
+
+
+def test_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    vector = torch.randn(16)
+    with ImageEmbeddingCache(path) as cache:
+        cache.put(MODEL, "d", vector)
+    with ImageEmbeddingCache(path) as cache:
+        assert torch.equal(cache.get(MODEL, "d"), vector)
+        assert cache.info().embeddings == 1
+
+
+def test_uses_wal_journal(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    ImageEmbeddingCache(path).close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_digest_is_content_hash_so_renamed_and_copied_files_match(tmp_path: Path) -> None:
+    original = _photo(tmp_path / "a.jpg", b"photo bytes")
+    with ImageEmbeddingCache(tmp_path / "c.sqlite3") as cache:
+        digest = cache.digest(original)
+        assert digest == hash_file(original)
+        copied = tmp_path / "copy.jpg"
+        shutil.copy(original, copied)
+        renamed = tmp_path / "renamed.jpg"
+        original.rename(renamed)
+        assert cache.digest(copied) == digest
+        assert cache.digest(renamed) == digest
+
+
+def test_edited_file_gets_a_new_digest_even_with_same_size(tmp_path: Path) -> None:
+    photo = _photo(tmp_path / "a.jpg", b"aaaa")
+    with ImageEmbeddingCache(tmp_path / "c.sqlite3") as cache:
+        first = cache.digest(photo)
+        assert cache.digest(photo) == first  # now answered by the fast path
+        _photo(photo, b"bbbb")
+        os.utime(photo, (time.time() - 30, time.time() - 30))  # a different mtime, same size
+        assert cache.digest(photo) == hash_file(photo) != first
+
+
+def test_fast_path_answers_without_reading_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from clipdesk.labeling import embedding_cache
+
+    reads: list[str] = []
+    monkeypatch.setattr(embedding_cache, "hash_file", lambda p: reads.append(str(p)) or hash_file(p))
+    photo = _photo(tmp_path / "a.jpg", b"original")
+    with ImageEmbeddingCache(tmp_path / "c.sqlite3") as cache:
+        first = cache.digest(photo)
+        assert len(reads) == 1
+        assert cache.digest(photo) == first
+        assert len(reads) == 1  # unchanged path/size/mtime/inode: the file was not read again
+    with ImageEmbeddingCache(tmp_path / "c.sqlite3") as cache:
+        assert cache.digest(photo) == first and len(reads) == 1  # remembered across restarts
+
+
+def test_recently_modified_file_is_always_hashed(tmp_path: Path) -> None:
+    photo = tmp_path / "fresh.jpg"
+    photo.write_bytes(b"one")
+    with ImageEmbeddingCache(tmp_path / "c.sqlite3") as cache:
+        cache.digest(photo)
+        stat = photo.stat()
+        photo.write_bytes(b"two")  # same size, and maybe the same mtime tick
+        os.utime(photo, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        assert cache.digest(photo) == hash_file(photo)
+
+
+@pytest.mark.parametrize("garbage", [b"this is not a database at all" * 100, b"SQLite format 3\x00" + b"\xff" * 5000])
+def test_corrupt_file_is_rebuilt_with_a_warning(tmp_path: Path, garbage: bytes) -> None:
+    path = tmp_path / "c.sqlite3"
+    path.write_bytes(garbage)
+    with ImageEmbeddingCache(path) as cache:
+        assert cache.enabled
+        assert len(cache.warnings) == 1 and "rebuilt" in cache.warnings[0] and str(path) in cache.warnings[0]
+        cache.put(MODEL, "d", torch.ones(2))
+        assert cache.get(MODEL, "d") is not None
+    with ImageEmbeddingCache(path) as cache:
+        assert cache.warnings == ()
+        assert cache.get(MODEL, "d") is not None
+
+
+def test_corruption_found_while_running_is_rebuilt_not_raised(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    cache = ImageEmbeddingCache(path)
+    cache.put(MODEL, "d", torch.ones(2))
+    cache.close()
+    cache = ImageEmbeddingCache(path)
+    data = bytearray(path.read_bytes())
+    data[0:16] = b"garbage garbage!"
+    path.write_bytes(bytes(data))
+    for side_file in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        side_file.unlink(missing_ok=True)
+    cache.close()  # a fresh connection sees the damage on its first query
+    cache = ImageEmbeddingCache(path)
+    assert cache.get(MODEL, "d") is None
+    assert any("rebuilt" in w for w in cache.warnings)
+    cache.put(MODEL, "e", torch.ones(2))
+    assert cache.get(MODEL, "e") is not None
+
+
+def test_unusable_location_turns_the_cache_off_with_a_warning(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    cache = ImageEmbeddingCache(blocker / "c.sqlite3")
+    assert not cache.enabled and "cannot be used" in cache.warnings[0]
+    cache.put(MODEL, "d", torch.ones(2))  # silently nothing, never an exception
+    assert cache.get(MODEL, "d") is None
+
+
+def test_clear_removes_everything_and_reports_the_count(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    with ImageEmbeddingCache(path) as cache:
+        cache.put_many(MODEL, {f"d{i}": torch.ones(2) for i in range(5)})
+        assert cache.clear() == 5
+        assert cache.info().embeddings == 0
+    with ImageEmbeddingCache(path) as cache:
+        assert cache.get(MODEL, "d1") is None
+
+
+_WRITER = textwrap.dedent("""
+    import sys, torch
+    from clipdesk.labeling.embedding_cache import ImageEmbeddingCache
+    path, tag, count, crash = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "crash"
+    cache = ImageEmbeddingCache(path)
+    for i in range(count):
+        cache.put("model", f"{tag}{i}", torch.full((64,), float(i)))
+    if crash:
+        import os
+        os._exit(9)  # no close, no clean-up: like a killed process
+    cache.close()
+""")
+
+
+def test_two_processes_write_at_once_and_nothing_is_lost(tmp_path: Path) -> None:
+    path = str(tmp_path / "c.sqlite3")
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, path, tag, "150", "ok"],
+                                stderr=subprocess.PIPE, text=True) for tag in "ab"]
+    for writer in writers:
+        _, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err
+        assert "warning" not in err.lower(), err
+    with ImageEmbeddingCache(path) as cache:
+        got = cache.get_many("model", [f"{tag}{i}" for tag in "ab" for i in range(150)])
+        assert len(got) == 300 and cache.warnings == ()
+
+
+def test_a_killed_writer_leaves_a_usable_cache_with_its_committed_entries(tmp_path: Path) -> None:
+    path = str(tmp_path / "c.sqlite3")
+    done = subprocess.run([sys.executable, "-c", _WRITER, path, "k", "20", "crash"], timeout=120)
+    assert done.returncode == 9
+    with ImageEmbeddingCache(path) as cache:
+        assert cache.warnings == ()
+        assert len(cache.get_many("model", [f"k{i}" for i in range(20)])) == 20

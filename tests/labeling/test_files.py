@@ -1,0 +1,49 @@
+"""Finding the photos of a run in files and folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from clipdesk.labeling.files import iter_image_files
+
+
+def _touch(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x")
+    return path
+
+
+def test_folder_lists_images_only_sorted_skipping_hidden(tmp_path: Path) -> None:
+    for name in ["b.JPG", "a.png", "c.webp", "notes.txt", ".hidden.jpg", "d.tiff", "e.gif", "f.bmp", "g.jpeg"]:
+        _touch(tmp_path / name)
+    _touch(tmp_path / ".cache" / "x.jpg")
+    _touch(tmp_path / "sub" / "deep.png")
+    found = [p.name for p in iter_image_files([tmp_path])]
+    assert found == ["a.png", "b.JPG", "c.webp", "d.tiff", "e.gif", "f.bmp", "g.jpeg"]
+
+
+def test_recursive_walks_subfolders_but_not_hidden_ones(tmp_path: Path) -> None:
+    _touch(tmp_path / "a.png")
+    _touch(tmp_path / "sub" / "deep.png")
+    _touch(tmp_path / "sub" / "deeper" / "x.jpg")
+    _touch(tmp_path / ".git" / "y.jpg")
+    found = [p.relative_to(tmp_path).as_posix() for p in iter_image_files([tmp_path], recursive=True)]
+    assert found == ["a.png", "sub/deep.png", "sub/deeper/x.jpg"]
+
+
+def test_folder_named_like_an_image_is_listed_so_it_gets_reported(tmp_path: Path) -> None:
+    (tmp_path / "x.png").mkdir()
+    _touch(tmp_path / "y.png")
+    assert [p.name for p in iter_image_files([tmp_path])] == ["x.png", "y.png"]
+
+
+def test_explicit_files_are_kept_as_given_even_missing_or_odd(tmp_path: Path) -> None:
+    text = _touch(tmp_path / "readme.txt")
+    missing = tmp_path / "gone.jpg"
+    found = iter_image_files([text, missing, text])
+    assert found == [text, missing]  # each file once; the run reports why they fail
+
+
+def test_each_file_once_when_a_folder_and_its_file_are_both_given(tmp_path: Path) -> None:
+    photo = _touch(tmp_path / "a.png")
+    assert iter_image_files([photo, tmp_path, str(tmp_path)]) == [photo]

@@ -1,0 +1,79 @@
+"""Label sets saved in the user data folder, and labels imported from .txt / .csv files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from clipdesk.labeling.labelsets import (LabelSet, LabelSetError, import_labels, label_sets_dir,
+                                         list_label_sets, load_label_set, save_label_set)
+
+
+def test_save_and_load_round_trip_in_the_data_folder(isolated_user_dirs: Path) -> None:
+    label_set = LabelSet("Trip / 旅行", ("beach", "红包", "🐱 cat"), ("a photo of a {}.", "{}"))
+    path = save_label_set(label_set)
+    assert path.parent == label_sets_dir() == isolated_user_dirs / "data" / "labelsets"
+    assert "/" not in path.name[:-5]
+    assert load_label_set(path) == label_set
+    assert list_label_sets() == [path]
+
+
+def test_saving_again_replaces_atomically_without_temp_files(tmp_path: Path) -> None:
+    target = tmp_path / "set.json"
+    save_label_set(LabelSet("s", ("a",)), target)
+    save_label_set(LabelSet("s", ("a", "b")), target)
+    assert load_label_set(target).labels == ("a", "b")
+    assert [p.name for p in tmp_path.iterdir()] == ["set.json"]
+
+
+def test_loading_cleans_labels_and_defaults_templates(tmp_path: Path) -> None:
+    path = tmp_path / "hand-written.json"
+    path.write_text(json.dumps({"labels": [" dog ", "", "dog", "cat"]}), encoding="utf-8")
+    loaded = load_label_set(path)
+    assert loaded == LabelSet("hand-written", ("dog", "cat"), ("a photo of a {}.",))
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{not json", "not valid JSON"),
+    ('{"name": "x"}', "no \"labels\" list"),
+    ('{"labels": [1, 2]}', "lists of text"),
+    ('{"labels": ["a"], "templates": ["no placeholder"]}', "no {}"),
+])
+def test_bad_label_set_files_get_a_clear_error_naming_the_file(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(LabelSetError) as caught:
+        load_label_set(path)
+    assert str(path) in str(caught.value) and message in str(caught.value)
+
+
+def test_missing_label_set_file(tmp_path: Path) -> None:
+    with pytest.raises(LabelSetError, match="file not found"):
+        load_label_set(tmp_path / "nope.json")
+
+
+def test_import_txt_one_label_per_line(tmp_path: Path) -> None:
+    path = tmp_path / "labels.txt"
+    path.write_bytes("\ufeffdog\r\n\r\n  cat  \n# a comment\n红包\n".encode())
+    assert import_labels(path) == ["dog", "cat", "红包"]
+
+
+def test_import_csv_first_column_skipping_a_header(tmp_path: Path) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_text('Label,notes\ndog,good boy\n"red, envelope",festive\n,empty\ncat\n', encoding="utf-8")
+    assert import_labels(path) == ["dog", "red, envelope", "cat"]
+
+
+def test_import_csv_with_semicolons_as_spreadsheets_in_europe_save(tmp_path: Path) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_text("dog;1\ncat;2\nbird;3\n", encoding="utf-8")
+    assert import_labels(path) == ["dog", "cat", "bird"]
+
+
+def test_import_refuses_other_formats_and_missing_files(tmp_path: Path) -> None:
+    with pytest.raises(LabelSetError, match=r"\.txt.*\.csv"):
+        import_labels(tmp_path / "labels.xlsx")
+    with pytest.raises(LabelSetError, match="file not found"):
+        import_labels(tmp_path / "absent.txt")
