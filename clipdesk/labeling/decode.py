@@ -48,10 +48,13 @@ def describe_error(error: BaseException) -> str:
     """One line a person can act on, for a file that could not be turned into an image."""
     from PIL import Image, UnidentifiedImageError
 
+    reason = getattr(error, "reason", None)  # the engine's ImageError already says it plainly
+    if isinstance(reason, str) and reason:
+        return reason
     if isinstance(error, FileNotFoundError):
-        return "file not found"
+        return "not found"
     if isinstance(error, IsADirectoryError):
-        return "is a directory, not an image"
+        return "is a directory"
     if isinstance(error, PermissionError):
         return "permission denied"
     if isinstance(error, Image.DecompressionBombError):

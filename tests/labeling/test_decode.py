@@ -46,8 +46,15 @@ def test_closing_early_stops_submitting_and_joins_threads() -> None:
 def test_error_descriptions_name_the_problem() -> None:
     from PIL import Image, UnidentifiedImageError
 
-    assert describe_error(FileNotFoundError(2, "No such file")) == "file not found"
-    assert describe_error(IsADirectoryError(21, "Is a directory")) == "is a directory, not an image"
+    assert describe_error(FileNotFoundError(2, "No such file")) == "not found"
+    assert describe_error(IsADirectoryError(21, "Is a directory")) == "is a directory"
     assert "not an image" in describe_error(UnidentifiedImageError("cannot identify image file 'x'"))
     assert describe_error(Image.DecompressionBombError("Image size (1 pixels) exceeds limit")).startswith("too large")
     assert "truncated" in describe_error(OSError("image file is truncated (3 bytes not processed)"))
+
+
+def test_engine_image_errors_give_their_reason_without_repeating_the_path() -> None:
+    from clipdesk.clip.preprocess import ImageError
+
+    assert describe_error(ImageError("/photos/x.jpg", "truncated or corrupt (broken data stream)")) == \
+        "truncated or corrupt (broken data stream)"
