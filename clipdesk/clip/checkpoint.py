@@ -309,6 +309,8 @@ class _RestrictedUnpickler(pickle.Unpickler):
             return self._rebuild_tensor
         if (module, name) == ("collections", "OrderedDict"):
             return OrderedDict
+        if module == "torch.jit._pickle" and name in _TORCHSCRIPT_DATA_BUILDERS:
+            return _TORCHSCRIPT_DATA_BUILDERS[name]
         raise _Refused(f"{module}.{name}")
 
     def persistent_load(self, pid: Any) -> Any:
@@ -334,6 +336,28 @@ class _RestrictedUnpickler(pickle.Unpickler):
                 raise _Damaged("a tensor reaches past the end of its storage record")
         tensor = torch.empty((0,), dtype=storage.dtype)
         return tensor.set_(storage.storage, offset, torch.Size(size), stride)
+
+
+def _restore_type_tag(value: Any, _type_name: Any) -> Any:
+    """TorchScript tags typed containers (``Dict[str, Tensor]``…) with their type; the value is plain data."""
+    return value
+
+
+def _build_list(data: Any) -> list:
+    if not isinstance(data, list):
+        raise _Damaged("a typed list that is not a list")
+    return list(data)
+
+
+# TorchScript's pickler wraps some attribute values (typed lists, tagged containers) in these helpers.
+# They only rebuild plain data, so local pure equivalents are used; torch's own are never called.
+_TORCHSCRIPT_DATA_BUILDERS: dict[str, Any] = {
+    "restore_type_tag": _restore_type_tag,
+    "build_intlist": _build_list,
+    "build_doublelist": _build_list,
+    "build_boollist": _build_list,
+    "build_tensorlist": _build_list,
+}
 
 
 class _TypedRecord:

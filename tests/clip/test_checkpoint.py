@@ -357,3 +357,27 @@ def test_file_without_tensors_is_refused(fmt: str, tmp_path: Path) -> None:
             warnings.simplefilter("ignore")
             torch.jit.save(torch.jit.script(torch.nn.ReLU()), str(path))
     assert_error(path, "no tensors")
+
+
+class _TypedAttributes(torch.nn.Module):
+    """A scripted module whose typed list/dict attributes make TorchScript's pickler emit its data helpers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 2)
+        self.sizes: list[int] = [1, 2, 3]
+        self.scales: list[float] = [0.5]
+        self.extra: dict[str, torch.Tensor] = {"a": torch.ones(2)}
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.lin(x) * self.sizes[0] * self.scales[0] + self.extra["a"].sum()
+
+
+def test_archive_with_typed_list_and_dict_attributes_is_read(tmp_path: Path) -> None:
+    """Archives from other torch versions tag typed containers; reading them must not refuse the file."""
+    module = torch.jit.script(_TypedAttributes())
+    path = tmp_path / "typed.pt"
+    torch.jit.save(module, str(path))
+    state = read_state_dict(path)
+    assert set(state) == {"lin.weight", "lin.bias"}
+    assert torch.equal(state["lin.weight"], module.lin.weight.detach())
