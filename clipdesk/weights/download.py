@@ -1,0 +1,335 @@
+"""Fetch one model file: stream to ``<file>.part`` while hashing, resume with HTTP Range, retry with
+backoff, and ``os.replace`` into place only after the SHA256 matches.
+
+Everything a front end needs goes through plain callbacks: ``on_progress(done, total)`` after each
+chunk, ``should_stop()`` between chunks (a cancel keeps the ``.part`` so the next run resumes), and
+``on_wait()`` when another process holds the file's lock.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import http.client
+import os
+import re
+import shutil
+import ssl
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import urlsplit
+
+from clipdesk import __version__
+from clipdesk.weights import lock, records
+from clipdesk.weights.errors import (ChecksumError, DownloadCancelled, HTTPStatusError, NetworkError,
+                                     StorageError, WeightsError, storage_error)
+from clipdesk.weights.registry import ModelSpec
+
+PART_SUFFIX = ".part"
+CHUNK = 1 << 20  # read at most this much between should_stop() checks
+RETRY_DELAYS_S = (1.0, 2.0, 4.0)  # waits before the 2nd, 3rd and 4th try of an attempt that got nothing
+TIMEOUT_S = 30.0  # per connect and per read, not for the whole file
+RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})  # answers that usually mean "try again shortly"
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+_HINTS = {403: "access was refused", 404: "the file is not there; check the URL or mirror",
+          410: "the file is gone; check the URL or mirror"}
+
+ProgressCallback = Callable[[int, "int | None"], None]
+
+
+def part_path(final: Path) -> Path:
+    return final.with_name(final.name + PART_SUFFIX)
+
+
+@dataclass
+class _Transfer:
+    """Bytes received so far (all on disk in the ``.part``) and their running hash."""
+
+    spec: ModelSpec
+    part: Path
+    done: int = 0
+    total: int | None = None
+    digest: "hashlib._Hash" = field(default_factory=hashlib.sha256)
+
+    def restart(self) -> None:
+        """Forget the ``.part``: the server cannot resume it."""
+        self.done, self.digest = 0, hashlib.sha256()
+        _write(self.part, lambda: self.part.open("wb").close())
+
+
+class _Retry(Exception):
+    """One request failed in a way that a later request may not."""
+
+
+class _Restart(Exception):
+    """The server cannot resume this ``.part`` (it was thrown away): ask again from byte 0 at once."""
+
+
+class _NoDowngradeRedirect(urllib.request.HTTPRedirectHandler):
+    """Follow redirects, except from https:// to plain http://."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        if urlsplit(req.full_url).scheme == "https" and urlsplit(newurl).scheme != "https":
+            raise HTTPStatusError(f"{req.full_url} redirected to insecure {newurl}; refusing to follow",
+                                  code, req.full_url)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def download(spec: ModelSpec, dest_dir: Path, *, on_progress: ProgressCallback | None = None,
+             should_stop: Callable[[], bool] | None = None, on_wait: Callable[[], None] | None = None,
+             retry_delays: Sequence[float] = RETRY_DELAYS_S, sleep: Callable[[float], None] = time.sleep,
+             timeout_s: float = TIMEOUT_S) -> Path:
+    """Make ``dest_dir/spec.file_name`` a verified copy of ``spec`` and return its path.
+
+    A verified file already there is returned without touching the network. Raises a ``WeightsError``
+    subclass whose message is one line for the user; the final path never holds unverified bytes.
+    """
+    if spec.url is None:
+        raise WeightsError(f"{spec.name} was imported from a file and cannot be downloaded; "
+                           f"run `clipdesk models import FILE` again")
+    final = dest_dir / spec.file_name
+    if records.verify(final, spec.sha256):
+        return final
+    _write(dest_dir, lambda: dest_dir.mkdir(parents=True, exist_ok=True), "create")
+    with lock.acquire(final, should_stop=should_stop, on_wait=on_wait):
+        # Another process may have finished the file while we waited for the lock.
+        if records.verify(final, spec.sha256):
+            return final
+        records.remove_with_record(final)  # unverified bytes never stay at the final path
+        transfer = _Transfer(spec, part_path(final))
+        _resume_from_disk(transfer, should_stop)
+        _fetch(transfer, on_progress, should_stop, retry_delays, sleep, timeout_s)
+        return _finish(transfer, final)
+
+
+def _resume_from_disk(transfer: _Transfer, should_stop: Callable[[], bool] | None) -> None:
+    """Hash what an earlier run left in the ``.part`` so the download continues after it."""
+    if transfer.part.exists() and not transfer.part.is_file():
+        return  # not a regular file (a folder, a device): nothing to resume; writing it will say why
+    try:
+        with open(transfer.part, "rb") as stream:
+            while chunk := stream.read(CHUNK):
+                if should_stop is not None and should_stop():
+                    raise DownloadCancelled(f"download of {transfer.spec.name} stopped; run it again "
+                                            f"to resume")
+                transfer.digest.update(chunk)
+                transfer.done += len(chunk)
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        raise storage_error(error, transfer.part, "read") from error
+
+
+def _fetch(transfer: _Transfer, on_progress: ProgressCallback | None,
+           should_stop: Callable[[], bool] | None, retry_delays: Sequence[float],
+           sleep: Callable[[float], None], timeout_s: float) -> None:
+    """Request until the file is complete. Tries that received nothing are bounded by ``retry_delays``;
+    a try that made progress resets the count, so a flaky link still finishes."""
+    failures, restarted = 0, False
+    while True:
+        before = transfer.done
+        try:
+            _request(transfer, on_progress, should_stop, timeout_s)
+            return
+        except _Restart as error:
+            if restarted:
+                raise _gave_up(transfer, _Retry(str(error))) from error
+            restarted = True
+        except _Retry as error:
+            failures = 0 if transfer.done > before else failures + 1
+            if failures > len(retry_delays):
+                raise _gave_up(transfer, error) from error
+            if failures:
+                sleep(retry_delays[failures - 1])
+
+
+def _request(transfer: _Transfer, on_progress: ProgressCallback | None,
+             should_stop: Callable[[], bool] | None, timeout_s: float) -> None:
+    """One HTTP request, appending to the ``.part``; raises ``_Retry`` for transient failures."""
+    spec = transfer.spec
+    assert spec.url is not None
+    headers = {"User-Agent": f"clipdesk/{__version__}", "Accept-Encoding": "identity"}
+    if transfer.done:
+        headers["Range"] = f"bytes={transfer.done}-"
+    opener = urllib.request.build_opener(_NoDowngradeRedirect)
+    try:
+        response = opener.open(urllib.request.Request(spec.url, headers=headers), timeout=timeout_s)
+    except urllib.error.HTTPError as error:
+        error.close()
+        _on_error_status(transfer, error.code, error.reason, error.headers.get("Content-Range"))
+        return
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, ssl.SSLCertVerificationError):
+            raise NetworkError(f"could not verify the certificate of {urlsplit(spec.url).hostname} "
+                               f"({error.reason.verify_message}); check the system clock and proxy") from error
+        raise _Retry(_reason(error.reason)) from error
+    except (OSError, http.client.HTTPException) as error:
+        raise _Retry(_reason(error)) from error
+    with response:
+        _start_body(transfer, response)
+        if on_progress is not None:
+            on_progress(transfer.done, transfer.total)
+        _stream_body(transfer, response, on_progress, should_stop)
+
+
+def _on_error_status(transfer: _Transfer, status: int, reason: str, content_range: str | None) -> None:
+    url = transfer.spec.url
+    if status == 416 and transfer.done:
+        # The .part is at least as long as the file: either complete, or junk to throw away.
+        match = re.fullmatch(r"bytes \*/(\d+)", content_range or "")
+        if match and int(match.group(1)) == transfer.done:
+            transfer.total = transfer.done
+            return
+        transfer.restart()
+        raise _Restart(f"{url} could not resume the partial file")
+    if status in RETRY_STATUSES:
+        raise _Retry(f"{url} answered HTTP {status} {reason}")
+    hint = _HINTS.get(status, "the server failed; try again later" if status >= 500 else "")
+    raise HTTPStatusError(f"{url} answered HTTP {status} {reason}".rstrip() + (f"; {hint}" if hint else ""),
+                          status, url or "")
+
+
+def _start_body(transfer: _Transfer, response: http.client.HTTPResponse) -> None:
+    """Learn the total size; start over when the server ignored or misread the Range request."""
+    length = response.headers.get("Content-Length")
+    match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range") or "")
+    if response.status == 206 and match and int(match.group(1)) == transfer.done:
+        transfer.total = int(match.group(3)) if match.group(3) != "*" else None
+    else:
+        if transfer.done:
+            transfer.restart()  # 200 to a Range request: the whole file comes again
+        transfer.total = int(length) if length and length.isdigit() else None
+    spec = transfer.spec
+    if spec.size is not None and transfer.total is not None and spec.size != transfer.total:
+        raise ChecksumError(f"{spec.url} serves {transfer.total} bytes but {spec.name} has {spec.size}; "
+                            f"nothing was saved. Check the URL and size in models.json")
+    if transfer.total is not None:
+        _check_free_space(transfer)
+
+
+def _check_free_space(transfer: _Transfer) -> None:
+    needed = (transfer.total or 0) - transfer.done
+    try:
+        free = shutil.disk_usage(transfer.part.parent).free
+    except OSError:
+        return
+    if free < needed:
+        raise StorageError(f"not enough space in {transfer.part.parent} for {transfer.spec.file_name}: "
+                           f"{_mib(needed)} needed, {_mib(free)} free; free some space (or point "
+                           f"CLIPDESK_DATA_DIR at a bigger disk) and run the command again")
+
+
+def _stream_body(transfer: _Transfer, response: http.client.HTTPResponse,
+                 on_progress: ProgressCallback | None, should_stop: Callable[[], bool] | None) -> None:
+    try:
+        stream = open(transfer.part, "ab", buffering=0)  # unbuffered: a failed write leaves nothing pending
+    except OSError as error:
+        raise storage_error(error, transfer.part) from error
+    with stream:
+        while True:
+            if should_stop is not None and should_stop():
+                raise DownloadCancelled(f"download of {transfer.spec.name} cancelled at "
+                                        f"{_mib(transfer.done)}; run it again to resume")
+            try:
+                chunk = response.read1(CHUNK)
+            except (OSError, http.client.HTTPException) as error:
+                raise _Retry(_reason(error)) from error
+            if not chunk:
+                if transfer.total is not None and transfer.done < transfer.total:
+                    raise _Retry(f"the connection closed after {_mib(transfer.done)} of "
+                                 f"{_mib(transfer.total)}")
+                return
+            try:
+                write_all(stream, chunk)  # what is hashed is on disk, so a crash leaves a resumable .part
+            except OSError as error:
+                raise storage_error(error, transfer.part) from error
+            transfer.digest.update(chunk)
+            transfer.done += len(chunk)
+            if on_progress is not None:
+                on_progress(transfer.done, transfer.total)
+
+
+def write_all(stream: BinaryIO, data: bytes) -> None:
+    """Write all of ``data`` to an unbuffered file (raw writes may be partial)."""
+    view = memoryview(data)
+    while view:
+        written = stream.write(view)
+        if not written:
+            raise OSError(errno.EIO, "the disk accepted no more bytes")
+        view = view[written:]
+
+
+def _finish(transfer: _Transfer, final: Path) -> Path:
+    """Move the ``.part`` into place if, and only if, its SHA256 is the expected one."""
+    spec = transfer.spec
+    actual = transfer.digest.hexdigest()
+    if actual != spec.sha256:
+        transfer.part.unlink(missing_ok=True)
+        raise ChecksumError(f"SHA256 mismatch for {spec.file_name} from {spec.url}: expected "
+                            f"{spec.sha256[:12]}…, got {actual[:12]}…; the file was discarded. Run the "
+                            f"command again; if it happens again the source serves a different file")
+
+    def move_into_place() -> None:
+        with open(transfer.part, "rb+") as stream:
+            os.fsync(stream.fileno())
+        os.replace(transfer.part, final)
+
+    _write(final, move_into_place)
+    records.write_record(final, spec.sha256)
+    _sync_directory(final.parent)
+    return final
+
+
+def _gave_up(transfer: _Transfer, error: _Retry) -> NetworkError:
+    spec = transfer.spec
+    host = urlsplit(spec.url or "").hostname
+    if transfer.done:
+        return NetworkError(f"the download from {host} kept failing ({error}); run the command again to "
+                            f"resume, or download {spec.url} on another machine and run "
+                            f"`clipdesk models import FILE`")
+    return NetworkError(f"could not reach {host} ({error}); check the connection, or download the file "
+                        f"({spec.url}) on another machine and run `clipdesk models import FILE`")
+
+
+def _reason(error: object) -> str:
+    """A short human reason for a socket-level failure."""
+    if isinstance(error, TimeoutError):
+        return "timed out"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    if isinstance(error, http.client.IncompleteRead):
+        return "the connection closed early"
+    return str(error) or type(error).__name__
+
+
+def _write(path: Path, action: Callable[[], object], verb: str = "write") -> None:
+    try:
+        action()
+    except OSError as error:
+        raise storage_error(error, path, verb) from error
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the rename durable (POSIX); harmless to skip where directories cannot be opened."""
+    if sys.platform == "win32":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):.1f} MiB"

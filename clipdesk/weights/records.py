@@ -1,0 +1,116 @@
+"""Verify a cached file once, then trust it while its size and mtime stay the same.
+
+Beside each verified ``<file>`` lies ``<file>.sha256.json`` with its SHA256, size and mtime (ns). A start
+reads that record instead of hashing hundreds of megabytes; when size or mtime differ the file is hashed
+again. Records are written atomically, and an unreadable record only costs one re-hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from clipdesk.weights.errors import DownloadCancelled, StorageError, storage_error
+
+RECORD_SUFFIX = ".sha256.json"
+HASH_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Record:
+    """What was true of a file when it was last hashed. ``name`` is set for imported custom models."""
+
+    sha256: str
+    size: int
+    mtime_ns: int
+    name: str | None = None
+
+
+def record_path(path: Path) -> Path:
+    return path.with_name(path.name + RECORD_SUFFIX)
+
+
+def sha256_of(path: Path, should_stop: Callable[[], bool] | None = None) -> str:
+    """SHA256 of a file, read in chunks (never whole into memory)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(HASH_CHUNK):
+            if should_stop is not None and should_stop():
+                raise DownloadCancelled(f"stopped while checking {path.name}")
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_record(path: Path) -> Record | None:
+    """The record beside ``path``, or None when missing or unreadable (the file is then re-hashed)."""
+    try:
+        data = json.loads(record_path(path).read_text(encoding="utf-8"))
+        record = Record(str(data["sha256"]), int(data["size"]), int(data["mtime_ns"]), data.get("name"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return record if record.name is None or isinstance(record.name, str) else None
+
+
+def write_record(path: Path, sha256: str, name: str | None = None) -> Record:
+    """Record that ``path`` (as it is now on disk) has ``sha256``."""
+    stat = path.stat()
+    record = Record(sha256, stat.st_size, stat.st_mtime_ns, name)
+    fields = {"sha256": sha256, "size": record.size, "mtime_ns": record.mtime_ns}
+    if name is not None:
+        fields["name"] = name
+    target = record_path(path)
+    temporary = target.with_name(target.name + ".tmp")
+    try:
+        temporary.write_text(json.dumps(fields, indent=1) + "\n", encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise storage_error(error, target) from error
+    return record
+
+
+def is_fresh(path: Path, record: Record | None) -> bool:
+    """True when ``record`` still describes ``path`` (same size and mtime), so hashing can be skipped."""
+    if record is None:
+        return False
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns
+
+
+def verify(path: Path, sha256: str, name: str | None = None,
+           should_stop: Callable[[], bool] | None = None) -> bool:
+    """Does ``path`` exist with the expected SHA256? Hashes only when the record is missing or stale,
+    and refreshes the record after a successful hash."""
+    if not path.is_file():
+        return False
+    record = read_record(path)
+    if is_fresh(path, record):
+        return record is not None and record.sha256 == sha256
+    if sha256_of(path, should_stop) != sha256:
+        return False
+    try:
+        write_record(path, sha256, name if name is not None else (record.name if record else None))
+    except StorageError:
+        pass  # a read-only cache still works; it is just hashed again next time
+    return True
+
+
+def remove_with_record(path: Path) -> list[Path]:
+    """Delete a cached file and its record; returns what was deleted."""
+    removed = []
+    for candidate in (path, record_path(path)):
+        try:
+            candidate.unlink()
+            removed.append(candidate)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise storage_error(error, candidate, "delete") from error
+    return removed

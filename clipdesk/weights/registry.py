@@ -1,0 +1,192 @@
+"""Which models exist and where their bytes come from.
+
+The nine OpenAI releases are built in, with the SHA256 that OpenAI publishes as a path segment of each
+URL. Users add their own sources (an internal server, a fine-tune) in ``models.json`` in the config
+folder, shaped ``{"models": [{"name": ..., "url": ..., "sha256": ...}]}``; ``CLIPDESK_MODEL_MIRROR``
+replaces the OpenAI base URL for whole-mirror setups (same file names, same hashes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from clipdesk.weights.errors import RegistryError, UnknownModelError
+from clipdesk.weights.locations import models_json_path
+
+OPENAI_BASE_URL = "https://openaipublic.azureedge.net/clip/models"
+DEFAULT_MODEL = "ViT-B/32"
+MIRROR_VARIABLE = "CLIPDESK_MODEL_MIRROR"
+
+# (name, sha256, file name) exactly as OpenAI publishes them.
+_OPENAI_MODELS: tuple[tuple[str, str, str], ...] = (
+    ("RN50", "afeb0e10f9e5a86da6080e35cf09123aca3b358a0c3e3b6c78a7b63bc04b6762", "RN50.pt"),
+    ("RN101", "8fa8567bab74a42d41c5915025a8e4538c3bdbe8804a470a72f30b0d94fab599", "RN101.pt"),
+    ("RN50x4", "7e526bd135e493cef0776de27d5f42653e6b4c8bf9e0f653bb11773263205fdd", "RN50x4.pt"),
+    ("RN50x16", "52378b407f34354e150460fe41077663dd5b39c54cd0bfd2b27167a4a06ec9aa", "RN50x16.pt"),
+    ("RN50x64", "be1cfb55d75a9666199fb2206c106743da0f6468c9d327f3e0d0a543a9919d9c", "RN50x64.pt"),
+    ("ViT-B/32", "40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af", "ViT-B-32.pt"),
+    ("ViT-B/16", "5806e77cd80f8b59890b7e101eabd078d9fb84e6937f9e85e4ecb61988df416f", "ViT-B-16.pt"),
+    ("ViT-L/14", "b8cca3fd41ae0c99ba7e8951adf17d267cdb84cd88be6f7c2e0eca1737a03836", "ViT-L-14.pt"),
+    ("ViT-L/14@336px", "3035c92b350959924f9f00213499208652fc7ea050643e8b385c2dac08641f02",
+     "ViT-L-14-336px.pt"),
+)
+
+# Approximate download sizes, shown by `clipdesk models list` before a model is fetched. Display only:
+# verification uses the SHA256, so an approximate number here can never accept a wrong file.
+APPROX_SIZE_MIB: dict[str, int] = {
+    "RN50": 244, "RN101": 278, "RN50x4": 402, "RN50x16": 630, "RN50x64": 1290,
+    "ViT-B/32": 338, "ViT-B/16": 335, "ViT-L/14": 890, "ViT-L/14@336px": 891,
+}
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,200}")
+_ENTRY_KEYS = ("name", "url", "sha256", "size", "file_name")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model: where to fetch it, the SHA256 its bytes must have, and its file name in the cache."""
+
+    name: str
+    url: str | None  # None for imported models, which cannot be fetched again
+    sha256: str  # lowercase hex
+    size: int | None  # bytes, when known; checked against the server's Content-Length
+    file_name: str
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The models clipdesk can fetch: built-ins (possibly mirrored) plus the user's ``models.json``."""
+
+    models: tuple[ModelSpec, ...]
+
+    def names(self) -> list[str]:
+        return [spec.name for spec in self.models]
+
+    def find(self, name: str) -> ModelSpec | None:
+        """Exact name first, then a case-insensitive name or file-name match (``vit-b-32`` finds ViT-B/32)."""
+        for spec in self.models:
+            if spec.name == name:
+                return spec
+        wanted = name.strip().casefold()
+        for spec in self.models:
+            stem = spec.file_name.rsplit(".", 1)[0].casefold()
+            if wanted in (spec.name.casefold(), spec.file_name.casefold(), stem):
+                return spec
+        return None
+
+    def get(self, name: str) -> ModelSpec:
+        spec = self.find(name)
+        if spec is None:
+            raise UnknownModelError(f"unknown model {name!r}; known models: {', '.join(self.names())} "
+                                f"(add your own in {models_json_path()})")
+        return spec
+
+    def by_sha256(self, sha256: str) -> ModelSpec | None:
+        return next((spec for spec in self.models if spec.sha256 == sha256.lower()), None)
+
+
+def builtin_models(mirror: str | None = None) -> tuple[ModelSpec, ...]:
+    """The OpenAI releases, fetched from ``mirror`` (a base URL with the same layout) when given."""
+    base = OPENAI_BASE_URL
+    if mirror:
+        base = _check_url(mirror.strip(), f"{MIRROR_VARIABLE}={mirror!r}").rstrip("/")
+    return tuple(ModelSpec(name, f"{base}/{sha}/{file_name}", sha, None, file_name)
+                 for name, sha, file_name in _OPENAI_MODELS)
+
+
+def load_registry(models_json: Path | None = None, mirror: str | None = None) -> Registry:
+    """Built-ins plus user sources. Reads ``CLIPDESK_MODEL_MIRROR`` and ``models.json`` unless given.
+    A user entry with a built-in's name replaces that built-in (e.g. an internal copy of ViT-B/32)."""
+    if mirror is None:
+        mirror = os.environ.get(MIRROR_VARIABLE) or None
+    path = models_json_path() if models_json is None else models_json
+    user = read_user_models(path)
+    user_names = {spec.name for spec in user}
+    models = tuple(spec for spec in builtin_models(mirror) if spec.name not in user_names) + user
+    _check_file_names(models, path)
+    return Registry(models)
+
+
+def read_user_models(path: Path) -> tuple[ModelSpec, ...]:
+    """Parse and validate ``models.json``; a missing file means no user sources."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ()
+    except (OSError, UnicodeDecodeError) as error:
+        raise RegistryError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from error
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RegistryError(f"{path} is not valid JSON (line {error.lineno}, column {error.colno}: "
+                            f"{error.msg}); fix or delete it") from error
+    if not isinstance(document, dict) or not isinstance(document.get("models"), list):
+        raise RegistryError(f'{path} must look like {{"models": [{{"name": ..., "url": ..., '
+                            f'"sha256": ...}}]}}')
+    specs: list[ModelSpec] = []
+    for index, entry in enumerate(document["models"], start=1):
+        spec = _parse_entry(entry, f"{path}: entry {index}")
+        clash = next((s for s in specs if s.name == spec.name), None)
+        if clash is not None:
+            raise RegistryError(f"{path}: entry {index}: the name {spec.name!r} is used twice")
+        specs.append(spec)
+    return tuple(specs)
+
+
+def _parse_entry(entry: object, where: str) -> ModelSpec:
+    if not isinstance(entry, dict):
+        raise RegistryError(f"{where}: expected an object with name, url and sha256, got {entry!r:.60}")
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip() or name != name.strip() or not name.isprintable():
+        raise RegistryError(f"{where}: 'name' must be a non-empty string without surrounding spaces")
+    where = f"{where} ({name!r})"
+    unknown = sorted(set(entry) - set(_ENTRY_KEYS))
+    if unknown:
+        raise RegistryError(f"{where}: unknown key {unknown[0]!r}; allowed keys: {', '.join(_ENTRY_KEYS)}")
+    url = entry.get("url")
+    if not isinstance(url, str):
+        raise RegistryError(f"{where}: 'url' must be a string")
+    url = _check_url(url, where)
+    sha256 = entry.get("sha256")
+    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256.lower()):
+        raise RegistryError(f"{where}: 'sha256' must be 64 hexadecimal digits")
+    size = entry.get("size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
+        raise RegistryError(f"{where}: 'size' must be a positive number of bytes")
+    file_name = entry.get("file_name")
+    if file_name is None:
+        file_name = unquote(PurePosixPath(urlsplit(url).path).name)
+    if not isinstance(file_name, str) or not _SAFE_FILE_NAME.fullmatch(file_name):
+        raise RegistryError(f"{where}: give a 'file_name' made of letters, digits and ._-@+ "
+                            f"(the URL does not end in a usable one)")
+    return ModelSpec(name, url, sha256.lower(), size, file_name)
+
+
+def _check_url(url: str, where: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RegistryError(f"{where}: the URL must start with https:// (or http:// for a local server), "
+                            f"got {url!r}")
+    return url
+
+
+def _check_file_names(models: tuple[ModelSpec, ...], path: Path) -> None:
+    """Two models with different bytes must never share a cache file."""
+    seen: dict[str, ModelSpec] = {}
+    for spec in models:
+        other = seen.setdefault(spec.file_name.casefold(), spec)
+        if other is not spec and other.sha256 != spec.sha256:
+            raise RegistryError(f"{path}: {spec.name!r} and {other.name!r} would both be saved as "
+                                f"{spec.file_name}; give one of them another 'file_name'")
+
+
+def safe_file_name(name: str, suffix: str = ".pt") -> str:
+    """A cache file name for an imported model called ``name`` (``ViT-B/32`` -> ``ViT-B-32.pt``)."""
+    stem = re.sub(r"[^A-Za-z0-9._+-]+", "-", name).strip("-.") or "model"
+    return f"{stem[:120]}{suffix}"
