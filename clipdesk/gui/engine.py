@@ -1,0 +1,150 @@
+"""The window's only door to the labeling service and the weights store.
+
+``load_classifier``, ``rank_batches``, ``download`` and ``import_weights`` run on the worker thread and
+import torch-backed code lazily. ``model_choices`` and ``missing_weights`` only read the weights cache
+(stdlib, no hashing) and are cheap enough for the GUI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from clipdesk.labeling.predictions import Prediction
+
+CONTEXT_LENGTH = 77  # CLIP's text context, start and end markers included
+MIB = 1 << 20
+ProgressCallback = Callable[[int, "int | None"], None]
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """One entry of the Model menu."""
+
+    name: str
+    size: int | None  # bytes to download, approximate for the built-ins
+    cached: bool
+    partial: int  # bytes of a resumable download already on disk
+
+
+def is_checkpoint_path(model: str) -> bool:
+    """True when ``model`` names a file rather than a registry model."""
+    return bool(model) and Path(model).expanduser().is_file()
+
+
+def display_name(model: str) -> str:
+    """What the status bar shows: the registry name, or the file name of a checkpoint."""
+    return Path(model).name if is_checkpoint_path(model) else model
+
+
+def model_choices() -> list[ModelChoice]:
+    """Every model the Model menu offers (built-ins, the user's sources, imported files)."""
+    from clipdesk.weights import cache, registry
+
+    choices = []
+    for entry in cache.list_models():
+        size = entry.spec.size
+        if size is None and entry.spec.name in registry.APPROX_SIZE_MIB:
+            size = registry.APPROX_SIZE_MIB[entry.spec.name] * MIB
+        cached = entry.state in (cache.CACHED, cache.CHANGED)
+        partial = (entry.size_on_disk or 0) if entry.state == cache.PARTIAL else 0
+        choices.append(ModelChoice(entry.spec.name, size, cached, partial))
+    return choices
+
+
+def missing_weights(model: str) -> ModelChoice | None:
+    """The menu entry of ``model`` when it still has to be downloaded or imported, else None.
+
+    Raises ``WeightsError`` for a name that no registry or import knows.
+    """
+    if is_checkpoint_path(model):
+        return None
+    from clipdesk.weights import load_registry, models_dir, resolve
+
+    name = resolve(model, load_registry(), models_dir()).name
+    choice = next((c for c in model_choices() if c.name == name), None)
+    return None if choice is None or choice.cached else choice
+
+
+def load_classifier(model: str, device: str, precision: str, batch_size: int) -> Any:
+    """A ``ZeroShotClassifier`` for a checkpoint path or a cached model, with the on-disk image cache."""
+    from clipdesk import clip
+    from clipdesk.labeling import ImageEmbeddingCache, ZeroShotClassifier
+    from clipdesk.weights import ensure_model, load_registry, models_dir, resolve
+
+    target, download_root = model, None
+    if not is_checkpoint_path(model):
+        spec = resolve(model, load_registry(), models_dir())
+        path = ensure_model(spec.name)  # cached already: the first-run dialog saw to that
+        if spec.name in clip.available_models():
+            target, download_root = spec.name, path.parent  # the name keys the embedding cache
+        else:
+            target = str(path)
+    return ZeroShotClassifier(target, device=device, precision=precision, download_root=download_root,
+                              image_cache=ImageEmbeddingCache(), batch_size=batch_size)
+
+
+def device_description(classifier: Any) -> str:
+    return str(getattr(classifier, "device_description", "CPU"))
+
+
+def truncated_labels(labels: Sequence[str], templates: Sequence[str]) -> tuple[str, ...]:
+    """Labels whose prompt does not fit CLIP's 77-token context (the model sees them cut short)."""
+    from clipdesk.clip.tokenizer import token_lengths
+    from clipdesk.labeling.labels import fill_template
+
+    too_long = []
+    for label in labels:
+        prompts = [fill_template(template, label) for template in templates]
+        if max(token_lengths(prompts), default=0) > CONTEXT_LENGTH:
+            too_long.append(label)
+    return tuple(too_long)
+
+
+def rank_batches(classifier: Any, paths: Sequence[str], labels: Sequence[str], templates: Sequence[str],
+                 batch_size: int, should_stop: Callable[[], bool]) -> Iterator[list[Prediction]]:
+    """Predictions batch by batch (decoding overlaps encoding); stops between batches when asked."""
+    classifier.batch_size = max(1, batch_size)
+    yield from classifier.iter_batches(list(paths), list(labels), tuple(templates), should_stop)
+
+
+def download(model: str, on_progress: ProgressCallback, should_stop: Callable[[], bool]) -> bool:
+    """Fetch ``model`` into the cache; False when the user cancelled (the ``.part`` file is kept)."""
+    from clipdesk.weights import DownloadCancelled, ensure_model
+
+    try:
+        ensure_model(model, on_progress=on_progress, should_stop=should_stop)
+    except DownloadCancelled:
+        return False
+    return not should_stop()
+
+
+def import_weights(path: Path, on_progress: ProgressCallback) -> str:
+    """Copy a weights file into the cache; returns the model name it is now known by.
+
+    A file with a published SHA256 becomes that model; any other must be a loadable CLIP checkpoint
+    and is registered under its file name's stem.
+    """
+    from clipdesk.weights import import_weights as weights_import
+
+    result = weights_import(path, name=path.stem, validate=_validate_checkpoint, on_progress=on_progress)
+    return result.spec.name
+
+
+def _validate_checkpoint(path: Path) -> None:
+    from clipdesk.clip.checkpoint import read_state_dict
+    from clipdesk.clip.model import build_model
+
+    build_model(read_state_dict(path))
+
+
+def describe_error(error: BaseException) -> str:
+    """One line a person can act on. Weights and labeling errors already are; others get a type name."""
+    text = str(error).strip()
+    first = text.splitlines()[0] if text else ""
+    if isinstance(error, (ValueError, OSError)) or type(error).__module__.startswith("clipdesk"):
+        return first or type(error).__name__
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__

@@ -1,0 +1,386 @@
+"""The photo grid: a list model of photos with their latest prediction, a delegate that paints each
+thumbnail with its top label underneath (or an error badge), and a view that takes drops and paste.
+
+The model holds plain data (paths, ``Prediction``s, and the label/template/model signature each
+prediction was computed under); thumbnails come from ``ThumbnailLoader`` when a cell is painted, so a
+thousand photos cost nothing until they scroll into view.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import (QAbstractListModel, QEvent, QMimeData, QModelIndex, QPersistentModelIndex,
+                            QRect, QSize, Qt, Signal)
+from PySide6.QtGui import (QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QFont, QImage, QKeyEvent,
+                           QPainter, QPainterPath, QPalette, QPen)
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from clipdesk.gui.thumbnails import ThumbnailLoader
+
+if TYPE_CHECKING:
+    from clipdesk.labeling.predictions import Prediction
+
+Signature = tuple[str, tuple[str, ...], tuple[str, ...]]  # (model, labels, templates)
+Index = QModelIndex | QPersistentModelIndex
+
+PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+PREDICTION_ROLE = Qt.ItemDataRole.UserRole + 2
+STALE_ROLE = Qt.ItemDataRole.UserRole + 3
+ERROR_ROLE = Qt.ItemDataRole.UserRole + 4
+
+THUMB = 120  # logical pixels of a thumbnail's longer side
+CELL = QSize(150, 176)
+ERROR_COLOR = QColor("#d93025")
+
+
+class PhotoListModel(QAbstractListModel):
+    """Photos in the order they were added, each with its latest prediction (or none yet)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._paths: list[str] = []
+        self._rows: dict[str, int] = {}
+        self._predictions: dict[str, Prediction] = {}
+        self._signatures: dict[str, Signature] = {}
+        self.current_signature: Signature | None = None
+
+    # -- Qt model API --------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._paths)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._paths):
+            return None
+        path = self._paths[index.row()]
+        prediction = self._predictions.get(path)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return Path(path).name
+        if role == PATH_ROLE:
+            return path
+        if role == PREDICTION_ROLE:
+            return prediction
+        if role == ERROR_ROLE:
+            return prediction.error if prediction is not None else None
+        if role == STALE_ROLE:
+            return prediction is not None and self._signatures.get(path) != self.current_signature
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(path, prediction)
+        return None
+
+    def _tooltip(self, path: str, prediction: Prediction | None) -> str:
+        if prediction is not None and prediction.error:
+            return self.tr("%1\n\nCould not label this photo: %2").replace("%1", path).replace(
+                "%2", prediction.error)
+        if prediction is not None and prediction.top is not None:
+            return f"{path}\n\n{prediction.top.label}: {prediction.top.probability:.2%}"
+        return path
+
+    # -- editing -------------------------------------------------------------------------------
+    def add_paths(self, paths: list[str]) -> list[str]:
+        """Append photos not already listed; returns the ones that were new."""
+        new: list[str] = []
+        for path in paths:
+            if path not in self._rows and path not in new:
+                new.append(path)
+        if new:
+            first = len(self._paths)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            for offset, path in enumerate(new):
+                self._rows[path] = first + offset
+                self._paths.append(path)
+            self.endInsertRows()
+        return new
+
+    def remove_rows(self, rows: list[int]) -> list[str]:
+        """Remove the given rows (any order); returns the removed paths."""
+        removed: list[str] = []
+        for row in sorted(set(rows), reverse=True):
+            if 0 <= row < len(self._paths):
+                self.beginRemoveRows(QModelIndex(), row, row)
+                path = self._paths.pop(row)
+                self._predictions.pop(path, None)
+                self._signatures.pop(path, None)
+                self.endRemoveRows()
+                removed.append(path)
+        self._rows = {path: row for row, path in enumerate(self._paths)}
+        return removed
+
+    def clear(self) -> list[str]:
+        removed = list(self._paths)
+        self.beginResetModel()
+        self._paths.clear()
+        self._rows.clear()
+        self._predictions.clear()
+        self._signatures.clear()
+        self.endResetModel()
+        return removed
+
+    def set_predictions(self, predictions: tuple[Prediction, ...], signature: Signature) -> None:
+        for prediction in predictions:
+            row = self._rows.get(prediction.path)
+            if row is None:
+                continue  # removed while it was being ranked
+            self._predictions[prediction.path] = prediction
+            self._signatures[prediction.path] = signature
+            index = self.index(row)
+            self.dataChanged.emit(index, index)
+
+    def set_current_signature(self, signature: Signature | None) -> None:
+        """What results *should* be computed under now; others are shown dimmed until refreshed."""
+        if signature != self.current_signature:
+            self.current_signature = signature
+            if self._paths:
+                self.dataChanged.emit(self.index(0), self.index(len(self._paths) - 1), [STALE_ROLE])
+
+    def refresh_row(self, path: str) -> None:
+        row = self._rows.get(path)
+        if row is not None:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+    # -- queries -------------------------------------------------------------------------------
+    def paths(self) -> list[str]:
+        return list(self._paths)
+
+    def path_at(self, row: int) -> str | None:
+        return self._paths[row] if 0 <= row < len(self._paths) else None
+
+    def row_of(self, path: str) -> int | None:
+        return self._rows.get(path)
+
+    def prediction(self, path: str) -> Prediction | None:
+        return self._predictions.get(path)
+
+    def predictions(self) -> list[Prediction]:
+        """Predictions of the listed photos, in list order (photos not ranked yet are left out)."""
+        return [self._predictions[p] for p in self._paths if p in self._predictions]
+
+    def is_up_to_date(self, path: str) -> bool:
+        """True when ``path`` has a prediction computed under the current signature."""
+        return self.current_signature is not None and self._signatures.get(path) == self.current_signature
+
+    def paths_needing(self, signature: Signature) -> list[str]:
+        """Photos without a prediction under ``signature`` (new ones, or ranked with other labels)."""
+        return [p for p in self._paths if self._signatures.get(p) != signature]
+
+    def counts(self) -> tuple[int, int]:
+        """(photos labelled under the current signature, photos that failed)."""
+        if self.current_signature is None:
+            return 0, 0
+        current = [p for p in self._paths if self._signatures.get(p) == self.current_signature]
+        failed = sum(1 for p in current if self._predictions[p].error)
+        return len(current) - failed, failed
+
+
+class PhotoDelegate(QStyledItemDelegate):
+    """Paints one grid cell: thumbnail, top label with its probability, file name; an error badge."""
+
+    def __init__(self, thumbnails: ThumbnailLoader, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._thumbnails = thumbnails
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        return QSize(CELL)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = option.palette
+        cell = option.rect.adjusted(4, 4, -4, -4)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if selected or option.state & QStyle.StateFlag.State_MouseOver:
+            color = QColor(palette.color(QPalette.ColorRole.Highlight))
+            color.setAlpha(70 if selected else 25)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawRoundedRect(cell, 8, 8)
+        frame = QRect(cell.left() + 6, cell.top() + 6, cell.width() - 12, THUMB - 8)
+        self._paint_thumbnail(painter, frame, index, option)
+        error = index.data(ERROR_ROLE)
+        if error:
+            self._paint_badge(painter, frame)
+        self._paint_text(painter, cell, frame, index, option, error)
+        painter.restore()
+
+    def _paint_thumbnail(self, painter: QPainter, frame: QRect, index: Index,
+                         option: QStyleOptionViewItem) -> None:
+        path = index.data(PATH_ROLE)
+        dpr = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        size = int(THUMB * max(1.0, dpr))
+        pixmap = self._thumbnails.get(path, size)
+        if pixmap is None:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(option.palette.color(QPalette.ColorRole.AlternateBase))
+            painter.drawRoundedRect(frame, 6, 6)
+            if self._thumbnails.failed(path, size):
+                painter.setPen(option.palette.color(QPalette.ColorRole.PlaceholderText))
+                painter.drawText(frame, Qt.AlignmentFlag.AlignCenter, self.tr("No preview"))
+            return
+        pixmap.setDevicePixelRatio(max(1.0, dpr))
+        shown = pixmap.deviceIndependentSize().scaled(frame.size().toSizeF(), Qt.AspectRatioMode.KeepAspectRatio)
+        target = QRect(0, 0, round(shown.width()), round(shown.height()))
+        target.moveCenter(frame.center())
+        clip = QPainterPath()
+        clip.addRoundedRect(target.toRectF(), 6, 6)
+        painter.setClipPath(clip)
+        painter.drawPixmap(target, pixmap)
+        painter.setClipping(False)
+
+    @staticmethod
+    def _paint_badge(painter: QPainter, frame: QRect) -> None:
+        badge = QRect(frame.right() - 22, frame.top() + 2, 20, 20)
+        painter.setPen(QPen(QColor("white"), 1.5))
+        painter.setBrush(ERROR_COLOR)
+        painter.drawEllipse(badge)
+        font = QFont(painter.font())
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor("white"))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, "!")
+
+    def _paint_text(self, painter: QPainter, cell: QRect, frame: QRect, index: Index,
+                    option: QStyleOptionViewItem, error: str | None) -> None:
+        palette = option.palette
+        metrics = option.fontMetrics
+        line = metrics.height()
+        first = QRect(cell.left() + 6, frame.bottom() + 6, cell.width() - 12, line)
+        second = first.translated(0, line + 1)
+        prediction = index.data(PREDICTION_ROLE)
+        stale = bool(index.data(STALE_ROLE))
+        name_color = palette.color(QPalette.ColorRole.PlaceholderText)
+        bold = QFont(option.font)
+        bold.setBold(True)
+        if error:
+            painter.setPen(ERROR_COLOR)
+            painter.drawText(first, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             metrics.elidedText(self.tr("Can't read photo"), Qt.TextElideMode.ElideRight,
+                                                first.width()))
+        elif prediction is not None and prediction.top is not None:
+            top = prediction.top
+            percent = f"{top.probability:.0%}"
+            painter.setFont(bold)
+            bold_metrics = painter.fontMetrics()
+            percent_width = bold_metrics.horizontalAdvance(percent) + 6
+            text_color = palette.color(QPalette.ColorRole.Text)
+            painter.setPen(name_color if stale else text_color)
+            label = bold_metrics.elidedText(top.label, Qt.TextElideMode.ElideRight, first.width() - percent_width)
+            painter.drawText(first, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
+            painter.setPen(name_color if stale else palette.color(QPalette.ColorRole.Link))
+            painter.drawText(first, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, percent)
+            painter.setFont(option.font)
+        painter.setPen(name_color)
+        name = metrics.elidedText(index.data(Qt.ItemDataRole.DisplayRole), Qt.TextElideMode.ElideMiddle,
+                                  second.width())
+        painter.drawText(second, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+
+
+class PhotoListView(QListView):
+    """A grid of photos that accepts dropped files, folders and image data; Delete removes."""
+
+    paths_dropped = Signal(list)  # local paths (files and folders) as dropped
+    image_dropped = Signal(QImage)  # pixels without a file (dragged from a browser, say)
+    delete_requested = Signal()
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._drag_over = False
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setLayoutMode(QListView.LayoutMode.Batched)  # lays out big lists in slices: stays smooth
+        self.setBatchSize(200)
+        self.setUniformItemSizes(True)
+        self.setGridSize(CELL)
+        self.setSpacing(0)
+        self.setWordWrap(False)
+        self.setMouseTracking(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.empty_title = ""
+        self.empty_hint = ""
+
+    # -- drag and drop (events reach the viewport; QAbstractItemView forwards them here) --------
+    @staticmethod
+    def _usable(mime: QMimeData) -> bool:
+        return mime.hasImage() or any(url.isLocalFile() for url in mime.urls())
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._usable(event.mimeData()):
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+            self._set_drag_over(True)
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self._usable(event.mimeData()):
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+        else:
+            event.ignore()
+
+    def dragLeaveEvent(self, event: QEvent) -> None:
+        self._set_drag_over(False)
+        event.accept()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self._set_drag_over(False)
+        mime = event.mimeData()
+        paths = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+        if paths:
+            self.paths_dropped.emit(paths)
+        elif mime.hasImage():
+            self.image_dropped.emit(QImage(mime.imageData()))
+        else:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+
+    def _set_drag_over(self, over: bool) -> None:
+        if over != self._drag_over:
+            self._drag_over = over
+            self.viewport().update()
+
+    # -- keys and the empty state --------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selectionModel().hasSelection():
+            self.delete_requested.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def paintEvent(self, event: Any) -> None:
+        super().paintEvent(event)
+        if self.model() is not None and self.model().rowCount() and not self._drag_over:
+            return
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        area = self.viewport().rect().adjusted(16, 16, -16, -16)
+        accent = self.palette().color(QPalette.ColorRole.Highlight)
+        pen = QPen(accent if self._drag_over else self.palette().color(QPalette.ColorRole.Mid), 2,
+                   Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        if self._drag_over:
+            fill = QColor(accent)
+            fill.setAlpha(30)
+            painter.setBrush(fill)
+        painter.drawRoundedRect(area, 14, 14)
+        if self.model() is not None and self.model().rowCount():
+            return
+        title_font = QFont(self.font())
+        title_font.setPointSizeF(self.font().pointSizeF() * 1.5)
+        painter.setFont(title_font)
+        painter.setPen(self.palette().color(QPalette.ColorRole.Text))
+        title_rect = QRect(area.left(), area.center().y() - 48, area.width(), 40)
+        painter.drawText(title_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self.empty_title)
+        painter.setFont(self.font())
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        hint_rect = QRect(area.left() + 24, area.center().y() + 4, area.width() - 48, 80)
+        painter.drawText(hint_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                         | Qt.TextFlag.TextWordWrap, self.empty_hint)

@@ -1,0 +1,122 @@
+"""Turning what the user dropped, pasted or picked into photo paths.
+
+Folders are walked on a pool thread (a phone backup can hold tens of thousands of files); files are
+kept when their extension is a photo format the labeling service reads. Pixels without a file (a
+screenshot on the clipboard, an image dragged from a browser) are saved as PNG in the user cache folder
+so they can be labelled, exported and found again like any other photo.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtGui import QImage
+
+
+def pasted_images_dir() -> Path:
+    from clipdesk.labeling.paths import user_cache_dir
+
+    return user_cache_dir() / "pasted"
+
+
+def save_pasted_image(image: QImage) -> str:
+    """Write clipboard/dropped pixels to a new PNG and return its path (raises OSError on failure)."""
+    folder = pasted_images_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for n in range(1, 10_000):
+        target = folder / f"pasted-{stamp}-{n}.png"
+        if not target.exists():
+            break
+    if image.isNull() or not image.save(str(target), "PNG"):
+        raise OSError(f"could not save the pasted image to {target}")
+    return str(target)
+
+
+def local_paths(mime: QMimeData) -> list[str]:
+    """Local files and folders named by dropped or copied URLs (file managers put them there)."""
+    return [url.toLocalFile() for url in mime.urls() if url.isLocalFile() and url.toLocalFile()]
+
+
+def paths_in_text(text: str) -> list[str]:
+    """Lines of ``text`` that are existing files or folders — all of them, or none (then it is text)."""
+    lines = [line.strip().strip('"') for line in text.splitlines() if line.strip()]
+    if not lines:
+        return []
+    paths = []
+    for line in lines:
+        if line.startswith("file://"):
+            from PySide6.QtCore import QUrl
+
+            line = QUrl(line).toLocalFile()
+        if not os.path.exists(line):
+            return []
+        paths.append(line)
+    return paths
+
+
+def expand(paths: list[str]) -> tuple[list[str], int]:
+    """``(photos, skipped)``: files with a photo extension as given, folders walked recursively (hidden
+    entries and non-photos left out), each photo once, as absolute paths; ``skipped`` counts dropped
+    files that are not photos."""
+    from clipdesk.labeling.files import is_image_name, iter_image_files
+
+    photos: list[str] = []
+    skipped = 0
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            photos += [str(p.absolute()) for p in iter_image_files([path], recursive=True)]
+        elif is_image_name(path):
+            photos.append(str(path.absolute()))
+        else:
+            skipped += 1
+    return list(dict.fromkeys(photos)), skipped
+
+
+class _Relay(QObject):
+    done = Signal(int, list, int)
+
+
+class _ScanTask(QRunnable):
+    def __init__(self, relay: _Relay, scan_id: int, paths: list[str]) -> None:
+        super().__init__()
+        self._relay, self._id, self._paths = relay, scan_id, paths
+
+    def run(self) -> None:
+        try:
+            photos, skipped = expand(self._paths)
+        except Exception:  # noqa: BLE001 - an unreadable folder must not kill the pool thread
+            photos, skipped = [], len(self._paths)
+        self._relay.done.emit(self._id, photos, skipped)
+
+
+class PathScanner(QObject):
+    """Expands dropped/pasted/opened paths to photos off the GUI thread; results arrive in order."""
+
+    found = Signal(list, int)  # photos, number of skipped non-photo files
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)  # one at a time keeps drops in the order they were made
+        self._relay = _Relay(self)
+        self._relay.done.connect(self._on_done)
+        self._next = 0
+
+    def scan(self, paths: list[str]) -> None:
+        self._next += 1
+        self._pool.start(_ScanTask(self._relay, self._next, list(paths)))
+
+    def busy(self) -> bool:
+        return self._pool.activeThreadCount() > 0
+
+    def shutdown(self) -> None:
+        self._pool.clear()
+        self._pool.waitForDone(1000)
+
+    def _on_done(self, scan_id: int, photos: list[str], skipped: int) -> None:
+        self.found.emit(photos, skipped)

@@ -1,0 +1,138 @@
+"""The results table: one photo's labels ranked by probability (a ``QAbstractTableModel`` over a
+``Prediction``), a delegate that draws each probability as a bar, and the plain-text form used by
+Edit → Copy Results.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, Qt
+from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+if TYPE_CHECKING:
+    from clipdesk.labeling.predictions import Prediction
+
+Index = QModelIndex | QPersistentModelIndex
+PROBABILITY_ROLE = Qt.ItemDataRole.UserRole + 1
+LABEL_COLUMN, PROBABILITY_COLUMN = 0, 1
+
+
+class ResultsModel(QAbstractTableModel):
+    """Rows are the top-k labels of one prediction, most probable first; 0 shows every label."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._prediction: Prediction | None = None
+        self._top_k = 5
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def prediction(self) -> Prediction | None:
+        return self._prediction
+
+    @property
+    def top_k(self) -> int:
+        return self._top_k
+
+    def set_prediction(self, prediction: Prediction | None) -> None:
+        if prediction == self._prediction:
+            return
+        self.beginResetModel()
+        self._prediction = prediction
+        self.endResetModel()
+
+    def set_top_k(self, k: int) -> None:
+        """Show the ``k`` most probable labels (all when ``k`` is 0); rows are inserted or removed."""
+        k = max(0, int(k))
+        old_rows = self.rowCount()
+        self._top_k = k
+        new_rows = self._visible_count()
+        if new_rows > old_rows:
+            self.beginInsertRows(QModelIndex(), old_rows, new_rows - 1)
+            self.endInsertRows()
+        elif new_rows < old_rows:
+            self.beginRemoveRows(QModelIndex(), new_rows, old_rows - 1)
+            self.endRemoveRows()
+
+    def _visible_count(self) -> int:
+        scores = self._prediction.scores if self._prediction is not None else ()
+        return len(scores) if self._top_k == 0 else min(len(scores), self._top_k)
+
+    # -- Qt model API --------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else self._visible_count()
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else 2
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or self._prediction is None or not 0 <= index.row() < self.rowCount():
+            return None
+        score = self._prediction.scores[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return score.label if column == LABEL_COLUMN else f"{score.probability:.2%}"
+        if role == PROBABILITY_ROLE:
+            return score.probability
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{score.label}: {score.probability:.4%}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == PROBABILITY_COLUMN:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Vertical:
+            return str(section + 1)
+        return self.tr("Label") if section == LABEL_COLUMN else self.tr("Probability")
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+
+class ProbabilityBarDelegate(QStyledItemDelegate):
+    """Draws the probability column as a horizontal bar with the percentage written over it."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        probability = index.data(PROBABILITY_ROLE)
+        if probability is None:
+            super().paint(painter, option, index)
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = option.palette
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(option.rect, palette.color(QPalette.ColorRole.Highlight).lighter(170))
+        track = option.rect.adjusted(4, 5, -4, -5)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase).darker(104))
+        painter.drawRoundedRect(track, 4, 4)
+        fill = QRect(track)
+        fill.setWidth(max(0, round(track.width() * float(probability))))
+        color = QColor(palette.color(QPalette.ColorRole.Highlight))
+        if index.row() > 0:
+            color.setAlpha(150)
+        painter.setBrush(color)
+        if fill.width() > 0:
+            painter.drawRoundedRect(fill, 4, 4)
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        text_rect = track.adjusted(6, 0, -6, 0)
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
+        painter.restore()
+
+
+def prediction_as_text(prediction: Prediction, top_k: int = 0) -> str:
+    """The photo's path, then one ``label: 12.34%`` line per label, labels right-aligned (like the CLI)."""
+    if prediction.error:
+        return f"{prediction.path}\n  error: {prediction.error}\n"
+    scores = prediction.scores if top_k == 0 else prediction.scores[:top_k]
+    width = max((len(score.label) for score in scores), default=0)
+    lines = [prediction.path] + [f"  {score.label:>{width}}: {score.probability:.2%}" for score in scores]
+    return "\n".join(lines) + "\n"

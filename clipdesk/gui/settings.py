@@ -1,0 +1,176 @@
+"""Everything the window remembers between runs — the only module that touches ``QSettings``.
+
+Lists are stored as JSON text because INI-backed ``QSettings`` hands a one-element list back as a plain
+string. Labels and the template are written (and synced to disk) as soon as they change, so a crash
+never loses what the user typed. ``CLIPDESK_CONFIG_DIR`` moves the file next to ``models.json`` (portable
+installs, tests); otherwise Qt's native per-user location is used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+DEFAULT_TEMPLATE = "a photo of a {}."
+DEFAULT_MODEL = "ViT-B/32"
+DEFAULT_BATCH_SIZE = 16  # small enough that Cancel answers within a batch on a laptop CPU
+DEFAULT_TOP_K = 5
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("fast", "exact")
+LANGUAGES = ("system", "en", "zh_CN")
+MAX_RECENT = 8
+SETTINGS_FILE = "clipdesk-gui.ini"
+
+
+def open_qsettings() -> QSettings:
+    """The settings store for this user (or for ``CLIPDESK_CONFIG_DIR`` when set)."""
+    config_dir = os.environ.get("CLIPDESK_CONFIG_DIR")
+    if config_dir:
+        return QSettings(str(Path(config_dir) / SETTINGS_FILE), QSettings.Format.IniFormat)
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "clipdesk", "clipdesk")
+
+
+class Settings:
+    """Typed accessors over one ``QSettings``; unknown or damaged values fall back to defaults."""
+
+    def __init__(self, store: QSettings | None = None) -> None:
+        self._store = store if store is not None else open_qsettings()
+
+    # -- plain values -------------------------------------------------------------------------
+    def _text(self, key: str, default: str) -> str:
+        value = self._store.value(key, default)
+        return value if isinstance(value, str) else default
+
+    def _int(self, key: str, default: int, low: int, high: int) -> int:
+        try:
+            value = int(self._store.value(key, default))
+        except (TypeError, ValueError):
+            return default
+        return min(max(value, low), high)
+
+    def _list(self, key: str) -> list[str]:
+        raw = self._store.value(key, "")
+        try:
+            value = json.loads(raw) if isinstance(raw, str) and raw else []
+        except json.JSONDecodeError:
+            return []
+        return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+    def _bytes(self, key: str) -> QByteArray | None:
+        value = self._store.value(key)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def _set(self, key: str, value: object, sync: bool = False) -> None:
+        self._store.setValue(key, value)
+        if sync:
+            self._store.sync()
+
+    def sync(self) -> None:
+        self._store.sync()
+
+    @property
+    def file_name(self) -> str:
+        return self._store.fileName()
+
+    # -- what the user typed: synced immediately -----------------------------------------------
+    @property
+    def labels(self) -> list[str]:
+        return self._list("labels/current")
+
+    @labels.setter
+    def labels(self, labels: list[str]) -> None:
+        self._set("labels/current", json.dumps(list(labels), ensure_ascii=False), sync=True)
+
+    @property
+    def template(self) -> str:
+        return self._text("labels/template", DEFAULT_TEMPLATE) or DEFAULT_TEMPLATE
+
+    @template.setter
+    def template(self, template: str) -> None:
+        self._set("labels/template", template, sync=True)
+
+    @property
+    def recent_label_sets(self) -> list[str]:
+        return self._list("labels/recent")
+
+    def add_recent_label_set(self, path: str) -> None:
+        recent = [path] + [p for p in self.recent_label_sets if p != path]
+        self._set("labels/recent", json.dumps(recent[:MAX_RECENT], ensure_ascii=False))
+
+    def clear_recent_label_sets(self) -> None:
+        self._set("labels/recent", "[]")
+
+    # -- model and engine ---------------------------------------------------------------------
+    @property
+    def model(self) -> str:
+        return self._text("model/name", DEFAULT_MODEL) or DEFAULT_MODEL
+
+    @model.setter
+    def model(self, name: str) -> None:
+        self._set("model/name", name, sync=True)
+
+    @property
+    def device(self) -> str:
+        value = self._text("model/device", "auto")
+        return value if value in DEVICES else "auto"
+
+    @device.setter
+    def device(self, device: str) -> None:
+        self._set("model/device", device if device in DEVICES else "auto")
+
+    @property
+    def precision(self) -> str:
+        """``fast`` (bf16/fp16 where the hardware does it natively) unless the user asked for exact."""
+        value = self._text("model/precision", "fast")
+        return value if value in PRECISIONS else "fast"
+
+    @precision.setter
+    def precision(self, precision: str) -> None:
+        self._set("model/precision", precision if precision in PRECISIONS else "fast")
+
+    @property
+    def batch_size(self) -> int:
+        return self._int("model/batch_size", DEFAULT_BATCH_SIZE, 1, 256)
+
+    @batch_size.setter
+    def batch_size(self, size: int) -> None:
+        self._set("model/batch_size", int(size))
+
+    # -- presentation -------------------------------------------------------------------------
+    @property
+    def language(self) -> str:
+        value = self._text("ui/language", "system")
+        return value if value in LANGUAGES else "system"
+
+    @language.setter
+    def language(self, language: str) -> None:
+        self._set("ui/language", language if language in LANGUAGES else "system")
+
+    @property
+    def top_k(self) -> int:
+        """How many labels the results table shows; 0 means all of them."""
+        return self._int("ui/top_k", DEFAULT_TOP_K, 0, 1000)
+
+    @top_k.setter
+    def top_k(self, k: int) -> None:
+        self._set("ui/top_k", int(k))
+
+    def window_state(self, name: str) -> QByteArray | None:
+        """Saved geometry/state blob for ``name`` (window geometry, dock state, a splitter)."""
+        return self._bytes(f"window/{name}")
+
+    def set_window_state(self, name: str, blob: QByteArray) -> None:
+        self._set(f"window/{name}", blob)
+
+    # -- folders the file dialogs start in ------------------------------------------------------
+    def last_folder(self, purpose: str) -> str:
+        """Last folder used for ``purpose`` ("images", "labelsets", "exports", "weights")."""
+        folder = self._text(f"folders/{purpose}", "")
+        return folder if folder and Path(folder).is_dir() else str(Path.home())
+
+    def set_last_folder(self, purpose: str, path: str) -> None:
+        folder = Path(path)
+        self._set(f"folders/{purpose}", str(folder if folder.is_dir() else folder.parent))

@@ -1,0 +1,368 @@
+"""The one background worker: model loading, downloads, imports and ranking, off the GUI thread.
+
+``Worker`` is a plain ``QObject`` moved to one ``QThread`` (Qt's worker-object pattern). Requests come
+in as queued signals from ``WorkerClient`` and run one at a time in arrival order; results go out as
+frozen dataclasses carrying the job id they belong to. Cancel is a ``threading.Event`` per job, checked
+between batches through the service's ``should_stop`` callback — the GUI sets it directly, so it works
+while a job is running. torch and the labeling service are imported here, lazily, on the worker thread,
+so the window is on screen before torch is loaded.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from clipdesk.gui import engine
+
+if TYPE_CHECKING:
+    from clipdesk.labeling.predictions import Prediction
+
+PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress signals a second: the GUI repaints, never floods
+
+
+@dataclass(frozen=True)
+class Job:
+    """A request's identity and its cancel switch (shared by the GUI thread and the worker)."""
+
+    id: int
+    kind: str  # "load", "rank", "download", "import"
+    cancel: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel.is_set()
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    model: str  # a registry name or a checkpoint path
+    device: str = "auto"
+    precision: str = "fast"
+    batch_size: int = 16
+
+
+@dataclass(frozen=True)
+class RankRequest:
+    paths: tuple[str, ...]
+    labels: tuple[str, ...]
+    templates: tuple[str, ...]
+    batch_size: int = 16
+
+
+# ---- what comes out (all frozen, all tagged with their job id) -------------------------------------
+@dataclass(frozen=True)
+class JobProgress:
+    job_id: int
+    kind: str
+    done: int
+    total: int  # 0 when unknown (a server that sends no size)
+
+
+@dataclass(frozen=True)
+class ModelReady:
+    job_id: int
+    model: str  # what the user asked for (name or path)
+    display_name: str  # short name for the status bar
+    device: str  # "CPU", "NVIDIA GeForce …", "Apple MPS"
+
+
+@dataclass(frozen=True)
+class ModelMissing:
+    """The asked-for registry model is not in the cache yet: the first-run dialog takes over."""
+
+    job_id: int
+    model: str  # the registry name
+    size: int | None  # bytes to download, when known
+    partial: int  # bytes of a resumable ``.part`` already on disk
+
+
+@dataclass(frozen=True)
+class RankBatch:
+    job_id: int
+    request: RankRequest
+    predictions: tuple[Prediction, ...]
+
+
+@dataclass(frozen=True)
+class LabelsChecked:
+    """Labels the model had to cut at its 77-token context, and other notes on the label list."""
+
+    job_id: int
+    truncated: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WeightsReady:
+    """A download or an import finished: ``model`` is now in the cache."""
+
+    job_id: int
+    model: str
+
+
+@dataclass(frozen=True)
+class JobFailed:
+    job_id: int
+    kind: str
+    message: str  # one readable line
+
+
+@dataclass(frozen=True)
+class JobDone:
+    job_id: int
+    kind: str
+    cancelled: bool
+
+
+class Worker(QObject):
+    """Lives on the worker thread; owns the classifier. Every slot reports ``finished`` exactly once."""
+
+    progress = Signal(object)  # JobProgress
+    model_ready = Signal(object)  # ModelReady
+    model_missing = Signal(object)  # ModelMissing
+    ranked = Signal(object)  # RankBatch
+    labels_checked = Signal(object)  # LabelsChecked
+    weights_ready = Signal(object)  # WeightsReady
+    errored = Signal(object)  # JobFailed
+    finished = Signal(object)  # JobDone
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classifier: Any = None
+        self._last_progress = 0.0
+
+    # -- slots (queued from the GUI thread) ----------------------------------------------------
+    @Slot(object, object)
+    def load_model(self, job: Job, request: ModelRequest) -> None:
+        self._run(job, self._load_model, request)
+
+    @Slot(object, object)
+    def rank(self, job: Job, request: RankRequest) -> None:
+        self._run(job, self._rank, request)
+
+    @Slot(object, str)
+    def download(self, job: Job, model: str) -> None:
+        self._run(job, self._download, model)
+
+    @Slot(object, str)
+    def import_weights(self, job: Job, path: str) -> None:
+        self._run(job, self._import, path)
+
+    # -- job bodies ----------------------------------------------------------------------------
+    def _run(self, job: Job, body: Any, *args: Any) -> None:
+        """Run one job; any exception becomes one ``errored`` line, never a crash of the thread."""
+        if not job.cancelled:
+            try:
+                body(job, *args)
+            except Exception as error:  # noqa: BLE001 - the worker must survive anything
+                self.errored.emit(JobFailed(job.id, job.kind, engine.describe_error(error)))
+        self.finished.emit(JobDone(job.id, job.kind, job.cancelled))
+
+    def _load_model(self, job: Job, request: ModelRequest) -> None:
+        missing = engine.missing_weights(request.model)
+        self._classifier = None  # free the old model before loading the next one
+        if missing is not None:
+            self.model_missing.emit(ModelMissing(job.id, missing.name, missing.size, missing.partial))
+            return
+        self._classifier = engine.load_classifier(request.model, request.device, request.precision,
+                                                  request.batch_size)
+        self.model_ready.emit(ModelReady(job.id, request.model, engine.display_name(request.model),
+                                         engine.device_description(self._classifier)))
+
+    def _rank(self, job: Job, request: RankRequest) -> None:
+        if self._classifier is None:
+            raise RuntimeError("the model is not loaded yet")
+        truncated = engine.truncated_labels(request.labels, request.templates)
+        self.labels_checked.emit(LabelsChecked(job.id, truncated, ()))
+        total, done = len(request.paths), 0
+        self._report(job, done, total, force=True)
+        for predictions in engine.rank_batches(self._classifier, request.paths, request.labels,
+                                               request.templates, request.batch_size, job.cancel.is_set):
+            done += len(predictions)
+            self.ranked.emit(RankBatch(job.id, request, tuple(predictions)))
+            self._report(job, done, total, force=done == total)
+
+    def _download(self, job: Job, model: str) -> None:
+        finished = engine.download(model, on_progress=lambda done, total: self._report(job, done, total or 0),
+                                   should_stop=job.cancel.is_set)
+        if finished:
+            self.weights_ready.emit(WeightsReady(job.id, model))
+
+    def _import(self, job: Job, path: str) -> None:
+        name = engine.import_weights(Path(path), on_progress=lambda done, total: self._report(job, done, total or 0))
+        self.weights_ready.emit(WeightsReady(job.id, name))
+
+    def _report(self, job: Job, done: int, total: int, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last_progress >= PROGRESS_INTERVAL_S or (total and done >= total):
+            self._last_progress = now
+            self.progress.emit(JobProgress(job.id, job.kind, done, total))
+
+
+class WorkerClient(QObject):
+    """The GUI-thread side: owns the thread, numbers jobs, cancels superseded ones, drops stale results.
+
+    Only results of the *current* job of each kind reach the window; anything a cancelled or replaced
+    job still sends afterwards is discarded here, so a view can never show results for labels or a
+    model that are no longer on screen.
+    """
+
+    # requests, queued to the worker thread
+    _load_requested = Signal(object, object)
+    _rank_requested = Signal(object, object)
+    _download_requested = Signal(object, str)
+    _import_requested = Signal(object, str)
+
+    # filtered results for the window (same payloads as Worker's signals)
+    progress = Signal(object)
+    model_ready = Signal(object)
+    model_missing = Signal(object)
+    ranked = Signal(object)
+    labels_checked = Signal(object)
+    weights_ready = Signal(object)
+    errored = Signal(object)
+    finished = Signal(object)
+    activity_changed = Signal()  # a job started or ended: re-read ``active_kinds``
+
+    SUPERSEDES = {"load": ("load", "rank"), "rank": ("rank",), "download": ("download",), "import": ("import",)}
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._next_id = 0
+        self._live: dict[int, Job] = {}
+        self._current: dict[str, int] = {}
+        self._thread = QThread()
+        self._thread.setObjectName("clipdesk-worker")
+        self._worker = Worker()
+        self._worker.moveToThread(self._thread)
+        self._thread.finished.connect(self._worker.deleteLater)
+        self._load_requested.connect(self._worker.load_model)
+        self._rank_requested.connect(self._worker.rank)
+        self._download_requested.connect(self._worker.download)
+        self._import_requested.connect(self._worker.import_weights)
+        # Bound methods of this QObject, so Qt queues each call onto the GUI thread.
+        self._worker.progress.connect(self._on_progress)
+        self._worker.model_ready.connect(self._on_model_ready)
+        self._worker.model_missing.connect(self._on_model_missing)
+        self._worker.ranked.connect(self._on_ranked)
+        self._worker.labels_checked.connect(self._on_labels_checked)
+        self._worker.weights_ready.connect(self._on_weights_ready)
+        self._worker.errored.connect(self._on_errored)
+        self._worker.finished.connect(self._on_finished)
+        self._thread.start()
+
+    @property
+    def thread(self) -> QThread:
+        return self._thread
+
+    # -- submitting ----------------------------------------------------------------------------
+    def load_model(self, request: ModelRequest) -> int:
+        job = self._new_job("load")
+        self._load_requested.emit(job, request)
+        return job.id
+
+    def rank(self, request: RankRequest) -> int:
+        job = self._new_job("rank")
+        self._rank_requested.emit(job, request)
+        return job.id
+
+    def download(self, model: str) -> int:
+        job = self._new_job("download")
+        self._download_requested.emit(job, model)
+        return job.id
+
+    def import_weights(self, path: str) -> int:
+        job = self._new_job("import")
+        self._import_requested.emit(job, path)
+        return job.id
+
+    def _new_job(self, kind: str) -> Job:
+        for superseded in self.SUPERSEDES[kind]:
+            self.cancel(superseded)
+        self._next_id += 1
+        job = Job(self._next_id, kind)
+        self._live[job.id] = job
+        self._current[kind] = job.id
+        self.activity_changed.emit()
+        return job
+
+    # -- cancelling and state ------------------------------------------------------------------
+    def cancel(self, kind: str | None = None) -> bool:
+        """Cancel the current job of ``kind`` (every job when None); True if one was running."""
+        kinds = [kind] if kind else list(self._current)
+        cancelled = False
+        for each in kinds:
+            job_id = self._current.pop(each, None)
+            job = self._live.get(job_id) if job_id is not None else None
+            if job is not None:
+                job.cancel.set()
+                cancelled = True
+        if cancelled:
+            self.activity_changed.emit()
+        return cancelled
+
+    def active_kinds(self) -> tuple[str, ...]:
+        """Kinds with a current, unfinished job, in submission order."""
+        return tuple(kind for kind, job_id in sorted(self._current.items(), key=lambda item: item[1])
+                     if job_id in self._live)
+
+    def is_current(self, job_id: int) -> bool:
+        job = self._live.get(job_id)
+        return job is not None and self._current.get(job.kind) == job_id and not job.cancelled
+
+    def shutdown(self, timeout_ms: int = 2000) -> bool:
+        """Cancel everything and stop the thread; False if it did not stop within ``timeout_ms``."""
+        for job in self._live.values():
+            job.cancel.set()
+        self._current.clear()
+        self._thread.quit()
+        return self._thread.wait(timeout_ms)
+
+    # -- filtering -----------------------------------------------------------------------------
+    def _forward(self, signal: Any, payload: Any) -> None:
+        if self.is_current(payload.job_id):
+            signal.emit(payload)
+
+    @Slot(object)
+    def _on_progress(self, payload: JobProgress) -> None:
+        self._forward(self.progress, payload)
+
+    @Slot(object)
+    def _on_model_ready(self, payload: ModelReady) -> None:
+        self._forward(self.model_ready, payload)
+
+    @Slot(object)
+    def _on_model_missing(self, payload: ModelMissing) -> None:
+        self._forward(self.model_missing, payload)
+
+    @Slot(object)
+    def _on_ranked(self, payload: RankBatch) -> None:
+        self._forward(self.ranked, payload)
+
+    @Slot(object)
+    def _on_labels_checked(self, payload: LabelsChecked) -> None:
+        self._forward(self.labels_checked, payload)
+
+    @Slot(object)
+    def _on_weights_ready(self, payload: WeightsReady) -> None:
+        self._forward(self.weights_ready, payload)
+
+    @Slot(object)
+    def _on_errored(self, payload: JobFailed) -> None:
+        self._forward(self.errored, payload)
+
+    @Slot(object)
+    def _on_finished(self, done: JobDone) -> None:
+        was_current = self.is_current(done.job_id)
+        self._live.pop(done.job_id, None)
+        if self._current.get(done.kind) == done.job_id:
+            del self._current[done.kind]
+        if was_current:
+            self.finished.emit(done)
+        self.activity_changed.emit()

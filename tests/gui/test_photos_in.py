@@ -1,0 +1,152 @@
+"""Getting photos into the window: drops of files and folders, paste of image data and of copied files,
+the file dialogs' entry point — and thumbnails that never block the window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, Qt, QUrl
+from PySide6.QtGui import QColor, QGuiApplication, QImage
+
+from clipdesk.gui.image_list import ERROR_ROLE, PATH_ROLE
+from clipdesk.gui.photo_sources import pasted_images_dir
+from clipdesk.gui.thumbnails import ThumbnailLoader
+from tests import photos as sample_photos
+from tests.gui.conftest import drop_mime, drop_urls, wait_labelled
+
+
+def listed(win) -> list[str]:
+    return win.photos.paths()
+
+
+def test_dropping_files_on_the_photo_grid_adds_and_labels_them(qtbot, window, photo_files):
+    window.labels_pane.editor.add_labels(["astronaut", "cup of coffee", "cat"])
+    with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+        drop_urls(window.photos_pane.view.viewport(), photo_files[:2])
+    assert listed(window) == [str(p) for p in photo_files[:2]]
+    wait_labelled(qtbot, window, 2)
+    for path in photo_files[:2]:
+        prediction = window.photos.prediction(str(path))
+        assert prediction.error is None
+        assert {score.label for score in prediction.scores} == {"astronaut", "cup of coffee", "cat"}
+
+
+def test_dropping_a_folder_adds_its_photos_recursively_and_nothing_else(qtbot, window, tmp_path):
+    folder = tmp_path / "phone"
+    expected = [sample_photos.write_jpeg(folder, "coffee"),
+                sample_photos.write_png(folder / "2024" / "march", "chelsea")]
+    (folder / "notes.txt").write_text("not a photo")
+    sample_photos.write_jpeg(folder / ".thumbnails", "rocket")  # hidden folder: skipped
+    with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+        drop_urls(window.photos_pane.view.viewport(), [folder])
+    assert sorted(listed(window)) == sorted(str(p) for p in expected)
+
+
+def test_dropping_the_same_photo_twice_lists_it_once(qtbot, window, photo_files):
+    for _ in range(2):
+        with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+            drop_urls(window.photos_pane.view.viewport(), [photo_files[0]])
+    assert listed(window) == [str(photo_files[0])]
+
+
+def test_dropping_on_the_label_pane_adds_photos_too(qtbot, window, photo_files):
+    with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+        drop_urls(window, photo_files[:1])
+    assert listed(window) == [str(photo_files[0])]
+
+
+def test_non_photo_files_are_skipped_with_a_note(qtbot, window, tmp_path):
+    text = tmp_path / "report.pdf"
+    text.write_bytes(b"%PDF-1.4")
+    with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+        drop_urls(window.photos_pane.view.viewport(), [text])
+    assert listed(window) == []
+    assert "not photos" in window.status.activity.text()
+
+
+def test_pasting_image_data_saves_a_png_and_adds_it(qtbot, window):
+    image = QImage(64, 48, QImage.Format.Format_RGB32)
+    image.fill(QColor("orange"))
+    QGuiApplication.clipboard().setImage(image)
+    with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+        window.paste_action.trigger()
+    [path] = listed(window)
+    assert Path(path).parent == pasted_images_dir() and path.endswith(".png")
+    saved = QImage(path)
+    assert (saved.width(), saved.height()) == (64, 48)
+    assert saved.pixelColor(10, 10) == QColor("orange")
+
+
+def test_dropping_image_data_without_a_file_adds_it(qtbot, window):
+    image = QImage(20, 20, QImage.Format.Format_RGB32)
+    image.fill(QColor("red"))
+    mime = QMimeData()
+    mime.setImageData(image)
+    with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+        drop_mime(window.photos_pane.view.viewport(), mime)
+    assert len(listed(window)) == 1 and listed(window)[0].endswith(".png")
+
+
+def test_pasting_copied_files_adds_them(qtbot, window, photo_files):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in photo_files])
+    QGuiApplication.clipboard().setMimeData(mime)
+    window.photos_pane.view.setFocus()
+    with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+        window.paste_action.trigger()
+    assert listed(window) == [str(p) for p in photo_files]
+
+
+def test_pasting_plain_text_adds_labels_instead(qtbot, window):
+    QGuiApplication.clipboard().setText("receipt\ncat\nred envelope\n")
+    window.paste_action.trigger()
+    assert window.labels_pane.editor.labels() == ["receipt", "cat", "red envelope"]
+
+
+def test_delete_removes_selected_photos_and_clear_empties(qtbot, window, photo_files):
+    with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+        window.add_paths([str(p) for p in photo_files])
+    view = window.photos_pane.view
+    view.setFocus()
+    view.setCurrentIndex(window.photos.index(1))
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert listed(window) == [str(p) for i, p in enumerate(photo_files) if i != 1]
+    window.clear_photos_action.trigger()
+    assert listed(window) == []
+
+
+def test_photo_rows_expose_their_path_and_error(qtbot, window, tmp_path):
+    broken = sample_photos.write_text_as_image(tmp_path)
+    window.labels_pane.editor.add_labels(["cat", "dog"])
+    with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+        window.add_paths([str(broken)])
+    wait_labelled(qtbot, window, 1)
+    index = window.photos.index(0)
+    assert index.data(PATH_ROLE) == str(broken)
+    assert index.data(ERROR_ROLE)
+
+
+def test_thumbnails_are_made_off_the_gui_thread_scaled_and_upright(qtbot, tmp_path):
+    # coffee is 600x400; orientation 6 stores it as 400x600 pixels that viewers turn back upright.
+    sideways = sample_photos.write_jpeg(tmp_path, "coffee", orientation=6)
+    loader = ThumbnailLoader()
+    assert loader.get(str(sideways), 120) is None  # nothing yet: queued, the caller does not wait
+    with qtbot.waitSignal(loader.ready, timeout=10_000) as ready:
+        pass
+    assert ready.args == [str(sideways)]
+    pixmap = loader.get(str(sideways), 120)
+    assert (pixmap.width(), pixmap.height()) == (120, 80)
+    loader.shutdown()
+
+
+def test_a_thousand_photos_only_get_thumbnails_for_what_is_on_screen(qtbot, window, tmp_path):
+    one = sample_photos.write_jpeg(tmp_path, "rocket")
+    paths = []
+    for i in range(1000):
+        link = tmp_path / f"copy{i:04d}.jpg"
+        link.symlink_to(one)
+        paths.append(str(link))
+    window.photos.add_paths(paths)
+    qtbot.wait(200)  # let the view paint what is visible
+    requested = len(window.thumbnails._pending) + len(window.thumbnails._cache)
+    assert 0 < requested < 200
