@@ -182,12 +182,11 @@ def test_non_string_input_is_a_clear_type_error() -> None:
         tokenize([None])  # type: ignore[list-item]
 
 
-def test_import_is_cheap_and_never_uses_the_reference_package() -> None:
+def test_vocab_is_read_on_first_use_and_reference_package_never_imported() -> None:
     code = (
         "import sys\n"
         "import clipdesk.clip.tokenizer as t\n"
         "assert t._read_merges.cache_info().currsize == 0, 'vocab read at import'\n"
-        "assert 'torch' not in sys.modules, 'torch imported by the tokenizer module'\n"
         "print(t.tokenize('hello world').tolist()[0][:4])\n"
         "assert 'clip' not in sys.modules\n"
     )
