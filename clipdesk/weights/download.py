@@ -83,10 +83,11 @@ class _NoDowngradeRedirect(urllib.request.HTTPRedirectHandler):
 
 def download(spec: ModelSpec, dest_dir: Path, *, on_progress: ProgressCallback | None = None,
              should_stop: Callable[[], bool] | None = None, on_wait: Callable[[], None] | None = None,
-             retry_delays: Sequence[float] = RETRY_DELAYS_S, sleep: Callable[[float], None] = time.sleep,
+             retry_delays: Sequence[float] | None = None, sleep: Callable[[float], None] = time.sleep,
              timeout_s: float = TIMEOUT_S) -> Path:
     """Make ``dest_dir/spec.file_name`` a verified copy of ``spec`` and return its path.
 
+    ``retry_delays`` (default ``RETRY_DELAYS_S``) and ``sleep`` are the backoff; tests inject both.
     A verified file already there is returned without touching the network. Raises a ``WeightsError``
     subclass whose message is one line for the user; the final path never holds unverified bytes.
     """
@@ -104,7 +105,8 @@ def download(spec: ModelSpec, dest_dir: Path, *, on_progress: ProgressCallback |
         records.remove_with_record(final)  # unverified bytes never stay at the final path
         transfer = _Transfer(spec, part_path(final))
         _resume_from_disk(transfer, should_stop)
-        _fetch(transfer, on_progress, should_stop, retry_delays, sleep, timeout_s)
+        delays = RETRY_DELAYS_S if retry_delays is None else retry_delays
+        _fetch(transfer, on_progress, should_stop, delays, sleep, timeout_s)
         return _finish(transfer, final)
 
 
