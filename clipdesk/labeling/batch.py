@@ -43,13 +43,22 @@ def label_files(classifier: ZeroShotClassifier, paths: Iterable[str | os.PathLik
                 labels: Sequence[str], templates: Sequence[str] | None = None, recursive: bool = False,
                 on_progress: ProgressCallback | None = None,
                 should_stop: StopCallback | None = None) -> BatchResult:
-    """Rank ``labels`` for every image in ``paths`` (files and folders). Per-file failures are in the
-    predictions; raises ValueError only for unusable labels or templates, before any work."""
+    """Rank ``labels`` for every image in ``paths`` (files and folders, see :func:`iter_image_files`).
+    Per-file failures are in the predictions; raises ValueError only for unusable labels or templates,
+    before any work."""
+    return run_batch(classifier, iter_image_files(paths, recursive), labels, templates, on_progress,
+                     should_stop)
+
+
+def run_batch(classifier: ZeroShotClassifier, files: Sequence[str | os.PathLike[str]], labels: Sequence[str],
+              templates: Sequence[str] | None = None, on_progress: ProgressCallback | None = None,
+              should_stop: StopCallback | None = None) -> BatchResult:
+    """Like :func:`label_files` for an exact list of files (no folder expansion), e.g. one the caller
+    has already discovered and shown to the user."""
     checked = classifier.check_labels(labels, templates)
     if not checked.labels:
         raise ValueError("no labels to rank: give at least one non-blank label")
     template_list = clean_templates(templates)
-    files = iter_image_files(paths, recursive)
     start = time.perf_counter()
     predictions = classifier.rank(files, checked.labels, template_list, on_progress, should_stop)
     seconds = time.perf_counter() - start

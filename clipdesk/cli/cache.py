@@ -1,0 +1,70 @@
+"""``clipdesk cache info|clear``: the on-disk image-embedding cache.
+
+The cache only saves time (photos are not encoded again), so clearing it is always safe.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from clipdesk.cli import EXIT_OK, EXIT_USAGE
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "cache", help="show or clear the image-embedding cache",
+        description="Image embeddings are cached per model and per photo content (CLIPDESK_CACHE_DIR "
+                    "overrides where), so labelling the same photos again, with any labels, is instant.")
+    parser.set_defaults(func=lambda args: parser.print_help() or EXIT_USAGE)
+    actions = parser.add_subparsers(dest="cache_command", metavar="ACTION")
+    actions.add_parser("info", help="where the cache is, how many photos it holds, its size").set_defaults(
+        func=run_info)
+    actions.add_parser("clear", help="forget every cached embedding (safe; photos are encoded again)"
+                       ).set_defaults(func=run_clear)
+    actions.add_parser("path", help="print the cache file's path").set_defaults(func=run_path)
+
+
+def run_info(args: argparse.Namespace) -> int:
+    from clipdesk.labeling.embedding_cache import ImageEmbeddingCache
+
+    with ImageEmbeddingCache() as cache:
+        _warn(cache.warnings)
+        info = cache.info()
+    print(f"path: {info.path}")
+    print(f"embeddings: {info.embeddings} (for {info.models} model{'s' * (info.models != 1)})")
+    print(f"size: {_size(info.size_bytes)}")
+    return EXIT_OK
+
+
+def run_clear(args: argparse.Namespace) -> int:
+    from clipdesk.labeling.embedding_cache import ImageEmbeddingCache
+
+    with ImageEmbeddingCache() as cache:
+        _warn(cache.warnings)
+        before = cache.info().size_bytes
+        removed = cache.clear()
+        after = cache.info().size_bytes
+    print(f"Cleared {removed} cached embedding{'s' * (removed != 1)} from {cache.path} "
+          f"({_size(max(0, before - after))} freed)")
+    return EXIT_OK
+
+
+def run_path(args: argparse.Namespace) -> int:
+    from clipdesk.labeling.embedding_cache import default_cache_path
+
+    print(default_cache_path())
+    return EXIT_OK
+
+
+def _warn(warnings: tuple[str, ...]) -> None:
+    from clipdesk.cli.labeling_args import say
+
+    for warning in warnings:
+        say(f"warning: {warning}")
+
+
+def _size(size: int) -> str:
+    for factor, suffix in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if size >= factor:
+            return f"{size / factor:.1f} {suffix}"
+    return f"{size} B"

@@ -1,0 +1,106 @@
+"""``clipdesk classify IMAGE…``: print the ranked labels of a few photos, as a table or as JSON.
+
+The table is OpenAI's README format, one block per photo::
+
+    photos/flag.jpg
+               China: 72.51%
+              Taiwan: 20.12%
+
+Exit codes: 0 every photo labelled; 1 some could not be read (the reason is printed in its block);
+2 usage error, found before any work; 130 stopped with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
+from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, UsageError, add_label_arguments,
+                                        add_model_arguments, choose_labels, load_classifier, positive_int,
+                                        say, stop_on_interrupt)
+
+DEFAULT_TOP = 5
+LABEL_WIDTH = 16  # OpenAI's README prints f"{label:>16s}: {100 * p:.2f}%"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "classify", help="print the most probable labels for each photo",
+        description="Rank the labels for each photo and print them, most probable first.",
+        epilog="exit codes: 0 all labelled, 1 some photos could not be read, 2 usage error, "
+               "130 stopped by Ctrl-C")
+    parser.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="photo files")
+    add_label_arguments(parser)
+    add_model_arguments(parser)
+    parser.add_argument("--top", type=positive_int, metavar="K",
+                        help=f"show only the K most probable labels (default: {DEFAULT_TOP} in the table, "
+                             "all in JSON)")
+    parser.add_argument("--json", action="store_true",
+                        help="print JSON (the same document `clipdesk label --out x.json` writes)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        choice = choose_labels(args)
+        classifier = load_classifier(args)
+    except UsageError as error:
+        say(f"error: {error}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        say("cancelled")
+        return EXIT_INTERRUPTED
+    for warning in choice.warnings + classifier.check_labels(choice.labels, choice.templates).warnings:
+        say(f"warning: {warning}")
+
+    predictions = []
+    with stop_on_interrupt() as stop:
+        try:
+            for batch in classifier.iter_batches(args.images, choice.labels, choice.templates, stop.is_set):
+                predictions += batch
+                if not args.json:
+                    for prediction in batch:
+                        print(format_prediction(prediction, args.top or DEFAULT_TOP), flush=True)
+        except KeyboardInterrupt:
+            say("stopped")
+            return EXIT_INTERRUPTED
+    if args.json:
+        from clipdesk.labeling.export import json_document
+
+        document = json_document(_limited(predictions, args.top), choice.labels, choice.templates,
+                                 classifier.model_name)
+        json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    for warning in classifier.image_cache.warnings if classifier.image_cache is not None else ():
+        say(f"warning: {warning}")
+    failed = sum(1 for p in predictions if p.error is not None)
+    if len(predictions) < len(args.images):
+        say(f"stopped by Ctrl-C after {len(predictions)} of {len(args.images)} photos")
+        return EXIT_INTERRUPTED
+    if failed:
+        say(f"{failed} of {len(predictions)} photo{'s' * (len(predictions) != 1)} could not be labelled")
+        return EXIT_SOME_FAILED
+    return EXIT_OK
+
+
+def format_prediction(prediction, top: int) -> str:
+    """The photo's path, then one right-aligned ``label: 12.34%`` line per label, most probable first."""
+    lines = [prediction.path]
+    if prediction.error is not None:
+        lines.append(f"  error: {prediction.error}")
+    else:
+        shown = prediction.scores[:top]
+        width = max([LABEL_WIDTH, *(len(score.label) for score in shown)])
+        lines += [f"{score.label:>{width}}: {100 * score.probability:.2f}%" for score in shown]
+    return "\n".join(lines) + "\n"
+
+
+def _limited(predictions, top: int | None):
+    if top is None:
+        return predictions
+    from dataclasses import replace
+
+    return [replace(p, scores=p.scores[:top]) for p in predictions]

@@ -1,0 +1,103 @@
+"""``clipdesk label PATH… --out FILE.csv|FILE.json``: label whole folders, with a progress bar.
+
+Exit codes: 0 every file labelled; 1 finished but some files failed (they are in the results file
+with their reason); 2 usage error, found before any work (no labels, unknown model, output not
+writable…); 130 stopped with Ctrl-C (what was done is written).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
+from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, UsageError, add_label_arguments,
+                                        add_model_arguments, check_output, choose_labels, load_classifier,
+                                        positive_int, say, stop_on_interrupt)
+
+MAX_LISTED_FAILURES = 20  # beyond this the results file has the full list
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "label", help="label every photo in files and folders; write CSV or JSON",
+        description="Rank the labels for every photo in the given files and folders and write the results "
+                    "to a CSV or JSON file. Photos that cannot be read are listed with the reason, and the "
+                    "run goes on. Ctrl-C stops after the current batch and writes what is done.",
+        epilog="exit codes: 0 all labelled, 1 some files failed, 2 usage error, 130 stopped by Ctrl-C")
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="photos and folders")
+    add_label_arguments(parser)
+    parser.add_argument("--out", required=True, type=Path, metavar="FILE.csv|FILE.json",
+                        help="where to write the results (CSV or JSON, by the file name)")
+    parser.add_argument("--recursive", "-r", action="store_true", help="also label photos in sub-folders")
+    add_model_arguments(parser)
+    parser.add_argument("--batch-size", type=positive_int, default=32, metavar="N",
+                        help="photos per model call (default 32; smaller uses less memory)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        choice = choose_labels(args)
+        check_output(args.out)
+        files = _find_files(args.paths, args.recursive)
+        classifier = load_classifier(args, batch_size=args.batch_size)
+    except UsageError as error:
+        say(f"error: {error}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        say("cancelled before any photo was labelled")
+        return EXIT_INTERRUPTED
+    # choice.labels are clean already, so check_labels adds only the 77-token truncation warnings
+    for warning in choice.warnings + classifier.check_labels(choice.labels, choice.templates).warnings:
+        say(f"warning: {warning}")
+    say(f"labelling {len(files)} photo{'s' * (len(files) != 1)} with {len(choice.labels)} labels, "
+        f"model {classifier.model_name} on {classifier.device_description}")
+    return _label(args, classifier, files, choice.labels, choice.templates)
+
+
+def _find_files(paths: list[Path], recursive: bool) -> list[Path]:
+    from clipdesk.labeling import iter_image_files
+
+    files = iter_image_files(paths, recursive)
+    if not files:
+        hint = "" if recursive else " (add --recursive to look in sub-folders)"
+        raise UsageError(f"no photos found in {', '.join(map(str, paths))}{hint}")
+    return files
+
+
+def _label(args: argparse.Namespace, classifier, files: list[Path], labels: tuple[str, ...],
+           templates: tuple[str, ...]) -> int:
+    from clipdesk.cli.progress import ProgressBar
+    from clipdesk.labeling import run_batch, write_results
+
+    bar = ProgressBar("Labelling", unit="photos")
+    with stop_on_interrupt() as stop:
+        try:
+            result = run_batch(classifier, files, labels, templates, on_progress=bar.update,
+                               should_stop=stop.is_set)
+        except KeyboardInterrupt:  # a second Ctrl-C: quit without waiting for the batch
+            say("stopped; no results written")
+            return EXIT_INTERRUPTED
+        finally:
+            bar.close()
+    for warning in classifier.image_cache.warnings if classifier.image_cache is not None else ():
+        say(f"warning: {warning}")
+    try:
+        write_results(args.out, result.predictions, result.labels, result.templates, result.model)
+    except OSError as error:
+        say(f"error: could not write {args.out}: {error.strerror or error}")
+        return EXIT_SOME_FAILED
+    failures = [p for p in result.predictions if p.error is not None]
+    for prediction in failures[:MAX_LISTED_FAILURES]:
+        say(f"{prediction.path}: {prediction.error}")
+    if len(failures) > MAX_LISTED_FAILURES:
+        say(f"… and {len(failures) - MAX_LISTED_FAILURES} more failures (see the error column of {args.out})")
+    rate = len(result.predictions) / result.seconds if result.seconds > 0 else 0.0
+    stopped = (f", stopped by Ctrl-C after {len(result.predictions)} of {result.total}"
+               if result.cancelled else "")
+    say(f"labelled {result.labelled}, failed {result.failed} in {result.seconds:.1f} s "
+        f"({rate:.1f} photos/s){stopped}; results in {args.out}")
+    if result.cancelled:
+        return EXIT_INTERRUPTED
+    return EXIT_SOME_FAILED if failures else EXIT_OK

@@ -1,0 +1,175 @@
+"""What ``clipdesk classify`` and ``clipdesk label`` share: label/model options, checks that run before
+any work (so a usage error costs nothing), loading the classifier, and a Ctrl-C that stops cleanly.
+
+Nothing here imports torch at module level; the classifier module is imported only when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from clipdesk.labeling.devices import DEVICE_CHOICES
+from clipdesk.labeling.labels import DEFAULT_TEMPLATE
+
+if TYPE_CHECKING:
+    from clipdesk.labeling import ZeroShotClassifier
+
+EXIT_INTERRUPTED = 130  # the shell's code for a process stopped by Ctrl-C
+DEFAULT_MODEL = "ViT-B/32"
+_LABEL_SEPARATORS = re.compile(r"[,，]")  # ASCII and full-width (Chinese) commas
+
+
+class UsageError(Exception):
+    """Something in the command line that makes the run pointless; exit code 2, before any work."""
+
+
+@dataclass(frozen=True)
+class LabelChoice:
+    labels: tuple[str, ...]
+    templates: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def add_label_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--labels", metavar='"A,B,C"',
+                        help="comma-separated labels, e.g. \"dog,cat,red envelope\"")
+    source.add_argument("--labels-file", type=Path, metavar="FILE",
+                        help="labels from a .txt (one per line) or .csv (first column) file, or a saved "
+                             "label set (.json, which also brings its templates)")
+    parser.add_argument("--template", action="append", metavar="T", dest="templates",
+                        help=f"prompt with {{}} where the label goes (default: {DEFAULT_TEMPLATE!r}); "
+                             "repeat for an ensemble; '{}' alone uses the bare label")
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME|PATH",
+                        help=f"model name (see `clipdesk models list`) or checkpoint file (default {DEFAULT_MODEL})")
+    parser.add_argument("--device", default="auto", metavar="|".join(DEVICE_CHOICES),
+                        help="where to run the model; auto = CUDA GPU, else Apple MPS, else CPU (default auto)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="neither read nor store image embeddings in the on-disk cache")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def choose_labels(args: argparse.Namespace) -> LabelChoice:
+    """Labels and templates from the command line, cleaned; UsageError when nothing usable is left."""
+    from clipdesk.labeling import (LabelSetError, clean_labels, clean_templates, import_labels,
+                                   load_label_set)
+
+    templates = args.templates
+    if args.labels_file is not None:
+        try:
+            if args.labels_file.suffix.lower() == ".json":
+                label_set = load_label_set(args.labels_file)
+                raw = list(label_set.labels)
+                templates = templates or list(label_set.templates)
+            else:
+                raw = import_labels(args.labels_file)
+        except LabelSetError as error:
+            raise UsageError(str(error)) from None
+        where = f"in {args.labels_file}"
+    else:
+        raw = _LABEL_SEPARATORS.split(args.labels)
+        where = "in --labels"
+    cleaned = clean_labels(raw)
+    if not cleaned.labels:
+        raise UsageError(f"no labels {where}: give at least one, e.g. --labels \"dog,cat\"")
+    try:
+        template_tuple = clean_templates(templates)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return LabelChoice(cleaned.labels, template_tuple, cleaned.warnings)
+
+
+def check_output(path: Path) -> None:
+    """Refuse an output we could not write, before hours of work: wrong suffix, missing or read-only
+    folder, or a folder in the way."""
+    if path.suffix.lower() not in (".csv", ".json"):
+        raise UsageError(f"--out {path}: the file name must end in .csv or .json")
+    if path.is_dir():
+        raise UsageError(f"--out {path} is a folder; give a file name ending in .csv or .json")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"--out {path}: the folder {folder} does not exist")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise UsageError(f"--out {path}: cannot write in {folder} ({error.strerror or error})") from None
+    if path.exists() and not os.access(path, os.W_OK):
+        raise UsageError(f"--out {path}: the existing file is read-only")
+
+
+def load_classifier(args: argparse.Namespace, batch_size: int | None = None) -> ZeroShotClassifier:
+    """The classifier for ``--model/--device``; any failure to get there is a UsageError (nothing has
+    been done yet). Ctrl-C during a download propagates as KeyboardInterrupt."""
+    from clipdesk.labeling import ImageEmbeddingCache, ZeroShotClassifier
+    from clipdesk.labeling.devices import DeviceError, resolve_device
+
+    try:
+        device = resolve_device(args.device)
+    except DeviceError as error:
+        raise UsageError(str(error)) from None
+    cache = None if args.no_cache else ImageEmbeddingCache()
+    for warning in cache.warnings if cache is not None else ():
+        say(f"warning: {warning}")
+    options = {"batch_size": batch_size} if batch_size else {}
+    try:
+        return ZeroShotClassifier(args.model, device=device, image_cache=cache, **options)
+    except KeyboardInterrupt:
+        raise
+    except Exception as error:  # noqa: BLE001 - unknown name, bad file, failed download: all one line
+        raise UsageError(f"cannot load model {args.model!r}: {_one_line(error)}") from None
+
+
+@contextmanager
+def stop_on_interrupt() -> Iterator[threading.Event]:
+    """While inside, the first Ctrl-C (SIGINT) sets the event so the run stops after the current batch
+    and writes what is done; a second Ctrl-C aborts at once."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop  # signals go to the main thread only; nothing to install
+        return
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        say("stopping after the current batch… (Ctrl-C again to quit at once)")
+
+    previous = signal.signal(signal.SIGINT, handle)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def say(line: str) -> None:
+    print(f"clipdesk: {line}", file=sys.stderr, flush=True)
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text

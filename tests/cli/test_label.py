@@ -1,0 +1,187 @@
+"""``clipdesk label``: folders of real and broken photos, CSV/JSON results, progress, caches, and
+usage errors caught before any work."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+import clipdesk.labeling
+from clipdesk.labeling import ZeroShotClassifier
+from tests.cli.conftest import write_photos
+
+LABELS = ["cat", "rocket", "astronaut", "coffee cup"]
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def test_mixed_folder_good_photos_labelled_broken_ones_reported(cli, mixed_folder: dict[str, Path],
+                                                                tiny_vit_path: Path, tmp_path: Path) -> None:
+    folder = next(iter(mixed_folder.values())).parent
+    out_csv, out_json = tmp_path / "results.csv", tmp_path / "results.json"
+    for out in (out_csv, out_json):
+        run = cli("label", folder, "--labels", ",".join(LABELS), "--model", tiny_vit_path, "--out", out)
+        assert run.code == 1, run.err
+        assert f"labelled {sum(k.startswith('photo-') for k in mixed_folder)}, " \
+               f"failed {sum(k.startswith('broken-') for k in mixed_folder)}" in run.err
+
+    with open(out_csv, encoding="utf-8", newline="") as stream:
+        header = next(csv.reader(stream))
+    assert header == ["path", "top_label", "top_probability", *LABELS, "error"]
+    rows = {Path(row["path"]): row for row in _read_csv(out_csv)}
+    assert set(rows) == set(mixed_folder.values())  # readme.txt and .hidden.jpg were skipped
+    for kind, path in mixed_folder.items():
+        row = rows[path]
+        if kind.startswith("photo-"):
+            assert row["error"] == "" and row["top_label"] in LABELS, kind
+            assert sum(float(row[label]) for label in LABELS) == pytest.approx(1.0, abs=1e-5)
+            assert float(row["top_probability"]) == max(float(row[label]) for label in LABELS)
+        else:
+            assert row["error"] and row["top_label"] == "" and all(row[label] == "" for label in LABELS), kind
+    assert rows[mixed_folder["broken-folder"]]["error"] == "is a directory"
+    assert "truncated" in rows[mixed_folder["broken-truncated-jpeg"]]["error"]
+    assert "too large" in rows[mixed_folder["broken-bomb"]]["error"]
+    assert "not an image" in rows[mixed_folder["broken-text"]]["error"]
+
+    document = json.loads(out_json.read_text(encoding="utf-8"))
+    assert set(document) == {"model", "templates", "labels", "results"}
+    assert document["labels"] == LABELS and document["templates"] == ["a photo of a {}."]
+    by_path = {Path(r["path"]): r for r in document["results"]}
+    assert set(by_path) == set(rows)
+    for path, result in by_path.items():
+        if rows[path]["error"]:
+            assert result["error"] == rows[path]["error"] and result["predictions"] == []
+        else:
+            assert result["error"] is None
+            assert result["predictions"][0]["label"] == rows[path]["top_label"]
+            assert [p["probability"] for p in result["predictions"]] == sorted(
+                (p["probability"] for p in result["predictions"]), reverse=True)
+
+
+def test_rotated_photo_is_labelled_as_seen_upright(cli, tmp_path: Path, tiny_vit_path: Path) -> None:
+    from tests import photos
+
+    upright = photos.write_jpeg(tmp_path / "a", "coffee", quality=100)
+    rotated = photos.write_jpeg(tmp_path / "b", "coffee", orientation=6, quality=100)
+    out = tmp_path / "r.json"
+    assert cli("label", upright, rotated, "--labels", ",".join(LABELS), "--model", tiny_vit_path,
+               "--out", out).code == 0
+    first, second = json.loads(out.read_text())["results"]
+    assert [p["label"] for p in first["predictions"]] == [p["label"] for p in second["predictions"]]
+    for a, b in zip(first["predictions"], second["predictions"]):
+        assert a["probability"] == pytest.approx(b["probability"], abs=0.02)
+
+
+def test_all_good_exits_0_with_progress_and_summary(cli, tmp_path: Path, tiny_vit_path: Path) -> None:
+    write_photos(tmp_path / "photos", 5)
+    out = tmp_path / "out.csv"
+    run = cli("label", tmp_path / "photos", "--labels", "dog,cat", "--model", tiny_vit_path, "--out", out,
+              "--batch-size", 2)
+    assert run.code == 0, run.err
+    assert "Labelling: 100% 5/5 photos" in run.err
+    assert "labelled 5, failed 0 in " in run.err and f"results in {out}" in run.err
+    assert len(_read_csv(out)) == 5
+
+
+def test_recursive_includes_subfolders_and_skips_hidden_ones(cli, tmp_path: Path, tiny_vit_path: Path) -> None:
+    write_photos(tmp_path / "top", 2)
+    write_photos(tmp_path / "top" / "sub", 2)
+    write_photos(tmp_path / "top" / ".thumbnails", 2)
+    out = tmp_path / "out.csv"
+    assert cli("label", tmp_path / "top", "--labels", "dog,cat", "--model", tiny_vit_path, "--out", out).code == 0
+    assert len(_read_csv(out)) == 2
+    assert cli("label", tmp_path / "top", "-r", "--labels", "dog,cat", "--model", tiny_vit_path,
+               "--out", out).code == 0
+    assert sorted(Path(r["path"]).relative_to(tmp_path / "top").as_posix() for r in _read_csv(out)) == [
+        "p00.jpg", "p01.jpg", "sub/p00.jpg", "sub/p01.jpg"]
+
+
+class _CountingClassifier(ZeroShotClassifier):
+    instances: list[_CountingClassifier] = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.encoded = 0
+        encode_image = self.model.encode_image
+
+        def counted(pixels):
+            self.encoded += pixels.shape[0]
+            return encode_image(pixels)
+
+        self.model.encode_image = counted
+        _CountingClassifier.instances.append(self)
+
+
+def test_second_run_with_new_labels_encodes_no_photo(cli, tmp_path: Path, tiny_vit_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(clipdesk.labeling, "ZeroShotClassifier", _CountingClassifier)
+    _CountingClassifier.instances = []
+    write_photos(tmp_path / "photos", 4)
+    out = tmp_path / "out.csv"
+    assert cli("label", tmp_path / "photos", "--labels", "dog,cat", "--model", tiny_vit_path, "--out", out).code == 0
+    assert cli("label", tmp_path / "photos", "--labels", "bird,tree", "--model", tiny_vit_path, "--out", out).code == 0
+    assert [c.encoded for c in _CountingClassifier.instances] == [4, 0]
+    info = cli("cache", "info")
+    assert "embeddings: 4 (for 1 model)" in info.out
+    assert cli("cache", "clear").out.startswith("Cleared 4 cached embeddings")
+    assert cli("label", tmp_path / "photos", "--labels", "dog", "--model", tiny_vit_path, "--out", out).code == 0
+    assert cli("label", tmp_path / "photos", "--labels", "dog", "--model", tiny_vit_path, "--out", out,
+               "--no-cache").code == 0
+    assert [c.encoded for c in _CountingClassifier.instances] == [4, 0, 4, 4]
+
+
+class _MustNotLoad:
+    def __init__(self, *args, **kwargs) -> None:
+        raise AssertionError("the model was loaded although the command line was unusable")
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"--out": "results.txt"}, "must end in .csv or .json"),
+    ({"--out": "no/such/folder/results.csv"}, "does not exist"),
+    ({"--out": "a-file/results.csv"}, "does not exist"),
+    ({"--out": "folder.csv"}, "is a folder"),
+    ({"--labels": ", ,"}, "no labels"),
+    ({"--template": "plain"}, "no {}"),
+    ({"--labels-file": "labels.xlsx"}, "use a .txt"),
+    ({"PATH": "empty"}, "no photos found"),
+])
+def test_usage_errors_exit_2_before_any_work(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             change: dict[str, str], message: str) -> None:
+    monkeypatch.setattr(clipdesk.labeling, "ZeroShotClassifier", _MustNotLoad)
+    monkeypatch.chdir(tmp_path)
+    write_photos(tmp_path / "photos", 1)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "folder.csv").mkdir()
+    options = {"--labels": "dog,cat", "--out": "results.csv", **change}
+    if "--labels-file" in options:
+        del options["--labels"]
+    args = [change.get("PATH", "photos")]
+    for key, value in options.items():
+        if key != "PATH":
+            args += [key, value]
+    run = cli("label", *args)
+    assert run.code == 2
+    assert message in run.err
+    assert not (tmp_path / "results.csv").exists()
+
+
+def test_unknown_model_exits_2_and_writes_nothing(cli, tmp_path: Path) -> None:
+    write_photos(tmp_path / "photos", 1)
+    run = cli("label", tmp_path / "photos", "--labels", "dog", "--model", "ViT-Z/99", "--out", tmp_path / "r.csv")
+    assert run.code == 2 and "ViT-Z/99" in run.err
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_failed_files_are_listed_on_stderr(cli, tmp_path: Path, tiny_vit_path: Path) -> None:
+    write_photos(tmp_path / "photos", 1)
+    (tmp_path / "photos" / "zero.jpg").write_bytes(b"")
+    run = cli("label", tmp_path / "photos", "--labels", "dog", "--model", tiny_vit_path, "--out", tmp_path / "r.csv")
+    assert run.code == 1
+    assert f"{tmp_path / 'photos' / 'zero.jpg'}: " in run.err
