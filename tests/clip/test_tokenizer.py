@@ -99,6 +99,20 @@ def test_tokenize_matches_reference_on_thousands_of_strings(texts: list[str]) ->
     assert mismatched == []
 
 
+def test_plain_ascii_fast_path_matches_reference() -> None:
+    """Printable ASCII without "&" skips ftfy; that is only right while ftfy leaves such text alone."""
+    import string
+
+    import ftfy
+
+    rng = random.Random(42)
+    alphabet = string.printable[:95].replace("&", "")  # letters, digits, punctuation, space
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
+    texts += [t.upper() for t in texts[:200]] + ["a photo of a dog.", "IT'S A CAT'S TOY", "  spaced   out  "]
+    assert [t for t in texts if ftfy.fix_text(t) != t] == []
+    assert torch.equal(tokenize(texts, truncate=True), reference.tokenize(texts, truncate=True))
+
+
 def test_encode_and_lengths_match_reference_without_truncation(
         texts: list[str], reference_tokenizer: ReferenceTokenizer) -> None:
     ours = default_tokenizer()
