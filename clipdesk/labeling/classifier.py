@@ -72,6 +72,7 @@ class ZeroShotClassifier:
         self.batch_size = batch_size
         self.workers = workers or default_workers()
         self.image_cache = image_cache
+        self._download_root = download_root
         self.model, self._preprocess = clip.load(self.model_name, device=self.device,
                                                  download_root=download_root)
         self.model.eval()
@@ -210,15 +211,32 @@ class ZeroShotClassifier:
         under another model, dtype or input size is a different embedding."""
         with self._cache_key_lock:
             if self._cache_key is None:
-                assert self.image_cache is not None
-                checkpoint = Path(self.model_name)
-                if checkpoint.is_file():
-                    weights = "sha256:" + self.image_cache.digest(checkpoint)
-                else:
-                    weights = "name:" + self.model_name
                 dtype = str(self.model.dtype).removeprefix("torch.")
-                self._cache_key = f"{weights}|{dtype}|{self.input_resolution}px|v{EMBEDDING_FORMAT}"
+                self._cache_key = (f"{self._weights_identity()}|{dtype}|{self.input_resolution}px"
+                                   f"|v{EMBEDDING_FORMAT}")
             return self._cache_key
+
+    def _weights_identity(self) -> str:
+        """SHA-256 of the checkpoint's bytes, so a model named or given by path, renamed or copied, is
+        one model. A registry name uses its published (and verified) hash; a file is hashed once and
+        then answered by the cache's path/size/mtime fast path."""
+        assert self.image_cache is not None
+        checkpoint = Path(self.model_name).expanduser()
+        if not checkpoint.is_file():
+            from clipdesk.clip.model_files import model_file
+            from clipdesk.weights import load_registry, models_dir, resolve
+
+            try:
+                spec = resolve(self.model_name, load_registry(), models_dir(self._download_root))
+                if spec.sha256:
+                    return "sha256:" + spec.sha256.lower()
+                checkpoint = model_file(self.model_name, self._download_root) or checkpoint
+            except Exception:  # noqa: BLE001 - the model loaded, so its name is its identity
+                return "name:" + self.model_name
+        try:
+            return "sha256:" + self.image_cache.digest(checkpoint)
+        except OSError:
+            return "name:" + self.model_name
 
     def _prepare(self, path: str) -> _Prepared:
         """Runs on a worker thread: cached embedding if any, else decoded and preprocessed pixels.

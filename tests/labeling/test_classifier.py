@@ -247,3 +247,18 @@ def test_missing_device_and_bad_settings_are_refused_before_loading(tiny_vit_pat
         ZeroShotClassifier(tiny_vit_path, precision="sloppy")
     with pytest.raises(ValueError, match="template"):
         ZeroShotClassifier(tiny_vit_path, device="cpu").rank([], LABELS, ["no placeholder"])
+
+
+def test_model_by_name_and_by_path_share_cached_embeddings(tiny_vit_path: Path, photos: list[Path],
+                                                            tmp_path: Path) -> None:
+    from clipdesk.clip.model_files import import_weights
+
+    import_weights(tiny_vit_path, name="tiny-vit")  # into the (test's own) weights cache
+    cache = ImageEmbeddingCache(tmp_path / "c.sqlite3")
+    by_path = ZeroShotClassifier(tiny_vit_path, device="cpu", image_cache=cache)
+    by_path.rank(photos, LABELS)
+    by_name = ZeroShotClassifier("tiny-vit", device="cpu", image_cache=cache)
+    counter = EncodeCounter(by_name.model)
+    by_name.rank(photos, LABELS)
+    assert by_name.model_name == "tiny-vit"
+    assert counter.images == 0

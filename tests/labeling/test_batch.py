@@ -1,0 +1,57 @@
+"""Folder runs: discovery + ranking + timing in one result, partial results kept when stopped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clipdesk.labeling import ZeroShotClassifier, label_files, run_batch
+from tests.labeling.conftest import make_photos
+
+
+@pytest.fixture(scope="module")
+def classifier(tiny_checkpoints: dict) -> ZeroShotClassifier:
+    return ZeroShotClassifier(tiny_checkpoints[("vit", "torchscript")], device="cpu", batch_size=2)
+
+
+def test_folder_run_labels_every_image_and_reports_failures(classifier: ZeroShotClassifier, tmp_path: Path) -> None:
+    photos = make_photos(tmp_path / "f", 5)
+    (tmp_path / "f" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    (tmp_path / "f" / "notes.txt").write_text("skipped: not an image name")
+    progress: list[tuple[int, int]] = []
+    result = label_files(classifier, [tmp_path / "f"], [" dog", "cat", "dog"], ["{}"],
+                         on_progress=lambda d, t: progress.append((d, t)))
+    assert result.total == 6 and not result.cancelled
+    assert (result.labelled, result.failed) == (5, 1)
+    assert [Path(p.path).name for p in result.predictions] == sorted(["broken.png", *(p.name for p in photos)])
+    assert result.labels == ("dog", "cat") and result.templates == ("{}",)
+    assert any("duplicate" in w for w in result.warnings)
+    assert result.model == classifier.model_name and result.seconds > 0
+    assert progress[0] == (0, 6) and progress[-1] == (6, 6)
+
+
+def test_stopping_keeps_the_finished_predictions(classifier: ZeroShotClassifier, tmp_path: Path) -> None:
+    files = make_photos(tmp_path / "f", 7)
+    calls = []
+
+    def stop_after_first_batch() -> bool:
+        calls.append(1)
+        return len(calls) > 1
+
+    result = run_batch(classifier, files, ["dog", "cat"], should_stop=stop_after_first_batch)
+    assert result.cancelled and result.total == 7
+    assert [p.path for p in result.predictions] == [str(f) for f in files[:2]]
+
+
+def test_run_batch_takes_files_as_given(classifier: ZeroShotClassifier, tmp_path: Path) -> None:
+    folder = tmp_path / "x.png"
+    folder.mkdir()
+    make_photos(folder, 2)  # inside: must not be expanded, the folder itself is the "file"
+    result = run_batch(classifier, [folder], ["dog"])
+    assert [(p.path, p.error) for p in result.predictions] == [(str(folder), "is a directory")]
+
+
+def test_no_labels_is_refused_before_any_work(classifier: ZeroShotClassifier, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no labels"):
+        label_files(classifier, [tmp_path], ["", " "])
