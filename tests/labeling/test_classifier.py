@@ -262,3 +262,20 @@ def test_model_by_name_and_by_path_share_cached_embeddings(tiny_vit_path: Path, 
     by_name.rank(photos, LABELS)
     assert by_name.model_name == "tiny-vit"
     assert counter.images == 0
+
+
+def test_heic_photo_is_labelled_like_its_lossless_twin(tiny_vit_path: Path, tmp_path: Path) -> None:
+    pytest.importorskip("pillow_heif")
+    from clipdesk.labeling.files import heif_supported
+    from tests import photos as sample_photos
+
+    assert heif_supported()
+    picture = sample_photos.photo("coffee")
+    twin = tmp_path / "coffee.png"
+    picture.save(twin)
+    heic = tmp_path / "coffee.heic"
+    picture.save(heic, quality=95)
+    first, second = ZeroShotClassifier(tiny_vit_path, device="cpu").rank([twin, heic], LABELS)
+    assert second.ok, second.error
+    for label in LABELS:
+        assert second.probability_of(label) == pytest.approx(first.probability_of(label), abs=0.03)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from clipdesk.labeling.files import iter_image_files
 
 
@@ -47,3 +49,10 @@ def test_explicit_files_are_kept_as_given_even_missing_or_odd(tmp_path: Path) ->
 def test_each_file_once_when_a_folder_and_its_file_are_both_given(tmp_path: Path) -> None:
     photo = _touch(tmp_path / "a.png")
     assert iter_image_files([photo, tmp_path, str(tmp_path)]) == [photo]
+
+
+def test_heic_photos_are_found_when_pillow_heif_is_installed(tmp_path: Path) -> None:
+    pytest.importorskip("pillow_heif")
+    for name in ["a.HEIC", "b.heif", "c.jpg"]:
+        _touch(tmp_path / name)
+    assert [p.name for p in iter_image_files([tmp_path])] == ["a.HEIC", "b.heif", "c.jpg"]
