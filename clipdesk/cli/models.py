@@ -163,7 +163,7 @@ def run_path(args: argparse.Namespace) -> int:
 
 def _validate_lazily(path: Path) -> None:
     """Import the engine (and torch) only when a file really needs checking."""
-    from clipdesk.clip.validate import validate_checkpoint
+    from clipdesk.clip.model_files import validate_checkpoint
 
     validate_checkpoint(path)
 

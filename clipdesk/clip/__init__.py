@@ -18,6 +18,7 @@ import torch
 from clipdesk.clip.checkpoint import CheckpointError, read_state_dict
 from clipdesk.clip.device import pick_device
 from clipdesk.clip.model import CLIP, StateDictError, build_model, convert_weights
+from clipdesk.clip.model_files import model_file
 from clipdesk.clip.tokenizer import tokenize
 
 __all__ = ["CLIP", "CheckpointError", "ModelNotFoundError", "available_models", "load", "tokenize"]
@@ -74,20 +75,16 @@ def load(name_or_path: str | os.PathLike[str], device: str | torch.device | None
 
 
 def _resolve_checkpoint(name_or_path: str | os.PathLike[str], download_root: str | os.PathLike[str] | None) -> Path:
-    """The file to read: an existing file as given; a known model name inside ``download_root`` (default
-    ``~/.cache/clip``, the reference's folder); anything else that exists as given, so that the
-    checkpoint reader can say what is wrong with it."""
+    """The file to read: an existing file as given; a known model name's verified file in the weights
+    cache (``download_root``, default the user data folder), downloaded on first use; anything else that
+    exists as given, so that the checkpoint reader can say what is wrong with it."""
     given = Path(os.fspath(name_or_path)).expanduser()
     if given.is_file():
         return given
     name = os.fspath(name_or_path)
-    if name in _MODEL_FILES:
-        root = Path(download_root).expanduser() if download_root is not None else Path.home() / ".cache" / "clip"
-        candidate = root / _MODEL_FILES[name]
-        if candidate.is_file():
-            return candidate
-        raise ModelNotFoundError(f"Model {name} is not on this computer: looked for {candidate}. Put the file "
-                                 "there, pass download_root=<its folder>, or pass the file's path instead.")
+    cached = model_file(name, download_root)  # None: no model of that name
+    if cached is not None:
+        return cached
     if given.exists():
         return given
     raise ModelNotFoundError(f"Model {name} not found: no such file, and not one of the available models "

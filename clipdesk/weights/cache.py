@@ -7,7 +7,6 @@ record, so the cache folder alone says what it holds and there is no index file 
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,8 +17,6 @@ from clipdesk.weights import lock, records
 from clipdesk.weights.errors import CorruptFileError, UnknownModelError, WeightsError, storage_error
 from clipdesk.weights.locations import models_dir
 from clipdesk.weights.registry import ModelSpec, Registry, load_registry
-
-log = logging.getLogger(__name__)
 
 CACHED, CHANGED, PARTIAL, MISSING = "cached", "changed since verified", "partly downloaded", "not downloaded"
 
@@ -76,14 +73,12 @@ def ensure_model(name: str, *, download_root: str | os.PathLike[str] | None = No
     root = models_dir(download_root)
     registry = load_registry() if registry is None else registry
     spec = resolve(name, registry, root)
-    path = root / spec.file_name
-    if records.verify(path, spec.sha256):
-        return path
-    if path.exists():
-        if spec.url is None:
-            raise CorruptFileError(f"{path} changed after it was imported (its SHA256 differs); import "
-                                   f"the model again with `clipdesk models import FILE --name {spec.name}`")
-        log.warning("%s changed after it was verified (its SHA256 differs); downloading it again", path)
+    if spec.url is None:  # imported: the cache holds the only copy clipdesk knows of
+        path = root / spec.file_name
+        if records.verify(path, spec.sha256, should_stop=should_stop):
+            return path
+        raise CorruptFileError(f"{path} changed after it was imported (its SHA256 differs); import "
+                               f"the model again with `clipdesk models import FILE --name {spec.name}`")
     return downloader.download(spec, root, on_progress=on_progress, should_stop=should_stop,
                                on_wait=on_wait, **download_options)  # type: ignore[arg-type]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import http.client
+import logging
 import os
 import re
 import shutil
@@ -30,6 +31,8 @@ from clipdesk.weights import lock, records
 from clipdesk.weights.errors import (ChecksumError, DownloadCancelled, HTTPStatusError, NetworkError,
                                      StorageError, WeightsError, storage_error)
 from clipdesk.weights.registry import ModelSpec
+
+log = logging.getLogger(__name__)
 
 PART_SUFFIX = ".part"
 CHUNK = 1 << 20  # read at most this much between should_stop() checks
@@ -88,21 +91,24 @@ def download(spec: ModelSpec, dest_dir: Path, *, on_progress: ProgressCallback |
     """Make ``dest_dir/spec.file_name`` a verified copy of ``spec`` and return its path.
 
     ``retry_delays`` (default ``RETRY_DELAYS_S``) and ``sleep`` are the backoff; tests inject both.
-    A verified file already there is returned without touching the network. Raises a ``WeightsError``
-    subclass whose message is one line for the user; the final path never holds unverified bytes.
+    A verified file already there is returned without touching the network; a file there whose bytes
+    changed stays until a verified download replaces it (it is never loaded: its hash no longer matches).
+    Raises a ``WeightsError`` subclass whose message is one line for the user; nothing this function
+    writes reaches the final path unverified.
     """
     if spec.url is None:
         raise WeightsError(f"{spec.name} was imported from a file and cannot be downloaded; "
                            f"run `clipdesk models import FILE` again")
     final = dest_dir / spec.file_name
-    if records.verify(final, spec.sha256):
+    if records.verify(final, spec.sha256, should_stop=should_stop):
         return final
+    if final.exists():
+        log.warning("%s changed after it was verified (its SHA256 differs); downloading it again", final)
     _write(dest_dir, lambda: dest_dir.mkdir(parents=True, exist_ok=True), "create")
     with lock.acquire(final, should_stop=should_stop, on_wait=on_wait):
-        # Another process may have finished the file while we waited for the lock.
-        if records.verify(final, spec.sha256):
+        # Another process may have finished the file while we waited: it left a fresh record.
+        if records.verified_by_record(final, spec.sha256):
             return final
-        records.remove_with_record(final)  # unverified bytes never stay at the final path
         transfer = _Transfer(spec, part_path(final))
         _resume_from_disk(transfer, should_stop)
         delays = RETRY_DELAYS_S if retry_delays is None else retry_delays

@@ -84,6 +84,12 @@ def is_fresh(path: Path, record: Record | None) -> bool:
     return stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns
 
 
+def verified_by_record(path: Path, sha256: str) -> bool:
+    """True when a fresh record says ``path`` has ``sha256``; never hashes."""
+    record = read_record(path)
+    return record is not None and record.sha256 == sha256 and is_fresh(path, record)
+
+
 def verify(path: Path, sha256: str, name: str | None = None,
            should_stop: Callable[[], bool] | None = None) -> bool:
     """Does ``path`` exist with the expected SHA256? Hashes only when the record is missing or stale,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import warnings
 
 import pytest
@@ -85,26 +84,8 @@ def test_preprocess_makes_the_input_the_model_expects(tiny_checkpoints, family):
         assert model.encode_image(image[None]).shape == (1, checkpoints.TINY_CONFIGS[family].embed_dim)
 
 
-def test_a_model_name_is_read_from_download_root(tiny_vit_path, tmp_path):
-    shutil.copy(tiny_vit_path, tmp_path / "ViT-B-32.pt")  # OpenAI's file name for ViT-B/32
-
-    model, _ = clip.load("ViT-B/32", device="cpu", download_root=tmp_path)
-
-    assert model.visual.input_resolution == checkpoints.TINY_CONFIGS["vit"].image_resolution
-
-
-def test_a_model_not_on_disk_says_where_it_was_looked_for(tmp_path):
-    with pytest.raises(clip.ModelNotFoundError) as caught:
-        clip.load("ViT-L/14@336px", device="cpu", download_root=tmp_path)
-
-    assert str(tmp_path / "ViT-L-14-336px.pt") in str(caught.value)
-
-
-def test_without_download_root_models_are_looked_for_in_the_references_cache_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path))
-
-    with pytest.raises(RuntimeError, match=re.escape(str(tmp_path / ".cache" / "clip" / "RN50.pt"))):
-        clip.load("RN50", device="cpu")
+# Loading by name (download on first use, the cache folder, download_root, a verified file already
+# there) is tested with a local server in tests/weights/test_clip_load.py.
 
 
 def test_an_unknown_name_lists_the_available_models():

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from clipdesk.clip.validate import import_weights as import_checked
-from clipdesk.clip.validate import validate_checkpoint
+from clipdesk.clip.model_files import import_weights as import_checked
+from clipdesk.clip.model_files import validate_checkpoint
 from clipdesk.weights import (CorruptFileError, InvalidWeightsError, LockBusyError, StorageError, WeightsError,
                               ensure_model, import_weights, list_models, remove_model)
 from clipdesk.weights.cache import CACHED, CHANGED, MISSING, PARTIAL
