@@ -7,22 +7,49 @@ Public API::
     list_models() / remove_model(name) / models_dir()
     load_registry() -> Registry, ModelSpec, DEFAULT_MODEL
     WeightsError and subclasses: str(error) is one line to show the user.
+
+Names are imported on first use (PEP 562), so ``clipdesk --help`` and the progress bar do not pay for
+``urllib``/``ssl`` until something is really fetched.
 """
 
-from clipdesk.weights.cache import CacheEntry, ensure_model, list_models, remove_model, resolve
-from clipdesk.weights.errors import (ChecksumError, CorruptFileError, DownloadCancelled, HTTPStatusError,
-                                     InvalidWeightsError, LockBusyError, NetworkError, RegistryError,
-                                     StorageError, UnknownModelError, WeightsError)
-from clipdesk.weights.importing import ImportResult, import_weights
-from clipdesk.weights.locations import config_dir, data_dir, models_dir, models_json_path
-from clipdesk.weights.progress import ProgressBar
-from clipdesk.weights.registry import DEFAULT_MODEL, ModelSpec, Registry, load_registry
+from __future__ import annotations
 
-__all__ = [
-    "CacheEntry", "ChecksumError", "CorruptFileError", "DEFAULT_MODEL", "DownloadCancelled",
-    "HTTPStatusError", "ImportResult", "InvalidWeightsError", "LockBusyError", "ModelSpec",
-    "NetworkError", "ProgressBar", "Registry", "RegistryError", "StorageError", "UnknownModelError",
-    "WeightsError",
-    "config_dir", "data_dir", "ensure_model", "import_weights", "list_models",
-    "load_registry", "models_dir", "models_json_path", "remove_model", "resolve",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(["CacheEntry", "ensure_model", "list_models", "remove_model", "resolve"], "cache"),
+    **dict.fromkeys(["ChecksumError", "CorruptFileError", "DownloadCancelled", "HTTPStatusError",
+                     "InvalidWeightsError", "LockBusyError", "NetworkError", "RegistryError", "StorageError",
+                     "UnknownModelError", "WeightsError"], "errors"),
+    **dict.fromkeys(["ImportResult", "import_weights"], "importing"),
+    **dict.fromkeys(["config_dir", "data_dir", "models_dir", "models_json_path"], "locations"),
+    "ProgressBar": "progress",
+    **dict.fromkeys(["DEFAULT_MODEL", "ModelSpec", "Registry", "load_registry"], "registry"),
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:
+    from clipdesk.weights.cache import CacheEntry, ensure_model, list_models, remove_model, resolve
+    from clipdesk.weights.errors import (ChecksumError, CorruptFileError, DownloadCancelled, HTTPStatusError,
+                                         InvalidWeightsError, LockBusyError, NetworkError, RegistryError,
+                                         StorageError, UnknownModelError, WeightsError)
+    from clipdesk.weights.importing import ImportResult, import_weights
+    from clipdesk.weights.locations import config_dir, data_dir, models_dir, models_json_path
+    from clipdesk.weights.progress import ProgressBar
+    from clipdesk.weights.registry import DEFAULT_MODEL, ModelSpec, Registry, load_registry

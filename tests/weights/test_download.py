@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import re
 import shutil
 import socket
 import threading
@@ -16,6 +18,7 @@ from clipdesk.weights import (ChecksumError, DownloadCancelled, HTTPStatusError,
                               StorageError, ensure_model, load_registry)
 from clipdesk.weights import records
 from clipdesk.weights.download import download
+from clipdesk.weights.errors import storage_error
 from clipdesk.weights.records import read_record, record_path
 from tests.weights.helpers import MODEL_NAME, MODEL_URL_PATH, files_in, write_models_json
 from tests.weights.http_server import Fault
@@ -339,3 +342,45 @@ def test_only_the_part_file_grows_until_the_hash_is_verified(tiny_spec, server, 
     assert len(observed) > 3
     assert set(observed) == {(False, 0)}
     assert final.read_bytes() == tiny_bytes and not part.exists()
+
+
+def test_ctrl_c_mid_download_leaves_a_resumable_part_and_no_lock(tiny_spec, server, tiny_bytes, models_root):
+    def interrupt(done: int, total: int | None) -> None:
+        if done >= 2 * MIB:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ensure_model(MODEL_NAME, on_progress=interrupt)
+    kept = part_of(models_root, tiny_spec).stat().st_size
+    assert part_of(models_root, tiny_spec).read_bytes() == tiny_bytes[:kept]
+
+    waited: list[bool] = []
+    path = ensure_model(MODEL_NAME, on_wait=lambda: waited.append(True))
+
+    assert waited == [] and server.requests[-1].range == f"bytes={kept}-"
+    assert path.read_bytes() == tiny_bytes
+
+
+def test_a_redirect_from_https_to_plain_http_is_refused():
+    import urllib.request
+
+    from clipdesk.weights.download import _NoDowngradeRedirect
+
+    request = urllib.request.Request("https://models.example/ViT-B-32.pt")
+    with pytest.raises(HTTPStatusError, match="redirected to insecure http://evil.example/x.pt"):
+        _NoDowngradeRedirect().redirect_request(request, None, 302, "Found", {}, "http://evil.example/x.pt")
+    allowed = _NoDowngradeRedirect().redirect_request(request, None, 302, "Found", {},
+                                                      "https://cdn.example/ViT-B-32.pt")
+    assert allowed.full_url == "https://cdn.example/ViT-B-32.pt"
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    (errno.ENOSPC, r"^no space left to write /cache/x.pt; free some disk space"),
+    (errno.EACCES, r"^cannot write /cache/x.pt: permission denied; fix the folder's permissions"),
+    (errno.EROFS, r"^cannot write /cache/x.pt: permission denied"),
+    (errno.EIO, r"^cannot write /cache/x.pt: Input/output error; point CLIPDESK_DATA_DIR"),
+])
+def test_storage_failures_become_one_actionable_line(code, expected):
+    error = storage_error(OSError(code, os.strerror(code)), "/cache/x.pt")
+
+    assert re.match(expected, str(error))
