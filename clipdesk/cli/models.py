@@ -68,7 +68,7 @@ def run_list(args: argparse.Namespace) -> int:
             rows.append((name, size, status + (" (imported)" if entry.imported else ""), str(entry.path)))
         widths = [max(len(row[column]) for row in rows) for column in range(3)]
         for row in rows:
-            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[3])
         print(f"\n* default model. Cache folder: {models_dir()}")
         return EXIT_OK
 

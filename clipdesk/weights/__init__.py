@@ -15,7 +15,7 @@ Names are imported on first use (PEP 562), so ``clipdesk --help`` and the progre
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["CacheEntry", "ensure_model", "list_models", "remove_model", "resolve"], "cache"),
@@ -43,13 +43,3 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
-
-if TYPE_CHECKING:
-    from clipdesk.weights.cache import CacheEntry, ensure_model, list_models, remove_model, resolve
-    from clipdesk.weights.errors import (ChecksumError, CorruptFileError, DownloadCancelled, HTTPStatusError,
-                                         InvalidWeightsError, LockBusyError, NetworkError, RegistryError,
-                                         StorageError, UnknownModelError, WeightsError)
-    from clipdesk.weights.importing import ImportResult, import_weights
-    from clipdesk.weights.locations import config_dir, data_dir, models_dir, models_json_path
-    from clipdesk.weights.progress import ProgressBar
-    from clipdesk.weights.registry import DEFAULT_MODEL, ModelSpec, Registry, load_registry

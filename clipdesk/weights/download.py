@@ -58,7 +58,7 @@ class _Transfer:
     part: Path
     done: int = 0
     total: int | None = None
-    digest: "hashlib._Hash" = field(default_factory=hashlib.sha256)
+    digest: hashlib._Hash = field(default_factory=hashlib.sha256)
 
     def restart(self) -> None:
         """Forget the ``.part``: the server cannot resume it."""
@@ -207,7 +207,10 @@ def _start_body(transfer: _Transfer, response: http.client.HTTPResponse) -> None
     """Learn the total size; start over when the server ignored or misread the Range request."""
     length = response.headers.get("Content-Length")
     match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range") or "")
-    if response.status == 206 and match and int(match.group(1)) == transfer.done:
+    if response.status == 206:
+        if not match or int(match.group(1)) != transfer.done:
+            transfer.restart()
+            raise _Restart(f"{transfer.spec.url} sent another part of the file than the one asked for")
         transfer.total = int(match.group(3)) if match.group(3) != "*" else None
     else:
         if transfer.done:

@@ -7,6 +7,7 @@ again. Records are written atomically, and an unreadable record only costs one r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -101,10 +102,8 @@ def verify(path: Path, sha256: str, name: str | None = None,
         return record is not None and record.sha256 == sha256
     if sha256_of(path, should_stop) != sha256:
         return False
-    try:
+    with contextlib.suppress(StorageError):  # a read-only cache still works; it is hashed again next time
         write_record(path, sha256, name if name is not None else (record.name if record else None))
-    except StorageError:
-        pass  # a read-only cache still works; it is just hashed again next time
     return True
 
 

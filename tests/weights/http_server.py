@@ -38,6 +38,7 @@ class Fault:
     ignore_range: bool = False
     delay_s: float = 0.0
     pause_after: int | None = None
+    wrong_range: bool = False  # answer a Range request with 206 for bytes 0- (a broken proxy)
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,8 @@ def _handler_for(server: FileServer) -> type[BaseHTTPRequestHandler]:
                     self.end_headers()
                     return
                 status = 206
+                if fault.wrong_range:
+                    start = 0
             body = data[start:]
             self.send_response(status)
             self.send_header("Content-Type", "application/octet-stream")

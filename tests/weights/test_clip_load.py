@@ -33,7 +33,7 @@ def test_first_load_downloads_then_later_loads_use_the_cache(tiny_spec, server, 
     assert requests_after_first == 1 and len(server.requests) == 1
     assert (models_root / "tiny-vit.pt").is_file()
     assert model.visual.input_resolution == again.visual.input_resolution == TINY_RESOLUTION
-    for ours, theirs in zip(model.parameters(), again.parameters()):
+    for ours, theirs in zip(model.parameters(), again.parameters(), strict=True):
         assert torch.equal(ours, theirs)
 
 

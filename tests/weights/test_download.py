@@ -165,6 +165,19 @@ def test_a_server_that_ignores_range_gets_a_fresh_start(tiny_spec, server, tiny_
     assert path.read_bytes() == tiny_bytes  # not the first MiB twice
 
 
+def test_a_server_that_answers_another_range_gets_a_fresh_start(tiny_spec, server, tiny_bytes, models_root,
+                                                                 delays):
+    part = part_of(models_root, tiny_spec)
+    part.parent.mkdir(parents=True)
+    part.write_bytes(tiny_bytes[:MIB])
+    server.queue = [Fault(wrong_range=True)]
+
+    path = ensure_model(MODEL_NAME, sleep=delays.append)
+
+    assert [request.range for request in server.requests] == [f"bytes={MIB}-", None]
+    assert path.read_bytes() == tiny_bytes and delays == []
+
+
 def test_a_part_file_longer_than_the_file_is_thrown_away(tiny_spec, server, tiny_bytes, models_root, delays):
     part = part_of(models_root, tiny_spec)
     part.parent.mkdir(parents=True)

@@ -75,7 +75,7 @@ def test_a_user_entry_with_a_builtin_name_replaces_the_builtin():
 def test_the_mirror_replaces_the_openai_base_url(monkeypatch):
     monkeypatch.setenv("CLIPDESK_MODEL_MIRROR", "https://mirror.example/clip/")
 
-    for spec, original in zip(load_registry().models, builtin_models()):
+    for spec, original in zip(load_registry().models, builtin_models(), strict=True):
         assert spec.url == original.url.replace(OPENAI_BASE_URL, "https://mirror.example/clip")
         assert spec.sha256 == original.sha256
 
@@ -106,7 +106,8 @@ GOOD = {"name": "mine", "url": "https://example.com/mine.pt", "sha256": SHA}
     ([{**GOOD, "url": "https://example.com/"}], r"give a 'file_name'"),
     ([{**GOOD, "file_name": "../escape.pt"}], r"give a 'file_name'"),
     ([GOOD, {**GOOD, "name": "other", "sha256": "cd" * 32}], r"'other' and 'mine' would both be saved as mine.pt"),
-    ([{**GOOD, "name": "clash", "url": "https://example.com/RN50.pt"}], r"'clash' and 'RN50' would both be saved as RN50.pt"),
+    ([{**GOOD, "name": "clash", "url": "https://example.com/RN50.pt"}],
+     r"'clash' and 'RN50' would both be saved as RN50.pt"),
 ])
 def test_a_bad_entry_in_models_json_is_named_in_the_error(entries, expected):
     path = write_models_json(entries)
