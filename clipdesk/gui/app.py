@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication, QIcon
@@ -61,13 +60,7 @@ def run(argv: list[str]) -> int:
     apply_language(app, settings.language)
     window = MainWindow(settings)
     window.show()
-    arguments = [arg for arg in app.arguments()[1:] if arg]
-    photos = [arg for arg in arguments if Path(arg).exists()]
-    if photos:
-        window.add_paths(photos)
-    missing = [arg for arg in arguments if arg not in photos]
-    if missing:
-        window.status.flash(window.tr("Not found: %1").replace("%1", ", ".join(missing)))
+    window.open_arguments(app.arguments()[1:])
     code = app.exec()
     if not window.worker_stopped:
         # The worker is inside native code that cannot be interrupted (importing torch, reading a huge

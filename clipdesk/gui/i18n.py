@@ -17,22 +17,22 @@ def locale_for(language: str) -> QLocale:
 
 
 def apply_language(app: QCoreApplication, language: str) -> bool:
-    """Replace installed translators with those for ``language``; True if clipdesk's own was found."""
+    """Replace installed translators with those for ``language``; False when clipdesk has no
+    translation for it (English is used then, with its plural forms)."""
     for old in app.findChildren(QTranslator, LANGUAGE_NAME):
         app.removeTranslator(old)
         old.deleteLater()
     locale = locale_for(language)
+    folder = str(resource_path("translations"))
     ours = QTranslator(app)
     ours.setObjectName(LANGUAGE_NAME)
-    found = ours.load(locale, "clipdesk", "_", str(resource_path("translations")))
-    if found:
-        app.installTranslator(ours)
-    else:
-        ours.deleteLater()
-    qt = QTranslator(app)
-    qt.setObjectName(LANGUAGE_NAME)
-    if found and qt.load(locale, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
-        app.installTranslator(qt)
-    else:
-        qt.deleteLater()
+    found = ours.load(locale, "clipdesk", "_", folder)
+    if not found:
+        ours.load("clipdesk_en", folder)  # English plurals ("1 photo", "2 photos")
+    app.installTranslator(ours)
+    if found and not ours.language().startswith("en"):
+        qt = QTranslator(app)  # Qt's own strings: standard buttons, file dialogs
+        qt.setObjectName(LANGUAGE_NAME)
+        if qt.load(locale, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            app.installTranslator(qt)
     return found

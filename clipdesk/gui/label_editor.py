@@ -11,8 +11,19 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QContextMenuEvent, QIcon, QKeyEvent, QKeySequence, QPainter, QPalette
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QStyle, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from clipdesk.gui.settings import DEFAULT_TEMPLATE
 
@@ -255,7 +266,7 @@ class TemplateField(QLineEdit):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setClearButtonEnabled(False)
+        self._valid = DEFAULT_TEMPLATE
         self.textChanged.connect(self._on_text_changed)
         self.retranslate()
 
@@ -269,9 +280,8 @@ class TemplateField(QLineEdit):
         super().changeEvent(event)
 
     def template(self) -> str:
-        """The template in effect: the typed one if valid, else the default."""
-        text = self.text().strip()
-        return text if "{}" in text else DEFAULT_TEMPLATE
+        """The template in effect: what is typed when valid, else the last valid one (default at first)."""
+        return self._valid
 
     def is_valid(self) -> bool:
         text = self.text().strip()
@@ -281,8 +291,11 @@ class TemplateField(QLineEdit):
         if self.is_valid():
             self.setStyleSheet("")
             self.setToolTip(self.tr("The sentence each label is put into; {} stands for the label"))
-            if emit:
-                self.template_changed.emit(self.template())
+            template = text.strip() or DEFAULT_TEMPLATE
+            if emit and template != self._valid:
+                self._valid = template
+                self.template_changed.emit(template)
+            self._valid = template
         else:
             self.setStyleSheet("QLineEdit { border: 1px solid #d93025; border-radius: 3px; }")
             self.setToolTip(self.tr("Put {} where the label goes, e.g. “a photo of a {}.”"))

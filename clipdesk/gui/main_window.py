@@ -10,25 +10,32 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QMimeData, Qt, QTimer
-from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent,
-                           QGuiApplication, QImage, QKeySequence)
-from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMenu, QMessageBox, QSplitter
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QGuiApplication,
+    QImage,
+    QKeySequence,
+)
+from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMenu, QSplitter
 
-from clipdesk.gui import engine
-from clipdesk.gui.dialogs import AboutDialog, FirstRunDialog, Preferences, PreferencesDialog
+from clipdesk.gui.dialogs import AboutDialog, Preferences, PreferencesDialog
+from clipdesk.gui.file_actions import FileActions
 from clipdesk.gui.i18n import apply_language
 from clipdesk.gui.image_list import PhotoDelegate, PhotoListModel, Signature
 from clipdesk.gui.label_editor import split_labels
+from clipdesk.gui.model_control import READY, ModelControl
 from clipdesk.gui.panes import PREVIEW, LabelsPane, PhotosPane, ResultsPane
 from clipdesk.gui.photo_sources import PathScanner, local_paths, paths_in_text, save_pasted_image
 from clipdesk.gui.results_model import ResultsModel, prediction_as_text
 from clipdesk.gui.settings import Settings
 from clipdesk.gui.status_bar import ActivityStatusBar
 from clipdesk.gui.thumbnails import ThumbnailLoader
-from clipdesk.gui.worker import (JobDone, JobFailed, JobProgress, LabelsChecked, ModelMissing, ModelReady,
-                                 ModelRequest, RankBatch, RankRequest, WorkerClient)
+from clipdesk.gui.worker import JobDone, JobFailed, JobProgress, LabelsChecked, RankBatch, RankRequest, WorkerClient
 
-LOADING, READY, MISSING, FAILED = "loading", "ready", "missing", "failed"
 RERANK_DELAY_MS = 350  # typing pauses this long before photos are re-ranked
 
 
@@ -41,22 +48,21 @@ class MainWindow(QMainWindow):
         self.scanner = PathScanner(self)
         self.photos = PhotoListModel(self)
         self.results = ResultsModel(self)
-        self.model_state = LOADING
-        self.model_info: ModelReady | None = None
         self.worker_stopped = False
         self._rank_job: int | None = None
         self._rank_signature: Signature | None = None
-        self._first_run: FirstRunDialog | None = None
         self.setAcceptDrops(True)
+        self.create_status_bar()
+        self.model = ModelControl(self, self.client, self.settings, self.status)
+        self.files = FileActions(self)
         self.create_actions()
         self.create_menus()
         self.create_panes()
-        self.create_status_bar()
         self.create_timers()
         self.connect_signals()
         self.read_settings()
         self.retranslate_ui()
-        QTimer.singleShot(0, self.load_model)
+        QTimer.singleShot(0, self.model.load)
 
     # == building =================================================================================
     def create_actions(self) -> None:
@@ -70,9 +76,9 @@ class MainWindow(QMainWindow):
 
         self.open_images_action = action(self.choose_images, QKeySequence.StandardKey.Open)
         self.open_folder_action = action(self.choose_folder, "Ctrl+Shift+O")
-        self.open_labels_action = action(self.choose_label_set)
-        self.save_labels_action = action(self.choose_label_set_target, "Ctrl+S")
-        self.export_action = action(self.choose_export_target, "Ctrl+E")
+        self.open_labels_action = action(self.files.choose_label_set)
+        self.save_labels_action = action(self.files.choose_label_set_target, "Ctrl+S")
+        self.export_action = action(self.files.choose_export_target, "Ctrl+E")
         self.quit_action = action(self.close, QKeySequence.StandardKey.Quit)
         self.paste_action = action(self.paste, QKeySequence.StandardKey.Paste)
         self.copy_results_action = action(self.copy_results, "Ctrl+Shift+C")
@@ -85,17 +91,15 @@ class MainWindow(QMainWindow):
         self.label_all_action = action(self.label_all, "Ctrl+Return")
         self.cancel_action = action(self.cancel_work, "Escape")
         self.cancel_action.setEnabled(False)
-        self.open_checkpoint_action = action(self.choose_checkpoint)
-        self.get_model_action = action(self.get_model)
+        self.open_checkpoint_action = action(self.model.choose_checkpoint)
+        self.get_model_action = action(self.model.get_weights)
         self.help_action = action(self.show_help, QKeySequence.StandardKey.HelpContents)
-        self.model_group = QActionGroup(self)
-        self.model_group.setExclusive(True)
 
     def create_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("")
         self.recent_menu = QMenu(self)
-        self.recent_menu.aboutToShow.connect(self.fill_recent_menu)
+        self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent_menu(self.recent_menu))
         for item in (self.open_images_action, self.open_folder_action, None, self.open_labels_action,
                      self.recent_menu.menuAction(), self.save_labels_action, None, self.export_action, None,
                      self.quit_action):
@@ -105,7 +109,9 @@ class MainWindow(QMainWindow):
                      self.clear_photos_action, None, self.preferences_action):
             self.edit_menu.addSeparator() if item is None else self.edit_menu.addAction(item)
         self.model_menu = bar.addMenu("")
-        self.model_menu.aboutToShow.connect(self.fill_model_menu)
+        self.model_menu.aboutToShow.connect(lambda: self.model.fill_menu(self.model_menu, [
+            None, self.open_checkpoint_action, self.get_model_action, None, self.label_all_action,
+            self.cancel_action]))
         self.help_menu = bar.addMenu("")
         self.help_menu.addAction(self.help_action)
 
@@ -158,9 +164,9 @@ class MainWindow(QMainWindow):
         self.scanner.found.connect(self.on_photos_found)
         self.results_pane.top_k.valueChanged.connect(self.on_top_k_changed)
         self.status.cancel_requested.connect(self.cancel_work)
+        self.model.ready.connect(self.request_rank)
+        self.model.state_changed.connect(self.update_results_pane)
         client = self.client
-        client.model_ready.connect(self.on_model_ready)
-        client.model_missing.connect(self.on_model_missing)
         client.ranked.connect(self.on_ranked)
         client.labels_checked.connect(self.on_labels_checked)
         client.progress.connect(self.on_progress)
@@ -220,7 +226,7 @@ class MainWindow(QMainWindow):
         self.clear_photos_action.setToolTip(self.tr("Remove every photo from the list"))
         self.copy_results_action.setToolTip(self.tr("Copy the selected photos' results as text"))
         self.status.cancel_button.setText(self.tr("Cancel"))
-        self.update_model_status()
+        self.model.update_status()
         self.update_counts()
         self.update_results_pane()
 
@@ -233,8 +239,7 @@ class MainWindow(QMainWindow):
         """Save, cancel whatever runs, and stop the worker; never waits more than ~2 s."""
         self.write_settings()
         self.rerank_timer.stop()
-        if self._first_run is not None:
-            self._first_run.reject()
+        self.model.close_dialogs()
         self.client.cancel()
         self.scanner.shutdown()
         self.thumbnails.shutdown()
@@ -248,6 +253,15 @@ class MainWindow(QMainWindow):
             self.status.set_activity(self.tr("Looking for photos…"))
             self.scanner.scan(paths)
 
+    def open_arguments(self, arguments: list[str]) -> None:
+        """Photos and folders named on the command line ("Open with clipdesk" arrives this way)."""
+        arguments = [arg for arg in arguments if arg]
+        found = [arg for arg in arguments if Path(arg).exists()]
+        self.add_paths(found)
+        missing = [arg for arg in arguments if arg not in found]
+        if missing:
+            self.status.flash(self.tr("Not found: %1").replace("%1", ", ".join(missing)))
+
     def add_image(self, image: QImage) -> None:
         """Pixels without a file: saved as a PNG in the cache folder, then added like any photo."""
         try:
@@ -257,17 +271,19 @@ class MainWindow(QMainWindow):
 
     def on_photos_found(self, photos: list[str], skipped: int) -> None:
         new = self.photos.add_paths(photos)
-        notes = []
         if new:
-            notes.append(self.tr("Added %n photo(s)", "", len(new)))
+            note = self.tr("Added %n photo(s)", "", len(new))
         elif photos:
-            notes.append(self.tr("Those photos are already in the list"))
+            note = self.tr("Those photos are already in the list")
+        elif not skipped:
+            note = self.tr("No photos found there")
         else:
-            notes.append(self.tr("No photos found there"))
+            note = ""
         if skipped:
-            notes.append(self.tr("skipped %n file(s) that are not photos", "", skipped))
+            extra = self.tr("%n file(s) skipped: not photos", "", skipped)
+            note = f"{note}; {extra}" if note else extra
         self.status.clear_activity()
-        self.status.flash("; ".join(notes))
+        self.status.flash(note)
         view = self.photos_pane.view
         if new and not view.currentIndex().isValid():
             view.setCurrentIndex(self.photos.index(self.photos.row_of(new[0]) or 0))
@@ -353,7 +369,7 @@ class MainWindow(QMainWindow):
         signature = self.current_signature()
         self.photos.set_current_signature(signature)
         self.update_results_pane()
-        if signature is None or self.model_state != READY:
+        if signature is None or self.model.state != READY:
             if signature is not None and self._rank_job is not None:
                 self.client.cancel("rank")
             return
@@ -378,7 +394,7 @@ class MainWindow(QMainWindow):
         if not self.photos.rowCount():
             self.status.flash(self.tr("Add photos first: drop them on the window or press Ctrl+O"))
             return
-        if self.model_state != READY:
+        if self.model.state != READY:
             self.status.flash(self.tr("The model is not ready yet"))
             return
         self.request_rank(force=True)
@@ -400,101 +416,6 @@ class MainWindow(QMainWindow):
     def on_labels_checked(self, checked: LabelsChecked) -> None:
         self.labels_pane.editor.mark_truncated(set(checked.truncated))
 
-    # == the model ================================================================================
-    def load_model(self) -> None:
-        self.model_state = LOADING
-        self.model_info = None
-        self.update_model_status()
-        self.status.set_activity(self.tr("Loading the model %1…").replace(
-            "%1", engine.display_name(self.settings.model)), 0, 0)
-        self.client.load_model(ModelRequest(self.settings.model, self.settings.device, self.settings.precision,
-                                            self.settings.batch_size))
-
-    def on_model_ready(self, info: ModelReady) -> None:
-        self.model_state = READY
-        self.model_info = info
-        self.status.clear_activity(self.tr("Ready"))
-        self.update_model_status()
-        self.request_rank()
-
-    def on_model_missing(self, missing: ModelMissing) -> None:
-        self.model_state = MISSING
-        self.status.clear_activity(self.tr("The model %1 is not on this computer yet").replace("%1", missing.model))
-        self.update_model_status()
-        self.show_first_run(missing)
-
-    def show_first_run(self, missing: ModelMissing) -> None:
-        if self._first_run is not None:
-            return
-        dialog = FirstRunDialog(self.client, missing, self.settings, self)
-        self._first_run = dialog
-        dialog.finished.connect(lambda result: self.on_first_run_done(dialog, result))
-        dialog.open()
-
-    def on_first_run_done(self, dialog: FirstRunDialog, result: int) -> None:
-        self._first_run = None
-        dialog.deleteLater()
-        if result == FirstRunDialog.DialogCode.Accepted:
-            self.settings.model = dialog.model
-            self.load_model()
-        else:
-            self.status.clear_activity(self.tr("No model yet: use Model → Download or Import Weights…"))
-
-    def get_model(self) -> None:
-        try:
-            missing = engine.missing_weights(self.settings.model)
-        except Exception as error:  # noqa: BLE001 - a broken models.json must not crash the menu
-            self.status.flash(engine.describe_error(error))
-            return
-        if missing is None:
-            self.status.flash(self.tr("%1 is already on this computer").replace(
-                "%1", engine.display_name(self.settings.model)))
-            return
-        self.show_first_run(ModelMissing(0, missing.name, missing.size, missing.partial))
-
-    def choose_model(self, model: str) -> None:
-        if model != self.settings.model or self.model_state != READY:
-            self.settings.model = model
-            self.load_model()
-
-    def choose_checkpoint(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Use a Checkpoint File"),
-                                              self.settings.last_folder("weights"),
-                                              self.tr("Model weights (%1);;All files (*)").replace(
-                                                  "%1", "*.pt *.pth *.bin *.ckpt *.safetensors"))
-        if path:
-            self.settings.set_last_folder("weights", path)
-            self.choose_model(path)
-
-    def fill_model_menu(self) -> None:
-        menu = self.model_menu
-        menu.clear()
-        for old in self.model_group.actions():
-            self.model_group.removeAction(old)
-        try:
-            choices = engine.model_choices()
-        except Exception as error:  # noqa: BLE001
-            choices = []
-            menu.addAction(engine.describe_error(error)).setEnabled(False)
-        names = [choice.name for choice in choices]
-        if self.settings.model not in names:
-            choices.insert(0, engine.ModelChoice(self.settings.model, None, True, 0))
-        for choice in choices:
-            status = self.tr("on this computer") if choice.cached else (
-                self.tr("download %1").replace("%1", _size(choice.size)) if choice.size else self.tr("download"))
-            item = menu.addAction(f"{engine.display_name(choice.name)}\t{status}")
-            item.setCheckable(True)
-            item.setChecked(choice.name == self.settings.model)
-            item.setToolTip(choice.name)
-            item.triggered.connect(lambda _=False, name=choice.name: self.choose_model(name))
-            self.model_group.addAction(item)
-        menu.addSeparator()
-        menu.addAction(self.open_checkpoint_action)
-        menu.addAction(self.get_model_action)
-        menu.addSeparator()
-        menu.addAction(self.label_all_action)
-        menu.addAction(self.cancel_action)
-
     # == worker reports ===========================================================================
     def on_progress(self, progress: JobProgress) -> None:
         if progress.kind == "rank" and progress.job_id == self._rank_job:
@@ -503,24 +424,8 @@ class MainWindow(QMainWindow):
                                      cancellable=True)
 
     def on_errored(self, failure: JobFailed) -> None:
-        if failure.kind == "load":
-            self.model_state = FAILED
-            self.update_model_status()
-            self.status.clear_activity(self.tr("Could not load the model: %1").replace("%1", failure.message))
-            self.explain_load_failure(failure.message)
-        elif failure.kind == "rank":
+        if failure.kind == "rank":
             self.status.clear_activity(self.tr("Could not label the photos: %1").replace("%1", failure.message))
-
-    def explain_load_failure(self, message: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("The model could not be loaded"),
-                          self.tr("clipdesk could not load the model %1.").replace(
-                              "%1", engine.display_name(self.settings.model)), QMessageBox.StandardButton.NoButton, self)
-        box.setInformativeText(message + "\n\n" + self.tr("Try again, pick another model in the Model menu, "
-                                                          "or import the weights file again."))
-        retry = box.addButton(self.tr("Try Again"), QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Close)
-        box.finished.connect(lambda _: self.load_model() if box.clickedButton() is retry else None)
-        box.open()
 
     def on_finished(self, done: JobDone) -> None:
         if done.kind != "rank" or done.job_id != self._rank_job:
@@ -537,19 +442,8 @@ class MainWindow(QMainWindow):
     def update_activity_actions(self) -> None:
         kinds = self.client.active_kinds()
         self.cancel_action.setEnabled(any(kind in ("rank", "download") for kind in kinds))
-        if not kinds and self.model_state == READY and self.status.progress.isVisible():
+        if not kinds and self.model.state == READY and self.status.progress.isVisible():
             self.status.clear_activity(self.status.activity.text())
-
-    def update_model_status(self) -> None:
-        name = engine.display_name(self.settings.model)
-        if self.model_state == READY and self.model_info is not None:
-            self.status.set_model(self.tr("Model: %1").replace("%1", name), self.model_info.device)
-        elif self.model_state == LOADING:
-            self.status.set_model(self.tr("Model: %1 (loading)").replace("%1", name), "")
-        elif self.model_state == MISSING:
-            self.status.set_model(self.tr("Model: %1 (not downloaded)").replace("%1", name), "")
-        else:
-            self.status.set_model(self.tr("Model: %1 (failed)").replace("%1", name), "")
 
     # == results ==================================================================================
     def current_path(self) -> str | None:
@@ -583,7 +477,7 @@ class MainWindow(QMainWindow):
         elif prediction is not None and up_to_date:
             self.results.set_prediction(prediction)
             pane.show_table()
-        elif self.model_state == READY:
+        elif self.model.state == READY:
             self.results.set_prediction(None)
             pane.show_note(self.tr("Labelling…"))
         else:
@@ -616,109 +510,6 @@ class MainWindow(QMainWindow):
         QApplication.clipboard().setText("\n".join(texts))
         self.status.flash(self.tr("Copied the results of %n photo(s)", "", len(texts)))
 
-    # == files: exports and label sets ===========================================================
-    def choose_export_target(self) -> None:
-        start = str(Path(self.settings.last_folder("exports")) / "clipdesk-results.csv")
-        path, chosen = QFileDialog.getSaveFileName(self, self.tr("Export Results"), start,
-                                                   self.tr("CSV spreadsheet (*.csv);;JSON (*.json)"))
-        if path:
-            if Path(path).suffix.lower() not in (".csv", ".json"):
-                path += ".json" if "json" in chosen.lower() else ".csv"
-            self.export_to(path)
-
-    def export_to(self, path: str) -> bool:
-        """Write the current results (same formats as the CLI); photos not labelled yet are left out."""
-        from clipdesk.labeling import write_results
-
-        signature = self.photos.current_signature
-        if signature is None:
-            self.status.flash(self.tr("Nothing to export yet: add labels and photos first"))
-            return False
-        stale = set(self.photos.paths_needing(signature))
-        predictions = [p for p in self.photos.predictions() if p.path not in stale]
-        try:
-            write_results(path, predictions, signature[1], signature[2], engine.display_name(signature[0]))
-        except (OSError, ValueError) as error:
-            QMessageBox.warning(self, self.tr("Export failed"), engine.describe_error(error))
-            return False
-        self.settings.set_last_folder("exports", path)
-        missing = self.photos.rowCount() - len(predictions)
-        note = self.tr("Exported %n photo(s) to %1", "", len(predictions)).replace("%1", path)
-        if missing:
-            note += " " + self.tr("(%n not labelled yet)", "", missing)
-        self.status.flash(note)
-        return True
-
-    def choose_label_set(self) -> None:
-        from clipdesk.labeling.labelsets import label_sets_dir
-
-        folder = self.settings.last_folder("labelsets")
-        if folder == str(Path.home()) and label_sets_dir().is_dir():
-            folder = str(label_sets_dir())
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open Label Set"), folder,
-                                              self.tr("Label sets and lists (*.json *.txt *.csv);;All files (*)"))
-        if path:
-            self.open_label_set(path)
-
-    def open_label_set(self, path: str) -> bool:
-        """Replace the labels (and template) with a saved set, or a .txt/.csv list of labels."""
-        from clipdesk.labeling import LabelSetError, import_labels, load_label_set
-
-        try:
-            if Path(path).suffix.lower() in (".txt", ".csv"):
-                labels, templates = import_labels(path), None
-            else:
-                label_set = load_label_set(path)
-                labels, templates = list(label_set.labels), label_set.templates
-        except (LabelSetError, OSError) as error:
-            QMessageBox.warning(self, self.tr("Could not open the label set"), engine.describe_error(error))
-            return False
-        self.labels_pane.editor.set_labels(labels)
-        if templates:
-            self.labels_pane.template.setText(templates[0])
-        self.settings.add_recent_label_set(path)
-        self.settings.set_last_folder("labelsets", path)
-        self.status.flash(self.tr("Opened %n label(s) from %1", "", len(labels)).replace("%1", Path(path).name))
-        return True
-
-    def choose_label_set_target(self) -> None:
-        from clipdesk.labeling.labelsets import label_sets_dir
-
-        folder = Path(self.settings.last_folder("labelsets"))
-        if folder == Path.home():
-            folder = label_sets_dir()
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save Label Set"), str(folder / "labels.json"),
-                                              self.tr("Label set (*.json)"))
-        if path:
-            self.save_label_set(path if path.lower().endswith(".json") else path + ".json")
-
-    def save_label_set(self, path: str) -> bool:
-        from clipdesk.labeling import LabelSet, save_label_set
-
-        labels = tuple(self.labels_pane.editor.labels())
-        try:
-            save_label_set(LabelSet(Path(path).stem, labels, (self.labels_pane.template.template(),)), path)
-        except (OSError, ValueError) as error:
-            QMessageBox.warning(self, self.tr("Could not save the label set"), engine.describe_error(error))
-            return False
-        self.settings.add_recent_label_set(path)
-        self.settings.set_last_folder("labelsets", path)
-        self.status.flash(self.tr("Saved %n label(s) to %1", "", len(labels)).replace("%1", path))
-        return True
-
-    def fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        recent = [p for p in self.settings.recent_label_sets if Path(p).is_file()]
-        for path in recent:
-            item = self.recent_menu.addAction(Path(path).name)
-            item.setToolTip(path)
-            item.triggered.connect(lambda _=False, p=path: self.open_label_set(p))
-        if not recent:
-            self.recent_menu.addAction(self.tr("No recent label sets")).setEnabled(False)
-        else:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction(self.tr("Clear Recent"), self.settings.clear_recent_label_sets)
-
     # == dialogs ==================================================================================
     def show_preferences(self) -> None:
         settings = self.settings
@@ -738,18 +529,7 @@ class MainWindow(QMainWindow):
             apply_language(QApplication.instance(), chosen.language)
         settings.sync()
         if reload:
-            self.load_model()
+            self.model.load()
 
     def show_help(self) -> None:
-        if self.model_info is not None:
-            line = self.tr("Model %1 running on %2").replace("%1", self.model_info.display_name).replace(
-                "%2", self.model_info.device)
-        else:
-            line = self.tr("Model %1 (not loaded)").replace("%1", engine.display_name(self.settings.model))
-        AboutDialog(self.windowIcon(), line, self.settings.file_name, self).exec()
-
-
-def _size(size: int | None) -> str:
-    from clipdesk.gui.dialogs import data_size
-
-    return data_size(size) if size else ""
+        AboutDialog(self.windowIcon(), self.model.description(), self.settings.file_name, self).exec()

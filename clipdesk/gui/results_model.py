@@ -46,19 +46,22 @@ class ResultsModel(QAbstractTableModel):
     def set_top_k(self, k: int) -> None:
         """Show the ``k`` most probable labels (all when ``k`` is 0); rows are inserted or removed."""
         k = max(0, int(k))
-        old_rows = self.rowCount()
-        self._top_k = k
-        new_rows = self._visible_count()
+        old_rows, new_rows = self._visible_count(), self._visible_count(k)
         if new_rows > old_rows:
             self.beginInsertRows(QModelIndex(), old_rows, new_rows - 1)
+            self._top_k = k
             self.endInsertRows()
         elif new_rows < old_rows:
             self.beginRemoveRows(QModelIndex(), new_rows, old_rows - 1)
+            self._top_k = k
             self.endRemoveRows()
+        else:
+            self._top_k = k
 
-    def _visible_count(self) -> int:
+    def _visible_count(self, top_k: int | None = None) -> int:
+        top_k = self._top_k if top_k is None else top_k
         scores = self._prediction.scores if self._prediction is not None else ()
-        return len(scores) if self._top_k == 0 else min(len(scores), self._top_k)
+        return len(scores) if top_k == 0 else min(len(scores), top_k)
 
     # -- Qt model API --------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature

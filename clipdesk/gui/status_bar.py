@@ -48,6 +48,9 @@ class ActivityStatusBar(QStatusBar):
         self.cancel_button.setVisible(cancellable)
 
     def clear_activity(self, text: str = "") -> None:
+        """Work ended; ``text`` (an outcome such as "Labelled 12 photos") replaces any one-off note."""
+        if text:
+            self._flash.stop()
         self.set_activity(text)
 
     def flash(self, text: str) -> None:

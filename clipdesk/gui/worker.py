@@ -11,7 +11,6 @@ so the window is on screen before torch is loaded.
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,8 +21,6 @@ from clipdesk.gui import engine
 
 if TYPE_CHECKING:
     from clipdesk.labeling.predictions import Prediction
-
-PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress signals a second: the GUI repaints, never floods
 
 
 @dataclass(frozen=True)
@@ -135,7 +132,7 @@ class Worker(QObject):
     def __init__(self) -> None:
         super().__init__()
         self._classifier: Any = None
-        self._last_progress = 0.0
+        self._last_step: tuple[int, int] | None = None
 
     # -- slots (queued from the GUI thread) ----------------------------------------------------
     @Slot(object, object)
@@ -186,7 +183,7 @@ class Worker(QObject):
                                                request.templates, request.batch_size, job.cancel.is_set):
             done += len(predictions)
             self.ranked.emit(RankBatch(job.id, request, tuple(predictions)))
-            self._report(job, done, total, force=done == total)
+            self._report(job, done, total)
 
     def _download(self, job: Job, model: str) -> None:
         finished = engine.download(model, on_progress=lambda done, total: self._report(job, done, total or 0),
@@ -199,9 +196,11 @@ class Worker(QObject):
         self.weights_ready.emit(WeightsReady(job.id, name))
 
     def _report(self, job: Job, done: int, total: int, force: bool = False) -> None:
-        now = time.monotonic()
-        if force or now - self._last_progress >= PROGRESS_INTERVAL_S or (total and done >= total):
-            self._last_progress = now
+        """Emit progress when it moved by at least 0.1 % (or 1 MiB when the total is unknown): a
+        bounded number of signals per job, and the last one is never far from the truth."""
+        step = (job.id, done * 1000 // total if total > 0 else done >> 20)
+        if force or step != self._last_step:
+            self._last_step = step
             self.progress.emit(JobProgress(job.id, job.kind, done, total))
 
 

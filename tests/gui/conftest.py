@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import os
 
-os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any QApplication exists
+# Before any QApplication exists: offscreen, on a laptop-sized virtual screen (the default is 800x800,
+# which clamps restored window geometry).
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    _SCREEN = os.path.join(os.path.dirname(__file__), "offscreen-screen.json")
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"
 
 import threading
 from collections.abc import Iterator
@@ -17,7 +21,8 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from clipdesk.gui.i18n import apply_language
-from clipdesk.gui.main_window import READY, MainWindow
+from clipdesk.gui.main_window import MainWindow
+from clipdesk.gui.model_control import READY
 from clipdesk.gui.settings import Settings
 from tests import photos as sample_photos
 
@@ -59,7 +64,7 @@ def window(qtbot, settings: Settings) -> MainWindow:
     win = MainWindow(settings)
     qtbot.addWidget(win)
     win.show()
-    qtbot.waitUntil(lambda: win.model_state == READY, timeout=MODEL_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: win.model.state == READY, timeout=MODEL_TIMEOUT_MS)
     return win
 
 
@@ -122,6 +127,8 @@ def drop_mime(target: QWidget, mime: QMimeData) -> None:
 def wait_labelled(qtbot, win: MainWindow, count: int, timeout: int = 30_000) -> None:
     """Until ``count`` photos have results for the labels now on screen and the worker is idle."""
     def done() -> bool:
+        if win.photos.current_signature != win.current_signature():
+            return False  # an edit is still waiting for its re-rank
         labelled, failed = win.photos.counts()
         return labelled + failed == count and "rank" not in win.client.active_kinds()
 

@@ -61,7 +61,7 @@ def test_non_photo_files_are_skipped_with_a_note(qtbot, window, tmp_path):
     with qtbot.waitSignal(window.scanner.found, timeout=10_000):
         drop_urls(window.photos_pane.view.viewport(), [text])
     assert listed(window) == []
-    assert "not photos" in window.status.activity.text()
+    assert "1 file skipped: not a photo" in window.status.activity.text()
 
 
 def test_pasting_image_data_saves_a_png_and_adds_it(qtbot, window):

@@ -1,0 +1,744 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+    <context>
+        <name>AboutDialog</name>
+        <message>
+            <source>Help and Shortcuts</source>
+            <translation>帮助与快捷键</translation>
+        </message>
+        <message>
+            <source>Add photos</source>
+            <translation>添加照片</translation>
+        </message>
+        <message>
+            <source>Add a folder of photos (with its sub-folders)</source>
+            <translation>添加照片文件夹（包括子文件夹）</translation>
+        </message>
+        <message>
+            <source>Paste photos, copied files or a list of labels</source>
+            <translation>粘贴照片、复制的文件或标签列表</translation>
+        </message>
+        <message>
+            <source>Remove the selected photos or labels</source>
+            <translation>移除选中的照片或标签</translation>
+        </message>
+        <message>
+            <source>Label all photos</source>
+            <translation>为所有照片打标签</translation>
+        </message>
+        <message>
+            <source>Cancel what is running</source>
+            <translation>取消正在进行的任务</translation>
+        </message>
+        <message>
+            <source>Copy the selected photo's results</source>
+            <translation>复制所选照片的结果</translation>
+        </message>
+        <message>
+            <source>Export results as CSV or JSON</source>
+            <translation>将结果导出为 CSV 或 JSON</translation>
+        </message>
+        <message>
+            <source>This help</source>
+            <translation>本帮助</translation>
+        </message>
+        <message>
+            <source>Offline photo labeling with OpenAI’s CLIP. Drop photos, type the labels you care about, and see how well each one fits.</source>
+            <translation>基于 OpenAI CLIP 的离线照片标注工具。拖入照片，输入你关心的标签，即可看到每个标签与照片的匹配程度。</translation>
+        </message>
+        <message>
+            <source>Settings are kept in %1</source>
+            <translation>设置保存在 %1</translation>
+        </message>
+    </context>
+    <context>
+        <name>FileActions</name>
+        <message>
+            <source>Export Results</source>
+            <translation>导出结果</translation>
+        </message>
+        <message>
+            <source>CSV spreadsheet (*.csv);;JSON (*.json)</source>
+            <translation>CSV 表格 (*.csv);;JSON (*.json)</translation>
+        </message>
+        <message>
+            <source>Nothing to export yet: add labels and photos first</source>
+            <translation>暂无可导出的内容：请先添加标签和照片</translation>
+        </message>
+        <message>
+            <source>Export failed</source>
+            <translation>导出失败</translation>
+        </message>
+        <message numerus="yes">
+            <source>Exported %n photo(s) to %1</source>
+            <translation>
+                <numerusform>已将 %n 张照片导出到 %1</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>(%n not labelled yet)</source>
+            <translation>
+                <numerusform>（%n 张尚未标注）</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Open Label Set</source>
+            <translation>打开标签集</translation>
+        </message>
+        <message>
+            <source>Label sets and lists (*.json *.txt *.csv);;All files (*)</source>
+            <translation>标签集和标签列表 (*.json *.txt *.csv);;所有文件 (*)</translation>
+        </message>
+        <message>
+            <source>Could not open the label set</source>
+            <translation>无法打开标签集</translation>
+        </message>
+        <message numerus="yes">
+            <source>Opened %n label(s) from %1</source>
+            <translation>
+                <numerusform>已从 %1 打开 %n 个标签</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Save Label Set</source>
+            <translation>保存标签集</translation>
+        </message>
+        <message>
+            <source>Label set (*.json)</source>
+            <translation>标签集 (*.json)</translation>
+        </message>
+        <message>
+            <source>Could not save the label set</source>
+            <translation>无法保存标签集</translation>
+        </message>
+        <message numerus="yes">
+            <source>Saved %n label(s) to %1</source>
+            <translation>
+                <numerusform>已将 %n 个标签保存到 %1</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>No recent label sets</source>
+            <translation>没有最近使用的标签集</translation>
+        </message>
+        <message>
+            <source>Clear Recent</source>
+            <translation>清除最近记录</translation>
+        </message>
+    </context>
+    <context>
+        <name>FirstRunDialog</name>
+        <message>
+            <source>Get the model</source>
+            <translation>获取模型</translation>
+        </message>
+        <message>
+            <source>clipdesk needs the %1 model</source>
+            <translation>clipdesk 需要 %1 模型</translation>
+        </message>
+        <message>
+            <source>Import Weights File…</source>
+            <translation>导入权重文件…</translation>
+        </message>
+        <message>
+            <source>Not Now</source>
+            <translation>以后再说</translation>
+        </message>
+        <message>
+            <source>Cancel Download</source>
+            <translation>取消下载</translation>
+        </message>
+        <message>
+            <source>a few hundred MB</source>
+            <translation>几百 MB</translation>
+        </message>
+        <message>
+            <source>The model is downloaded once (%1) and kept on this computer; after that clipdesk works offline. On a computer without internet, download the file elsewhere and import it here.</source>
+            <translation>模型只需下载一次（%1），之后保存在这台电脑上，clipdesk 即可离线使用。如果这台电脑无法上网，可以在别处下载该文件，再在这里导入。</translation>
+        </message>
+        <message>
+            <source>Connecting…</source>
+            <translation>正在连接…</translation>
+        </message>
+        <message>
+            <source>Download paused. What has arrived is kept: Resume continues from there.</source>
+            <translation>下载已暂停。已下载的部分会保留，点击“继续下载”可从中断处接着下载。</translation>
+        </message>
+        <message>
+            <source>Copying and checking %1…</source>
+            <translation>正在复制并校验 %1…</translation>
+        </message>
+        <message>
+            <source>Import Weights File</source>
+            <translation>导入权重文件</translation>
+        </message>
+        <message>
+            <source>Model weights (%1);;All files (*)</source>
+            <translation>模型权重 (%1);;所有文件 (*)</translation>
+        </message>
+        <message>
+            <source>%1 of %2</source>
+            <translation>%1 / %2</translation>
+        </message>
+        <message>
+            <source>Check the internet connection and try again, or import the file.</source>
+            <translation>请检查网络连接后重试，或者导入文件。</translation>
+        </message>
+        <message>
+            <source>The download failed: %1</source>
+            <translation>下载失败：%1</translation>
+        </message>
+        <message>
+            <source>That file cannot be used: %1</source>
+            <translation>无法使用该文件：%1</translation>
+        </message>
+        <message>
+            <source>Resume Download</source>
+            <translation>继续下载</translation>
+        </message>
+        <message>
+            <source>Try Again</source>
+            <translation>重试</translation>
+        </message>
+        <message>
+            <source>Download</source>
+            <translation>下载</translation>
+        </message>
+    </context>
+    <context>
+        <name>LabelEditor</name>
+        <message>
+            <source>Type a label and press Enter</source>
+            <translation>输入标签后按回车</translation>
+        </message>
+        <message>
+            <source>Commas or pasted lines add several labels at once</source>
+            <translation>用逗号分隔或粘贴多行，可一次添加多个标签</translation>
+        </message>
+        <message>
+            <source>No labels yet.
+Type what you are looking for, e.g.
+receipt, cat, red envelope</source>
+            <translation>还没有标签。
+输入你要找的内容，例如：
+收据, 猫, 红包</translation>
+        </message>
+        <message>
+            <source>Remove</source>
+            <translation>移除</translation>
+        </message>
+        <message>
+            <source>Remove the selected labels (Delete)</source>
+            <translation>移除选中的标签（Delete）</translation>
+        </message>
+        <message>
+            <source>“%1” is already in the list</source>
+            <translation>“%1”已在列表中</translation>
+        </message>
+        <message>
+            <source>Too long: the model only reads the first 77 tokens of this prompt, the rest is cut off.</source>
+            <translation>太长：模型只读取该提示词的前 77 个词元，其余部分会被截断。</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n label(s) too long: the model reads only the first 77 tokens.</source>
+            <translation>
+                <numerusform>%n 个标签过长：模型只读取前 77 个词元。</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n label(s)</source>
+            <translation>
+                <numerusform>%n 个标签</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
+        <name>LabelsPane</name>
+        <message>
+            <source>Labels</source>
+            <translation>标签</translation>
+        </message>
+        <message>
+            <source>&amp;Prompt template ({} is the label):</source>
+            <translation>提示词模板（{} 代表标签）(&amp;P)：</translation>
+        </message>
+        <message>
+            <source>Label All Photos</source>
+            <translation>为所有照片打标签</translation>
+        </message>
+    </context>
+    <context>
+        <name>MainWindow</name>
+        <message>
+            <source>clipdesk — photo labeling</source>
+            <translation>clipdesk — 照片标注</translation>
+        </message>
+        <message>
+            <source>&amp;File</source>
+            <translation>文件(&amp;F)</translation>
+        </message>
+        <message>
+            <source>&amp;Edit</source>
+            <translation>编辑(&amp;E)</translation>
+        </message>
+        <message>
+            <source>&amp;Model</source>
+            <translation>模型(&amp;M)</translation>
+        </message>
+        <message>
+            <source>&amp;Help</source>
+            <translation>帮助(&amp;H)</translation>
+        </message>
+        <message>
+            <source>Recent Label Sets</source>
+            <translation>最近的标签集</translation>
+        </message>
+        <message>
+            <source>&amp;Add Photos…</source>
+            <translation>添加照片(&amp;A)…</translation>
+        </message>
+        <message>
+            <source>Add &amp;Folder…</source>
+            <translation>添加文件夹(&amp;F)…</translation>
+        </message>
+        <message>
+            <source>&amp;Open Label Set…</source>
+            <translation>打开标签集(&amp;O)…</translation>
+        </message>
+        <message>
+            <source>&amp;Save Label Set As…</source>
+            <translation>标签集另存为(&amp;S)…</translation>
+        </message>
+        <message>
+            <source>&amp;Export Results…</source>
+            <translation>导出结果(&amp;E)…</translation>
+        </message>
+        <message>
+            <source>&amp;Quit</source>
+            <translation>退出(&amp;Q)</translation>
+        </message>
+        <message>
+            <source>&amp;Paste</source>
+            <translation>粘贴(&amp;P)</translation>
+        </message>
+        <message>
+            <source>&amp;Copy Results</source>
+            <translation>复制结果(&amp;C)</translation>
+        </message>
+        <message>
+            <source>&amp;Remove Selected Photos</source>
+            <translation>移除选中的照片(&amp;R)</translation>
+        </message>
+        <message>
+            <source>C&amp;lear Photos</source>
+            <translation>清空照片(&amp;L)</translation>
+        </message>
+        <message>
+            <source>Pre&amp;ferences…</source>
+            <translation>首选项(&amp;F)…</translation>
+        </message>
+        <message>
+            <source>&amp;Label All Photos</source>
+            <translation>为所有照片打标签(&amp;L)</translation>
+        </message>
+        <message>
+            <source>&amp;Cancel</source>
+            <translation>取消(&amp;C)</translation>
+        </message>
+        <message>
+            <source>Use Checkpoint &amp;File…</source>
+            <translation>使用检查点文件(&amp;F)…</translation>
+        </message>
+        <message>
+            <source>&amp;Download or Import Weights…</source>
+            <translation>下载或导入权重(&amp;D)…</translation>
+        </message>
+        <message>
+            <source>&amp;Help and Shortcuts</source>
+            <translation>帮助与快捷键(&amp;H)</translation>
+        </message>
+        <message>
+            <source>Add photos (Ctrl+O)</source>
+            <translation>添加照片（Ctrl+O）</translation>
+        </message>
+        <message>
+            <source>Remove every photo from the list</source>
+            <translation>从列表中移除所有照片</translation>
+        </message>
+        <message>
+            <source>Copy the selected photos' results as text</source>
+            <translation>将所选照片的结果复制为文本</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <source>Looking for photos…</source>
+            <translation>正在查找照片…</translation>
+        </message>
+        <message>
+            <source>Not found: %1</source>
+            <translation>找不到：%1</translation>
+        </message>
+        <message>
+            <source>Could not keep the pasted image: %1</source>
+            <translation>无法保存粘贴的图片：%1</translation>
+        </message>
+        <message numerus="yes">
+            <source>Added %n photo(s)</source>
+            <translation>
+                <numerusform>已添加 %n 张照片</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Those photos are already in the list</source>
+            <translation>这些照片已在列表中</translation>
+        </message>
+        <message>
+            <source>No photos found there</source>
+            <translation>那里没有找到照片</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n file(s) skipped: not photos</source>
+            <translation>
+                <numerusform>跳过了 %n 个非照片文件</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Added %n label(s)</source>
+            <translation>
+                <numerusform>已添加 %n 个标签</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Add Photos</source>
+            <translation>添加照片</translation>
+        </message>
+        <message>
+            <source>Photos (%1);;All files (*)</source>
+            <translation>照片 (%1);;所有文件 (*)</translation>
+        </message>
+        <message>
+            <source>Add a Folder of Photos</source>
+            <translation>添加照片文件夹</translation>
+        </message>
+        <message>
+            <source>Labelling photos…</source>
+            <translation>正在标注照片…</translation>
+        </message>
+        <message>
+            <source>Add at least one label first</source>
+            <translation>请先添加至少一个标签</translation>
+        </message>
+        <message>
+            <source>Add photos first: drop them on the window or press Ctrl+O</source>
+            <translation>请先添加照片：拖到窗口中，或按 Ctrl+O</translation>
+        </message>
+        <message>
+            <source>The model is not ready yet</source>
+            <translation>模型尚未就绪</translation>
+        </message>
+        <message numerus="yes">
+            <source>Cancelled. %n photo(s) labelled so far.</source>
+            <translation>
+                <numerusform>已取消。目前已标注 %n 张照片。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Labelling photos… %1 of %2</source>
+            <translation>正在标注照片… %1 / %2</translation>
+        </message>
+        <message>
+            <source>Could not label the photos: %1</source>
+            <translation>无法标注照片：%1</translation>
+        </message>
+        <message numerus="yes">
+            <source>Labelled %n photo(s).</source>
+            <translation>
+                <numerusform>已标注 %n 张照片。</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n could not be read: hover the red badge to see why.</source>
+            <translation>
+                <numerusform>%n 张无法读取：将鼠标悬停在红色标记上可查看原因。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Select a photo to see how well each label fits it.</source>
+            <translation>选择一张照片，查看每个标签与它的匹配程度。</translation>
+        </message>
+        <message>
+            <source>Drop photos on the window to begin.</source>
+            <translation>把照片拖到窗口中即可开始。</translation>
+        </message>
+        <message>
+            <source>Type some labels on the left — e.g. receipt, cat, red envelope — and each photo gets ranked against them.</source>
+            <translation>在左侧输入一些标签（例如：收据、猫、红包），每张照片都会按这些标签排序。</translation>
+        </message>
+        <message>
+            <source>This photo could not be read:
+%1</source>
+            <translation>无法读取这张照片：
+%1</translation>
+        </message>
+        <message>
+            <source>Labelling…</source>
+            <translation>正在标注…</translation>
+        </message>
+        <message>
+            <source>Waiting for the model…</source>
+            <translation>正在等待模型…</translation>
+        </message>
+        <message>
+            <source>Nothing to copy yet: select a labelled photo</source>
+            <translation>暂无可复制的内容：请选择一张已标注的照片</translation>
+        </message>
+        <message numerus="yes">
+            <source>Copied the results of %n photo(s)</source>
+            <translation>
+                <numerusform>已复制 %n 张照片的结果</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
+        <name>ModelControl</name>
+        <message>
+            <source>Loading the model %1…</source>
+            <translation>正在加载模型 %1…</translation>
+        </message>
+        <message>
+            <source>Use a Checkpoint File</source>
+            <translation>使用检查点文件</translation>
+        </message>
+        <message>
+            <source>Model weights (%1);;All files (*)</source>
+            <translation>模型权重 (%1);;所有文件 (*)</translation>
+        </message>
+        <message>
+            <source>%1 is already on this computer</source>
+            <translation>%1 已在这台电脑上</translation>
+        </message>
+        <message>
+            <source>Ready</source>
+            <translation>就绪</translation>
+        </message>
+        <message>
+            <source>The model %1 is not on this computer yet</source>
+            <translation>这台电脑上还没有 %1 模型</translation>
+        </message>
+        <message>
+            <source>No model yet: use Model → Download or Import Weights…</source>
+            <translation>还没有模型：请使用“模型 → 下载或导入权重…”</translation>
+        </message>
+        <message>
+            <source>Could not load the model: %1</source>
+            <translation>无法加载模型：%1</translation>
+        </message>
+        <message>
+            <source>The model could not be loaded</source>
+            <translation>无法加载模型</translation>
+        </message>
+        <message>
+            <source>clipdesk could not load the model %1.</source>
+            <translation>clipdesk 无法加载模型 %1。</translation>
+        </message>
+        <message>
+            <source>Try again, pick another model in the Model menu, or import the weights file again.</source>
+            <translation>请重试、在“模型”菜单中选择其他模型，或重新导入权重文件。</translation>
+        </message>
+        <message>
+            <source>Try Again</source>
+            <translation>重试</translation>
+        </message>
+        <message>
+            <source>Model: %1</source>
+            <translation>模型：%1</translation>
+        </message>
+        <message>
+            <source>Model: %1 (loading)</source>
+            <translation>模型：%1（加载中）</translation>
+        </message>
+        <message>
+            <source>Model: %1 (not downloaded)</source>
+            <translation>模型：%1（未下载）</translation>
+        </message>
+        <message>
+            <source>Model: %1 (failed)</source>
+            <translation>模型：%1（失败）</translation>
+        </message>
+        <message>
+            <source>Model %1 running on %2</source>
+            <translation>模型 %1，运行于 %2</translation>
+        </message>
+        <message>
+            <source>Model %1 (not loaded)</source>
+            <translation>模型 %1（未加载）</translation>
+        </message>
+        <message>
+            <source>on this computer</source>
+            <translation>已在本机</translation>
+        </message>
+        <message>
+            <source>download %1</source>
+            <translation>需下载 %1</translation>
+        </message>
+        <message>
+            <source>download</source>
+            <translation>需下载</translation>
+        </message>
+    </context>
+    <context>
+        <name>PhotoDelegate</name>
+        <message>
+            <source>No preview</source>
+            <translation>无预览</translation>
+        </message>
+        <message>
+            <source>Can't read photo</source>
+            <translation>无法读取照片</translation>
+        </message>
+    </context>
+    <context>
+        <name>PhotoListModel</name>
+        <message>
+            <source>%1
+
+Could not label this photo: %2</source>
+            <translation>%1
+
+无法标注这张照片：%2</translation>
+        </message>
+    </context>
+    <context>
+        <name>PhotosPane</name>
+        <message>
+            <source>Photos</source>
+            <translation>照片</translation>
+        </message>
+        <message>
+            <source>Drop photos or folders here</source>
+            <translation>把照片或文件夹拖到这里</translation>
+        </message>
+        <message>
+            <source>or press Ctrl+O to choose photos, Ctrl+Shift+O for a whole folder, Ctrl+V to paste</source>
+            <translation>或按 Ctrl+O 选择照片，Ctrl+Shift+O 选择整个文件夹，Ctrl+V 粘贴</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n photo(s)</source>
+            <translation>
+                <numerusform>%n 张照片</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n labelled</source>
+            <translation>
+                <numerusform>%n 张已标注</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n unreadable</source>
+            <translation>
+                <numerusform>%n 张无法读取</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
+        <name>PreferencesDialog</name>
+        <message>
+            <source>Preferences</source>
+            <translation>首选项</translation>
+        </message>
+        <message>
+            <source>Automatic (GPU when there is one)</source>
+            <translation>自动（有 GPU 时使用 GPU）</translation>
+        </message>
+        <message>
+            <source>CPU</source>
+            <translation>CPU</translation>
+        </message>
+        <message>
+            <source>NVIDIA GPU (CUDA)</source>
+            <translation>NVIDIA GPU（CUDA）</translation>
+        </message>
+        <message>
+            <source>Apple GPU (MPS)</source>
+            <translation>Apple GPU（MPS）</translation>
+        </message>
+        <message>
+            <source>Fast (uses bf16/fp16 where the hardware supports it)</source>
+            <translation>快速（硬件支持时使用 bf16/fp16）</translation>
+        </message>
+        <message>
+            <source>Exact (identical to reference CLIP)</source>
+            <translation>精确（与原版 CLIP 结果完全一致）</translation>
+        </message>
+        <message>
+            <source>Photos encoded together; smaller answers Cancel sooner</source>
+            <translation>一次一起编码的照片数；越小，取消越快生效</translation>
+        </message>
+        <message>
+            <source>System default</source>
+            <translation>跟随系统</translation>
+        </message>
+        <message>
+            <source>Device:</source>
+            <translation>设备：</translation>
+        </message>
+        <message>
+            <source>Precision:</source>
+            <translation>精度：</translation>
+        </message>
+        <message>
+            <source>Batch size:</source>
+            <translation>批大小：</translation>
+        </message>
+        <message>
+            <source>Language:</source>
+            <translation>语言：</translation>
+        </message>
+    </context>
+    <context>
+        <name>ResultsModel</name>
+        <message>
+            <source>Label</source>
+            <translation>标签</translation>
+        </message>
+        <message>
+            <source>Probability</source>
+            <translation>概率</translation>
+        </message>
+    </context>
+    <context>
+        <name>ResultsPane</name>
+        <message>
+            <source>Results</source>
+            <translation>结果</translation>
+        </message>
+        <message>
+            <source>&amp;Show top:</source>
+            <translation>显示前(&amp;S)：</translation>
+        </message>
+        <message>
+            <source>all labels</source>
+            <translation>全部标签</translation>
+        </message>
+        <message>
+            <source> labels</source>
+            <translation> 个标签</translation>
+        </message>
+    </context>
+    <context>
+        <name>TemplateField</name>
+        <message>
+            <source>The sentence each label is put into; {} stands for the label</source>
+            <translation>每个标签所嵌入的句子；{} 代表标签</translation>
+        </message>
+        <message>
+            <source>Put {} where the label goes, e.g. “a photo of a {}.”</source>
+            <translation>请在标签的位置放上 {}，例如“a photo of a {}.”</translation>
+        </message>
+    </context>
+</TS>
