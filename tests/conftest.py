@@ -16,7 +16,8 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     monkeypatch.setenv("CLIPDESK_DATA_DIR", str(root / "data"))
     monkeypatch.setenv("CLIPDESK_CACHE_DIR", str(root / "cache"))
     monkeypatch.setenv("CLIPDESK_CONFIG_DIR", str(root / "config"))
-    monkeypatch.delenv("CLIPDESK_MODEL_MIRROR", raising=False)
+    # No test may ever download real weights: built-in models point at a closed local port.
+    monkeypatch.setenv("CLIPDESK_MODEL_MIRROR", "http://127.0.0.1:9/no-real-downloads-in-tests")
     return root
 
 
