@@ -128,9 +128,8 @@ class ImageEmbeddingCache:
         for start in range(0, len(wanted), 500):  # stay under SQLite's bound-parameter limit
             part = wanted[start:start + 500]
             marks = ",".join("?" * len(part))
-            rows += self._run(lambda c: c.execute(
-                f"SELECT digest, dtype, vector FROM embeddings WHERE model=? AND digest IN ({marks})",
-                (model, *part)).fetchall(), [])
+            query = f"SELECT digest, dtype, vector FROM embeddings WHERE model=? AND digest IN ({marks})"
+            rows += self._run(lambda c, q=query, p=(model, *part): c.execute(q, p).fetchall(), [])
         return {digest: _from_blob(dtype, blob) for digest, dtype, blob in rows}
 
     def get(self, model: str, digest: str) -> torch.Tensor | None:

@@ -9,6 +9,7 @@ JSON: ``{"model", "templates", "labels", "results": [{"path", "predictions": [{"
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -37,10 +38,8 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
         os.chmod(temp_name, _file_mode(target))  # mkstemp makes 0600; exports are ordinary files
         os.replace(temp_name, target)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temp_name)
-        except OSError:
-            pass
         raise
     return target
 

@@ -37,7 +37,8 @@ def test_a_corrupt_cache_file_is_rebuilt_with_a_warning_and_the_run_succeeds(cli
     default_cache_path().parent.mkdir(parents=True, exist_ok=True)
     default_cache_path().write_bytes(b"\x00garbage, not SQLite\x00" * 200)
     write_photos(tmp_path / "photos", 2)
-    run = cli("label", tmp_path / "photos", "--labels", "dog,cat", "--model", tiny_vit_path, "--out", tmp_path / "r.csv")
+    run = cli("label", tmp_path / "photos", "--labels", "dog,cat", "--model", tiny_vit_path,
+              "--out", tmp_path / "r.csv")
     assert run.code == 0, run.err
     assert "warning: the image cache" in run.err and "rebuilt" in run.err
     assert "embeddings: 2" in cli("cache", "info").out
