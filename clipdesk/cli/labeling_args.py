@@ -157,6 +157,8 @@ def stop_on_interrupt() -> Iterator[threading.Event]:
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
+        if _isatty(sys.stderr):
+            sys.stderr.write("\n")  # off the progress bar's line
         say("stopping after the current batch… (Ctrl-C again to quit at once)")
 
     previous = signal.signal(signal.SIGINT, handle)
@@ -170,6 +172,12 @@ def say(line: str) -> None:
     print(f"clipdesk: {line}", file=sys.stderr, flush=True)
 
 
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
+
+
 def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text
+    return " ".join(str(error).split()) or type(error).__name__
