@@ -19,6 +19,7 @@ from clipdesk.clip.checkpoint import CheckpointError, read_state_dict
 from clipdesk.clip.device import pick_device
 from clipdesk.clip.model import CLIP, StateDictError, build_model, convert_weights
 from clipdesk.clip.model_files import model_file
+from clipdesk.clip.precision import apply_precision, check_precision
 from clipdesk.clip.tokenizer import tokenize
 
 __all__ = ["CLIP", "CheckpointError", "ModelNotFoundError", "available_models", "load", "tokenize"]
@@ -47,15 +48,18 @@ def available_models() -> list[str]:
 
 
 def load(name_or_path: str | os.PathLike[str], device: str | torch.device | None = None, jit: bool = False,
-         download_root: str | os.PathLike[str] | None = None) -> tuple[CLIP, Callable]:
+         download_root: str | os.PathLike[str] | None = None, precision: str = "exact") -> tuple[CLIP, Callable]:
     """Load a CLIP model and the image transform its inputs need.
 
     ``name_or_path``: one of ``available_models()`` or a checkpoint file (OpenAI's TorchScript release
     files, ``torch.save`` state dicts, safetensors). ``device``: ``None`` picks cuda, then mps, then cpu.
     The model is in eval mode: fp32 on CPU; on GPUs convolutions, linear layers and attention are fp16
     as in the reference. ``jit=True`` warns and loads the eager model: TorchScript code stored in a file
-    is never run. Raises ``ModelNotFoundError`` or ``CheckpointError`` (naming the file).
+    is never run. ``precision="fast"`` (not in the reference) trades the last digits for speed where
+    the hardware allows: see ``clipdesk.clip.precision``. Raises ``ModelNotFoundError`` or
+    ``CheckpointError`` (naming the file), ``ValueError`` for an unknown precision.
     """
+    check_precision(precision)
     if jit:
         warnings.warn("jit=True is not supported: clipdesk never runs code stored in a checkpoint. "
                       "Loading the eager model, which gives the same results.", stacklevel=2)
@@ -68,7 +72,7 @@ def load(name_or_path: str | os.PathLike[str], device: str | torch.device | None
         raise CheckpointError(f"{path}: not a CLIP model: {error}") from error
     if device.type != "cpu":
         convert_weights(model)
-    model = model.to(device)
+    model = apply_precision(model, precision, device).to(device)
     from clipdesk.clip.preprocess import transform  # TEMPORARY until preprocess.py lands
 
     return model, transform(model.visual.input_resolution)

@@ -95,8 +95,11 @@ class ResidualAttentionBlock(nn.Module):
         self.ln_2 = LayerNorm(width)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, tokens, width]
-        x = x + self.attn(self.ln_1(x))
-        return x + self.mlp(self.ln_2(x))
+        # The weights' dtype for the matrix products; the residual stream keeps x's dtype. Both are
+        # the same except in precision="fast" on CPUs (bf16 weights, fp32 stream: see precision.py).
+        dtype = self.attn.in_proj_weight.dtype
+        x = x + self.attn(self.ln_1(x).type(dtype))
+        return x + self.mlp(self.ln_2(x).type(dtype))
 
 
 class Transformer(nn.Module):

@@ -130,8 +130,12 @@ def _to_8_bit(image: Image.Image) -> Image.Image:
     return image
 
 
-def open_image(path: str | os.PathLike[str]) -> Image.Image:
+def open_image(path: str | os.PathLike[str], draft: int | None = None) -> Image.Image:
     """Decode the first frame of the photo at ``path``, upright, with all pixels in memory.
+
+    ``draft`` (default None: every pixel, exactly): let a JPEG decoder skip detail, decoding at the
+    smallest DCT scale (1/2, 1/4 or 1/8) that keeps both sides at least ``draft`` pixels; see
+    ``clipdesk.clip.fast_decode``. Other formats ignore it.
 
     Raises ``ImageError`` (a ``ValueError``) naming the file for every failure: not found, is a
     directory, permission denied, not an image, truncated or corrupt, too large (Pillow's
@@ -147,6 +151,8 @@ def open_image(path: str | os.PathLike[str]) -> Image.Image:
             raise ImageError(name, "not an image (empty file)")
         with open(name, "rb") as file:
             image = Image.open(file, formats=_readable_formats())
+            if draft is not None:
+                image.draft(None, (draft, draft))  # JPEG only: scale down while decoding
             image.load()  # decode now: first frame only; the file is closed after this block
     except ImageError:
         raise

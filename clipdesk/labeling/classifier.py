@@ -67,14 +67,14 @@ class ZeroShotClassifier:
         if batch_size < 1:
             raise ValueError("batch size must be at least 1")
         self.device = resolve_device(device)
-        self.precision = precision  # "fast" equals "exact" until the engine offers a faster path
+        self.precision = precision  # "fast": bf16 products on bf16 CPUs, draft JPEG decoding everywhere
         self.model_name = os.fspath(model)
         self.batch_size = batch_size
         self.workers = workers or default_workers()
         self.image_cache = image_cache
         self._download_root = download_root
         self.model, self._preprocess = clip.load(self.model_name, device=self.device,
-                                                 download_root=download_root)
+                                                 download_root=download_root, precision=precision)
         self.model.eval()
         self._logit_scale = self.model.logit_scale.detach().float().exp()  # a 0-d tensor on the device
         self._text_cache: dict[tuple[tuple[str, ...], str], torch.Tensor] = {}
@@ -212,6 +212,8 @@ class ZeroShotClassifier:
         with self._cache_key_lock:
             if self._cache_key is None:
                 dtype = str(self.model.dtype).removeprefix("torch.")
+                if self.precision == "fast":  # other numbers (bf16 products) and pixels (draft decoding)
+                    dtype += "+fast"
                 self._cache_key = (f"{self._weights_identity()}|{dtype}|{self.input_resolution}px"
                                    f"|v{EMBEDDING_FORMAT}")
             return self._cache_key
@@ -241,6 +243,7 @@ class ZeroShotClassifier:
     def _prepare(self, path: str) -> _Prepared:
         """Runs on a worker thread: cached embedding if any, else decoded and preprocessed pixels.
         Never raises: any failure becomes the file's error text."""
+        from clipdesk.clip.fast_decode import open_for_model
         from clipdesk.clip.preprocess import open_image
 
         try:
@@ -253,7 +256,11 @@ class ZeroShotClassifier:
                 hit = cache.get(self._embedding_key(), digest)
                 if hit is not None:
                     return _Prepared(path, digest, embedding=hit)
-            pixels = self._preprocess(open_image(path))
+            if self.precision == "fast":
+                image = open_for_model(path, self.input_resolution)
+            else:
+                image = open_image(path)
+            pixels = self._preprocess(image)
             return _Prepared(path, digest, pixels=pixels)
         except Exception as error:  # noqa: BLE001 - a bad file must never stop the run
             return _Prepared(path, error=describe_error(error))
