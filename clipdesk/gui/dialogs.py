@@ -31,8 +31,9 @@ ERROR_STYLE = "color: #c5221f;"
 
 
 def data_size(size: int) -> str:
-    """``338 MB`` in the user's locale (1024-based, as file managers show it)."""
-    return QLocale().formattedDataSize(size, 0, QLocale.DataSizeFormat.DataSizeTraditionalFormat)
+    """``338 MB`` / ``1.3 GB`` in the user's locale (1024-based, as file managers show it)."""
+    precision = 1 if size >= 1 << 30 else 0
+    return QLocale().formattedDataSize(size, precision, QLocale.DataSizeFormat.DataSizeTraditionalFormat)
 
 
 def _heading(text: str, parent: QWidget) -> QLabel:

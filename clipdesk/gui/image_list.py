@@ -35,7 +35,14 @@ from PySide6.QtGui import (
     QPalette,
     QPen,
 )
-from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+)
 
 from clipdesk.gui.thumbnails import ThumbnailLoader
 
@@ -80,7 +87,7 @@ class PhotoListModel(QAbstractListModel):
         if role == PATH_ROLE:
             return path
         if role == PREDICTION_ROLE:
-            return prediction
+            return prediction if self.current_signature is not None else None  # no labels: no results
         if role == ERROR_ROLE:
             return prediction.error if prediction is not None else None
         if role == STALE_ROLE:
@@ -250,6 +257,7 @@ class PhotoDelegate(QStyledItemDelegate):
 
     @staticmethod
     def _paint_badge(painter: QPainter, frame: QRect) -> None:
+        painter.save()
         badge = QRect(frame.right() - 22, frame.top() + 2, 20, 20)
         painter.setPen(QPen(QColor("white"), 1.5))
         painter.setBrush(ERROR_COLOR)
@@ -259,6 +267,7 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.setFont(font)
         painter.setPen(QColor("white"))
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, "!")
+        painter.restore()
 
     def _paint_text(self, painter: QPainter, cell: QRect, frame: QRect, index: Index,
                     option: QStyleOptionViewItem, error: str | None) -> None:
@@ -290,6 +299,8 @@ class PhotoDelegate(QStyledItemDelegate):
             painter.setPen(name_color if stale else palette.color(QPalette.ColorRole.Link))
             painter.drawText(first, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, percent)
             painter.setFont(option.font)
+        else:
+            second = first  # nothing ranked yet: the name sits right under the thumbnail
         painter.setPen(name_color)
         name = metrics.elidedText(index.data(Qt.ItemDataRole.DisplayRole), Qt.TextElideMode.ElideMiddle,
                                   second.width())
@@ -393,6 +404,9 @@ class PhotoListView(QListView):
         painter.drawRoundedRect(area, 14, 14)
         if self.model() is not None and self.model().rowCount():
             return
+        icon = QApplication.windowIcon()
+        if not icon.isNull():
+            icon.paint(painter, QRect(area.center().x() - 32, area.center().y() - 130, 64, 64))
         title_font = QFont(self.font())
         title_font.setPointSizeF(self.font().pointSizeF() * 1.5)
         painter.setFont(title_font)

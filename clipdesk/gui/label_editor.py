@@ -126,7 +126,10 @@ class LabelEditor(QWidget):
         for signal in (model.rowsMoved, model.rowsInserted, model.rowsRemoved):
             signal.connect(self._schedule_changed)
         self.remove_button = QToolButton(self)
+        self.remove_button.setEnabled(False)
         self.remove_button.clicked.connect(self.remove_selected)
+        self.list.itemSelectionChanged.connect(
+            lambda: self.remove_button.setEnabled(bool(self.list.selectedItems())))
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)

@@ -401,8 +401,10 @@ class MainWindow(QMainWindow):
 
     def cancel_work(self) -> None:
         if self.client.cancel("rank") | self.client.cancel("download"):
+            self._rank_job = None
             done, failed = self.photos.counts()
             self.status.clear_activity(self.tr("Cancelled. %n photo(s) labelled so far.", "", done + failed))
+            self.update_results_pane()
 
     def on_ranked(self, batch: RankBatch) -> None:
         if self._rank_signature is None:
@@ -477,9 +479,12 @@ class MainWindow(QMainWindow):
         elif prediction is not None and up_to_date:
             self.results.set_prediction(prediction)
             pane.show_table()
-        elif self.model.state == READY:
+        elif self.model.state == READY and "rank" in self.client.active_kinds():
             self.results.set_prediction(None)
             pane.show_note(self.tr("Labelling…"))
+        elif self.model.state == READY:
+            self.results.set_prediction(None)
+            pane.show_note(self.tr("Not labelled yet: press Ctrl+Return to label all photos."))
         else:
             self.results.set_prediction(None)
             pane.show_note(self.tr("Waiting for the model…"))

@@ -136,6 +136,10 @@ class ResultsPane(TranslatedPane):
         self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.preview.setFixedHeight(PREVIEW)
         self.name = QLabel(self)
+        self.name.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        name_font = QFont(self.name.font())
+        name_font.setBold(True)
+        self.name.setFont(name_font)
         self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.note = QLabel(self)
@@ -152,6 +156,7 @@ class ResultsPane(TranslatedPane):
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(30)
+        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(LABEL_COLUMN, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(PROBABILITY_COLUMN, QHeaderView.ResizeMode.Fixed)
@@ -195,7 +200,8 @@ class ResultsPane(TranslatedPane):
         self.stack.setCurrentIndex(1)
 
     def set_photo(self, name: str, pixmap: QPixmap | None) -> None:
-        self.name.setText(name)
+        metrics = self.name.fontMetrics()
+        self.name.setText(metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, max(80, self.width() - 24)))
         self.name.setToolTip(name)
         if pixmap is None:
             self.preview.clear()

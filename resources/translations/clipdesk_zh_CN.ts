@@ -489,6 +489,10 @@ receipt, cat, red envelope</source>
             <translation>正在标注…</translation>
         </message>
         <message>
+            <source>Not labelled yet: press Ctrl+Return to label all photos.</source>
+            <translation>尚未标注：按 Ctrl+Return 为所有照片打标签。</translation>
+        </message>
+        <message>
             <source>Waiting for the model…</source>
             <translation>正在等待模型…</translation>
         </message>

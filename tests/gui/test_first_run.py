@@ -129,3 +129,23 @@ def test_model_menu_lists_the_nine_models_and_marks_downloaded_ones(qtbot, windo
     assert "on this computer" in current[0].text()
     vit = next(text for text in texts if text.startswith("ViT-B/32\t"))
     assert "download" in vit and "MB" in vit
+
+
+def test_choosing_another_model_reloads_it_on_the_worker_and_reranks(qtbot, window, photo_files,
+                                                                       tiny_checkpoints):
+    from tests.gui.conftest import wait_labelled
+
+    paths = [str(p) for p in photo_files]
+    window.labels_pane.editor.add_labels(["astronaut", "coffee", "cat"])
+    window.add_paths(paths)
+    wait_labelled(qtbot, window, len(paths))
+    before = {path: window.photos.prediction(path) for path in paths}
+    other = tiny_checkpoints[("resnet", "state_dict")]
+    window.model.choose(str(other))
+    assert window.model.state != READY  # loading: results stay on screen, dimmed as out of date
+    qtbot.waitUntil(lambda: window.model.state == READY, timeout=60_000)
+    wait_labelled(qtbot, window, len(paths))
+    assert window.model.info.model == str(other)
+    assert window.status.model.text() == f"Model: {other.name}"
+    after = {path: window.photos.prediction(path) for path in paths}
+    assert all(after[path].scores != before[path].scores for path in paths)

@@ -26,8 +26,10 @@ def table_rows(model: ResultsModel) -> list[tuple[str, float]]:
 
 
 @pytest.fixture
-def service(tiny_vit_path):
-    return ZeroShotClassifier(str(tiny_vit_path), device="cpu", image_cache=ImageEmbeddingCache())
+def service(tiny_vit_path, settings):
+    """The labeling service configured as the window configures it (same model, precision, device)."""
+    return ZeroShotClassifier(str(tiny_vit_path), device=settings.device, precision=settings.precision,
+                              image_cache=ImageEmbeddingCache())
 
 
 def test_results_table_equals_the_labeling_service_for_every_photo(qtbot, window, photo_files, service):

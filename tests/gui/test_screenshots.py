@@ -1,0 +1,63 @@
+"""Screenshots of the window as a user sees it — photos, labels and results — in English and Chinese,
+saved to test-artifacts/ for people to look at (and checked here for the basics)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QLocale
+from PySide6.QtGui import QImage
+
+from clipdesk.gui.i18n import apply_language
+from clipdesk.gui.main_window import MainWindow
+from clipdesk.gui.model_control import READY
+from tests import photos as sample_photos
+from tests.gui.conftest import ARTIFACTS, wait_labelled
+
+SIZE = (1280, 800)
+SCENES = {
+    "en": ["astronaut", "cup of coffee", "cat", "rocket launch", "receipt", "red envelope"],
+    "zh_CN": ["宇航员", "一杯咖啡", "猫", "火箭发射", "收据", "红包"],
+}
+
+
+def distinct_colours(image: QImage) -> int:
+    step = 16
+    return len({image.pixel(x, y) for x in range(0, image.width(), step) for y in range(0, image.height(), step)})
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_screenshot_of_the_window_with_photos_and_results(qtbot, qapp, settings, tmp_path, language):
+    locale = QLocale(language if language != "en" else "en_US")
+    QLocale.setDefault(locale)
+    apply_language(qapp, "system")
+    folder = tmp_path / "holiday"
+    paths = [sample_photos.write_jpeg(folder, name) for name in ("astronaut", "coffee", "chelsea", "rocket")]
+    paths += [sample_photos.write_jpeg(folder, "camera", orientation=6, filename="scan-rotated.jpg"),
+              sample_photos.write_png(folder, "chelsea", mode="RGBA", filename="cat-transparent.png"),
+              sample_photos.write_truncated_jpeg(folder)]
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.resize(*SIZE)
+    win.show()
+    qtbot.waitUntil(lambda: win.model.state == READY, timeout=60_000)
+    win.labels_pane.editor.add_labels(SCENES[language])
+    win.add_paths([str(folder)])
+    wait_labelled(qtbot, win, len(paths))
+    win.photos_pane.view.setCurrentIndex(win.photos.index(win.photos.row_of(str(paths[2]))))
+    qtbot.waitUntil(lambda: win.results_pane.preview.pixmap() is not None
+                    and not win.results_pane.preview.pixmap().isNull(), timeout=10_000)
+    qtbot.waitUntil(lambda: not win.thumbnails._pending, timeout=10_000)
+    qtbot.wait(50)  # let the grid repaint with every thumbnail
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    target = ARTIFACTS / f"main-window-{language}.png"
+    assert win.grab().save(str(target))
+    shot = QImage(str(target))
+    assert (shot.width(), shot.height()) == SIZE
+    assert distinct_colours(shot) > 200  # photos and bars, not an empty grey window
+    assert win.results.rowCount() == min(5, len(SCENES[language]))
+    if language == "zh_CN":
+        assert win.file_menu.title() == "文件(&F)"
+    assert Path(target).stat().st_size > 50_000
