@@ -6,7 +6,7 @@
 transformer block in bf16, which such CPUs multiply about 2.5 times faster than fp32, while the
 residual stream, LayerNorms, embeddings and projections stay fp32 -- so rounding errors do not pile up
 across layers (embedding cosine vs fp32 above 0.9999). The modified-ResNet image tower has no
-residual stream to protect; it runs wholly in bf16. On GPUs the reference's own recipe (fp16 weights)
+residual stream to protect; it runs in bf16 from its second convolution on. On GPUs the reference's own recipe (fp16 weights)
 is already the fast one, so ``fast`` changes nothing there. On a CPU *without* native bf16, bf16 is
 emulated and slower than fp32, so ``fast`` changes nothing either.
 """
@@ -89,10 +89,18 @@ def to_bf16(model: CLIP) -> None:
                 block.ln_1.float()
                 block.ln_2.float()
     if isinstance(model.visual, ModifiedResNet):
-        model.visual.to(torch.bfloat16)
-        # model.dtype (the ResNet's stem) is now bf16, so token embeddings enter the text transformer
-        # in bf16 too, and its last product must match.
-        model.text_projection.data = model.text_projection.data.bfloat16()
+        _resnet_to_bf16(model.visual)
+
+
+def _resnet_to_bf16(visual: ModifiedResNet) -> None:
+    """bf16 from the stem's second convolution to the attention pool. The first convolution stays
+    fp32 (it is 0.5 % of the work), so ``model.dtype`` -- what images and token embeddings are cast to
+    -- stays fp32 and the text tower keeps its fp32 residual stream; the features come out fp32."""
+    visual.to(torch.bfloat16)
+    visual.conv1.float()
+    visual.bn1.float()
+    visual.conv2.register_forward_pre_hook(lambda module, args: (args[0].to(torch.bfloat16),))
+    visual.attnpool.register_forward_hook(lambda module, args, output: output.float())
 
 
 def describe(model: nn.Module) -> str:

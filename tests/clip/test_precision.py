@@ -1,0 +1,146 @@
+"""precision="fast": bf16 matrix products with an fp32 residual stream give embeddings within 1e-4 of
+the exact ones in cosine and the same top-1 label; "exact" stays the default and the reference's
+numbers; fast changes nothing where it would not be faster. Correctness only: speed is measured by
+``clipdesk bench``, never asserted here."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import clipdesk.clip as ours
+from clipdesk.clip import precision
+from clipdesk.clip.model import build_model
+from clipdesk.clip.preprocess import transform as ours_transform
+from tests import checkpoints, photos
+from tests.clip.test_model_conformance import TEXTS, images_for, reference_tokens
+
+MIN_COSINE = 0.9999  # issue 6's bound for fast-mode embeddings against fp32
+
+
+def cosines(expected: torch.Tensor, actual: torch.Tensor) -> torch.Tensor:
+    return torch.nn.functional.cosine_similarity(expected.float(), actual.float(), dim=-1)
+
+
+def fast_copy(state_dict: dict[str, torch.Tensor]) -> torch.nn.Module:
+    """The fast recipe applied whatever this CPU is (bf16 is emulated where not native: slow, same numbers)."""
+    model = build_model(state_dict)
+    precision.to_bf16(model)
+    return model
+
+
+@pytest.fixture(scope="module", params=list(checkpoints.TINY_CONFIGS))
+def exact_and_fast(request):
+    source = checkpoints.make_reference_model(checkpoints.TINY_CONFIGS[request.param], seed=21)
+    state = {key: value.clone() for key, value in source.state_dict().items()}
+    return build_model(state), fast_copy(state)
+
+
+@torch.no_grad()
+def test_fast_embeddings_point_the_same_way_as_exact_ones(exact_and_fast):
+    exact, fast = exact_and_fast
+    image = images_for(exact.visual.input_resolution, count=4)
+    text = reference_tokens()
+
+    image_cos = cosines(exact.encode_image(image), fast.encode_image(image))
+    text_cos = cosines(exact.encode_text(text), fast.encode_text(text))
+
+    assert image_cos.min().item() >= MIN_COSINE, image_cos
+    assert text_cos.min().item() >= MIN_COSINE, text_cos
+
+
+def conformance_images(resolution: int) -> torch.Tensor:
+    """The sample photos plus noise images of growing contrast."""
+    transform = ours_transform(resolution)
+    real = [transform(photos.photo(name)) for name in photos.COLOUR_PHOTOS + photos.GREY_PHOTOS]
+    noise = images_for(resolution, count=4) * torch.tensor([0.5, 1.0, 2.0, 4.0]).view(4, 1, 1, 1)
+    return torch.cat([torch.stack(real), noise])
+
+
+@pytest.mark.parametrize("seed", [21, 23])
+@torch.no_grad()
+def test_fast_mode_picks_the_same_top_label_for_every_image_and_text(seed):
+    """Tiny random ViTs, whose labels really compete (tiny random ResNets give every image nearly the
+    same embedding, so their rankings are ties that say nothing about precision)."""
+    source = checkpoints.make_reference_model(checkpoints.TINY_CONFIGS["vit"], seed=seed)
+    state = {key: value.clone() for key, value in source.state_dict().items()}
+    exact, fast = build_model(state), fast_copy(state)
+    image = conformance_images(exact.visual.input_resolution)
+    text = reference_tokens()
+
+    exact_per_image, exact_per_text = exact(image, text)
+    fast_per_image, fast_per_text = fast(image, text)
+
+    assert exact_per_image.argmax(dim=-1).tolist() == fast_per_image.argmax(dim=-1).tolist()
+    assert exact_per_text.argmax(dim=-1).tolist() == fast_per_text.argmax(dim=-1).tolist()
+    winners = exact_per_image.argmax(dim=-1).unique().numel() + exact_per_text.argmax(dim=-1).unique().numel()
+    assert winners > 3  # several different winners: the candidates really compete
+
+
+@torch.no_grad()
+def test_fast_transformer_blocks_keep_the_residual_stream_in_fp32(exact_and_fast):
+    """What keeps fast accurate: only the products are bf16; the sum across layers is not rounded."""
+    _, fast = exact_and_fast
+    block = fast.transformer.resblocks[0]
+    x = torch.randn(2, 5, block.ln_1.normalized_shape[0])
+
+    assert block.attn.in_proj_weight.dtype == torch.bfloat16
+    assert block.mlp.c_fc.weight.dtype == torch.bfloat16
+    assert block.ln_1.weight.dtype == torch.float32
+    assert block(x).dtype == torch.float32
+
+
+@pytest.mark.slow
+@torch.no_grad()
+def test_full_size_vit_b_32_fast_embeddings_and_top_labels(tmp_path):
+    """Realistic depth: 12 layers of rounding, as the default model has."""
+    state = checkpoints.make_reference_model(checkpoints.VIT_B_32, seed=7).state_dict()
+    exact, fast = build_model(state), fast_copy(state)
+    image = images_for(224, count=4)
+    text = reference_tokens(TEXTS[:5])
+
+    assert cosines(exact.encode_image(image), fast.encode_image(image)).min().item() >= MIN_COSINE
+    assert cosines(exact.encode_text(text), fast.encode_text(text)).min().item() >= MIN_COSINE
+    assert exact(image, text)[0].argmax(-1).tolist() == fast(image, text)[0].argmax(-1).tolist()
+
+
+def test_load_is_exact_by_default_and_fast_on_request(tiny_vit_path, monkeypatch):
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
+
+    exact, _ = ours.load(tiny_vit_path, device="cpu")
+    fast, _ = ours.load(tiny_vit_path, device="cpu", precision="fast")
+
+    assert precision.describe(exact) == "fp32"
+    assert all(p.dtype == torch.float32 for p in exact.parameters())
+    assert precision.describe(fast) == "bf16+fp32"
+
+
+def test_fast_changes_nothing_on_a_cpu_without_native_bf16(tiny_vit_path, monkeypatch):
+    """Emulated bf16 is slower than fp32: there fast must mean the exact model."""
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: False)
+
+    fast, _ = ours.load(tiny_vit_path, device="cpu", precision="fast")
+
+    assert precision.describe(fast) == "fp32"
+    assert precision.default_precision("cpu") == "exact"
+
+
+def test_default_precision_is_fast_where_the_hardware_is(monkeypatch):
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
+
+    assert precision.default_precision("cpu") == "fast"
+    assert precision.default_precision(torch.device("cpu")) == "fast"
+    assert precision.default_precision("cuda") == "fast"  # fp16 is the reference's own GPU recipe
+
+
+def test_an_unknown_precision_is_refused_before_reading_the_file(tmp_path):
+    with pytest.raises(ValueError, match="unknown precision 'half'.*exact, fast"):
+        ours.load(tmp_path / "does-not-exist.pt", device="cpu", precision="half")
+
+
+def test_native_bf16_detection_agrees_with_the_cpu_flags():
+    flags = precision._cpuinfo_flags()
+    if flags:  # Linux: the kernel's flags are the ground truth torch's probes read too
+        assert precision.cpu_has_native_bf16() == bool(flags & {"avx512_bf16", "amx_bf16"})
+    else:
+        assert isinstance(precision.cpu_has_native_bf16(), bool)
