@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QMimeData, Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
-    QGuiApplication,
-    QImage,
     QKeySequence,
 )
-from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMenu, QSplitter
+from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QSplitter
 
 from clipdesk.gui.dialogs import AboutDialog, Preferences, PreferencesDialog
 from clipdesk.gui.file_actions import FileActions
@@ -29,7 +27,7 @@ from clipdesk.gui.image_list import PhotoDelegate, PhotoListModel, Signature
 from clipdesk.gui.label_editor import split_labels
 from clipdesk.gui.model_control import READY, ModelControl
 from clipdesk.gui.panes import PREVIEW, LabelsPane, PhotosPane, ResultsPane
-from clipdesk.gui.photo_sources import PathScanner, local_paths, paths_in_text, save_pasted_image
+from clipdesk.gui.photo_input import PhotoInput
 from clipdesk.gui.results_model import ResultsModel, prediction_as_text
 from clipdesk.gui.settings import Settings
 from clipdesk.gui.status_bar import ActivityStatusBar
@@ -45,7 +43,6 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.client = WorkerClient(self)
         self.thumbnails = ThumbnailLoader(self)
-        self.scanner = PathScanner(self)
         self.photos = PhotoListModel(self)
         self.results = ResultsModel(self)
         self.worker_stopped = False
@@ -55,6 +52,7 @@ class MainWindow(QMainWindow):
         self.create_status_bar()
         self.model = ModelControl(self, self.client, self.settings, self.status)
         self.files = FileActions(self)
+        self.photo_input = PhotoInput(self)
         self.create_actions()
         self.create_menus()
         self.create_panes()
@@ -74,13 +72,13 @@ class MainWindow(QMainWindow):
             self.addAction(item)
             return item
 
-        self.open_images_action = action(self.choose_images, QKeySequence.StandardKey.Open)
-        self.open_folder_action = action(self.choose_folder, "Ctrl+Shift+O")
+        self.open_images_action = action(self.photo_input.choose_images, QKeySequence.StandardKey.Open)
+        self.open_folder_action = action(self.photo_input.choose_folder, "Ctrl+Shift+O")
         self.open_labels_action = action(self.files.choose_label_set)
         self.save_labels_action = action(self.files.choose_label_set_target, "Ctrl+S")
         self.export_action = action(self.files.choose_export_target, "Ctrl+E")
         self.quit_action = action(self.close, QKeySequence.StandardKey.Quit)
-        self.paste_action = action(self.paste, QKeySequence.StandardKey.Paste)
+        self.paste_action = action(self.photo_input.paste, QKeySequence.StandardKey.Paste)
         self.copy_results_action = action(self.copy_results, "Ctrl+Shift+C")
         self.remove_photos_action = QAction(self)  # Delete acts on whichever list has focus
         self.remove_photos_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
@@ -154,14 +152,13 @@ class MainWindow(QMainWindow):
         self.labels_pane.label_all_button.clicked.connect(self.label_all)
         view = self.photos_pane.view
         view.paths_dropped.connect(self.add_paths)
-        view.image_dropped.connect(self.add_image)
+        view.image_dropped.connect(self.photo_input.add_image)
         view.delete_requested.connect(self.remove_selected_photos)
         view.selectionModel().currentChanged.connect(self.update_results_pane)
         self.photos.rowsInserted.connect(self.update_counts)
         self.photos.rowsRemoved.connect(self.update_counts)
         self.photos.modelReset.connect(self.update_counts)
         self.thumbnails.ready.connect(self.on_thumbnail_ready)
-        self.scanner.found.connect(self.on_photos_found)
         self.results_pane.top_k.valueChanged.connect(self.on_top_k_changed)
         self.status.cancel_requested.connect(self.cancel_work)
         self.model.ready.connect(self.request_rank)
@@ -241,7 +238,7 @@ class MainWindow(QMainWindow):
         self.rerank_timer.stop()
         self.model.close_dialogs()
         self.client.cancel()
-        self.scanner.shutdown()
+        self.photo_input.shutdown()
         self.thumbnails.shutdown()
         self.worker_stopped = self.client.shutdown(timeout_ms=2000)
         event.accept()
@@ -249,62 +246,10 @@ class MainWindow(QMainWindow):
     # == photos in ================================================================================
     def add_paths(self, paths: list[str]) -> None:
         """Files and folders (walked recursively) from a drop, paste, dialog or the command line."""
-        if paths:
-            self.status.set_activity(self.tr("Looking for photos…"))
-            self.scanner.scan(paths)
+        self.photo_input.add_paths(paths)
 
     def open_arguments(self, arguments: list[str]) -> None:
-        """Photos and folders named on the command line ("Open with clipdesk" arrives this way)."""
-        arguments = [arg for arg in arguments if arg]
-        found = [arg for arg in arguments if Path(arg).exists()]
-        self.add_paths(found)
-        missing = [arg for arg in arguments if arg not in found]
-        if missing:
-            self.status.flash(self.tr("Not found: %1").replace("%1", ", ".join(missing)))
-
-    def add_image(self, image: QImage) -> None:
-        """Pixels without a file: saved as a PNG in the cache folder, then added like any photo."""
-        try:
-            self.add_paths([save_pasted_image(image)])
-        except OSError as error:
-            self.status.flash(self.tr("Could not keep the pasted image: %1").replace("%1", str(error)))
-
-    def on_photos_found(self, photos: list[str], skipped: int) -> None:
-        new = self.photos.add_paths(photos)
-        if new:
-            note = self.tr("Added %n photo(s)", "", len(new))
-        elif photos:
-            note = self.tr("Those photos are already in the list")
-        elif not skipped:
-            note = self.tr("No photos found there")
-        else:
-            note = ""
-        if skipped:
-            extra = self.tr("%n file(s) skipped: not photos", "", skipped)
-            note = f"{note}; {extra}" if note else extra
-        self.status.clear_activity()
-        self.status.flash(note)
-        view = self.photos_pane.view
-        if new and not view.currentIndex().isValid():
-            view.setCurrentIndex(self.photos.index(self.photos.row_of(new[0]) or 0))
-        self.request_rank()
-
-    def paste(self) -> None:
-        """Ctrl+V: image data, copied files, pasted paths — or, for any other text, labels."""
-        mime: QMimeData = QGuiApplication.clipboard().mimeData()
-        paths = local_paths(mime) if mime.hasUrls() else []
-        if paths:
-            self.add_paths(paths)
-        elif mime.hasImage():
-            self.add_image(QImage(mime.imageData()))
-        elif mime.hasText():
-            text = mime.text()
-            paths = paths_in_text(text)
-            if paths:
-                self.add_paths(paths)
-            else:
-                added = self.labels_pane.editor.add_labels(split_labels(text))
-                self.status.flash(self.tr("Added %n label(s)", "", added))
+        self.photo_input.open_arguments(arguments)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         self.photos_pane.view.dragEnterEvent(event)
@@ -317,22 +262,6 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:
         self.photos_pane.view.dropEvent(event)
-
-    def choose_images(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
-            self, self.tr("Add Photos"), self.settings.last_folder("images"),
-            self.tr("Photos (%1);;All files (*)").replace("%1", "*.jpg *.jpeg *.png *.webp *.bmp *.gif *.tif "
-                                                           "*.tiff *.heic *.heif"))
-        if paths:
-            self.settings.set_last_folder("images", paths[0])
-            self.add_paths(paths)
-
-    def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Add a Folder of Photos"),
-                                                  self.settings.last_folder("images"))
-        if folder:
-            self.settings.set_last_folder("images", folder)
-            self.add_paths([folder])
 
     def remove_selected_photos(self) -> None:
         rows = [index.row() for index in self.photos_pane.view.selectionModel().selectedIndexes()]

@@ -52,27 +52,6 @@
     <context>
         <name>MainWindow</name>
         <message numerus="yes">
-            <source>Added %n photo(s)</source>
-            <translation>
-                <numerusform>Added %n photo</numerusform>
-                <numerusform>Added %n photos</numerusform>
-            </translation>
-        </message>
-        <message numerus="yes">
-            <source>%n file(s) skipped: not photos</source>
-            <translation>
-                <numerusform>%n file skipped: not a photo</numerusform>
-                <numerusform>%n files skipped: not photos</numerusform>
-            </translation>
-        </message>
-        <message numerus="yes">
-            <source>Added %n label(s)</source>
-            <translation>
-                <numerusform>Added %n label</numerusform>
-                <numerusform>Added %n labels</numerusform>
-            </translation>
-        </message>
-        <message numerus="yes">
             <source>Cancelled. %n photo(s) labelled so far.</source>
             <translation>
                 <numerusform>Cancelled. %n photo labelled so far.</numerusform>
@@ -98,6 +77,30 @@
             <translation>
                 <numerusform>Copied the results of %n photo</numerusform>
                 <numerusform>Copied the results of %n photos</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
+        <name>PhotoInput</name>
+        <message numerus="yes">
+            <source>Added %n label(s)</source>
+            <translation>
+                <numerusform>Added %n label</numerusform>
+                <numerusform>Added %n labels</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Added %n photo(s)</source>
+            <translation>
+                <numerusform>Added %n photo</numerusform>
+                <numerusform>Added %n photos</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n file(s) skipped: not photos</source>
+            <translation>
+                <numerusform>%n file skipped: not a photo</numerusform>
+                <numerusform>%n files skipped: not photos</numerusform>
             </translation>
         </message>
     </context>

@@ -375,56 +375,6 @@ receipt, cat, red envelope</source>
             <translation>取消</translation>
         </message>
         <message>
-            <source>Looking for photos…</source>
-            <translation>正在查找照片…</translation>
-        </message>
-        <message>
-            <source>Not found: %1</source>
-            <translation>找不到：%1</translation>
-        </message>
-        <message>
-            <source>Could not keep the pasted image: %1</source>
-            <translation>无法保存粘贴的图片：%1</translation>
-        </message>
-        <message numerus="yes">
-            <source>Added %n photo(s)</source>
-            <translation>
-                <numerusform>已添加 %n 张照片</numerusform>
-            </translation>
-        </message>
-        <message>
-            <source>Those photos are already in the list</source>
-            <translation>这些照片已在列表中</translation>
-        </message>
-        <message>
-            <source>No photos found there</source>
-            <translation>那里没有找到照片</translation>
-        </message>
-        <message numerus="yes">
-            <source>%n file(s) skipped: not photos</source>
-            <translation>
-                <numerusform>跳过了 %n 个非照片文件</numerusform>
-            </translation>
-        </message>
-        <message numerus="yes">
-            <source>Added %n label(s)</source>
-            <translation>
-                <numerusform>已添加 %n 个标签</numerusform>
-            </translation>
-        </message>
-        <message>
-            <source>Add Photos</source>
-            <translation>添加照片</translation>
-        </message>
-        <message>
-            <source>Photos (%1);;All files (*)</source>
-            <translation>照片 (%1);;所有文件 (*)</translation>
-        </message>
-        <message>
-            <source>Add a Folder of Photos</source>
-            <translation>添加照片文件夹</translation>
-        </message>
-        <message>
             <source>Labelling photos…</source>
             <translation>正在标注照片…</translation>
         </message>
@@ -603,6 +553,59 @@ receipt, cat, red envelope</source>
         <message>
             <source>Can't read photo</source>
             <translation>无法读取照片</translation>
+        </message>
+    </context>
+    <context>
+        <name>PhotoInput</name>
+        <message>
+            <source>Looking for photos…</source>
+            <translation>正在查找照片…</translation>
+        </message>
+        <message>
+            <source>Not found: %1</source>
+            <translation>找不到：%1</translation>
+        </message>
+        <message>
+            <source>Could not keep the pasted image: %1</source>
+            <translation>无法保存粘贴的图片：%1</translation>
+        </message>
+        <message numerus="yes">
+            <source>Added %n label(s)</source>
+            <translation>
+                <numerusform>已添加 %n 个标签</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Add Photos</source>
+            <translation>添加照片</translation>
+        </message>
+        <message>
+            <source>Photos (%1);;All files (*)</source>
+            <translation>照片 (%1);;所有文件 (*)</translation>
+        </message>
+        <message>
+            <source>Add a Folder of Photos</source>
+            <translation>添加照片文件夹</translation>
+        </message>
+        <message numerus="yes">
+            <source>Added %n photo(s)</source>
+            <translation>
+                <numerusform>已添加 %n 张照片</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Those photos are already in the list</source>
+            <translation>这些照片已在列表中</translation>
+        </message>
+        <message>
+            <source>No photos found there</source>
+            <translation>那里没有找到照片</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n file(s) skipped: not photos</source>
+            <translation>
+                <numerusform>跳过了 %n 个非照片文件</numerusform>
+            </translation>
         </message>
     </context>
     <context>

@@ -21,7 +21,7 @@ def listed(win) -> list[str]:
 
 def test_dropping_files_on_the_photo_grid_adds_and_labels_them(qtbot, window, photo_files):
     window.labels_pane.editor.add_labels(["astronaut", "cup of coffee", "cat"])
-    with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+    with qtbot.waitSignal(window.photo_input.scanner.found, timeout=10_000):
         drop_urls(window.photos_pane.view.viewport(), photo_files[:2])
     assert listed(window) == [str(p) for p in photo_files[:2]]
     wait_labelled(qtbot, window, 2)
@@ -37,20 +37,20 @@ def test_dropping_a_folder_adds_its_photos_recursively_and_nothing_else(qtbot, w
                 sample_photos.write_png(folder / "2024" / "march", "chelsea")]
     (folder / "notes.txt").write_text("not a photo")
     sample_photos.write_jpeg(folder / ".thumbnails", "rocket")  # hidden folder: skipped
-    with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+    with qtbot.waitSignal(window.photo_input.scanner.found, timeout=10_000):
         drop_urls(window.photos_pane.view.viewport(), [folder])
     assert sorted(listed(window)) == sorted(str(p) for p in expected)
 
 
 def test_dropping_the_same_photo_twice_lists_it_once(qtbot, window, photo_files):
     for _ in range(2):
-        with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+        with qtbot.waitSignal(window.photo_input.scanner.found, timeout=10_000):
             drop_urls(window.photos_pane.view.viewport(), [photo_files[0]])
     assert listed(window) == [str(photo_files[0])]
 
 
 def test_dropping_on_the_label_pane_adds_photos_too(qtbot, window, photo_files):
-    with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+    with qtbot.waitSignal(window.photo_input.scanner.found, timeout=10_000):
         drop_urls(window, photo_files[:1])
     assert listed(window) == [str(photo_files[0])]
 
@@ -58,7 +58,7 @@ def test_dropping_on_the_label_pane_adds_photos_too(qtbot, window, photo_files):
 def test_non_photo_files_are_skipped_with_a_note(qtbot, window, tmp_path):
     text = tmp_path / "report.pdf"
     text.write_bytes(b"%PDF-1.4")
-    with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+    with qtbot.waitSignal(window.photo_input.scanner.found, timeout=10_000):
         drop_urls(window.photos_pane.view.viewport(), [text])
     assert listed(window) == []
     assert "1 file skipped: not a photo" in window.status.activity.text()
@@ -68,7 +68,7 @@ def test_pasting_image_data_saves_a_png_and_adds_it(qtbot, window):
     image = QImage(64, 48, QImage.Format.Format_RGB32)
     image.fill(QColor("orange"))
     QGuiApplication.clipboard().setImage(image)
-    with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+    with qtbot.waitSignal(window.photo_input.scanner.found, timeout=10_000):
         window.paste_action.trigger()
     [path] = listed(window)
     assert Path(path).parent == pasted_images_dir() and path.endswith(".png")
@@ -82,7 +82,7 @@ def test_dropping_image_data_without_a_file_adds_it(qtbot, window):
     image.fill(QColor("red"))
     mime = QMimeData()
     mime.setImageData(image)
-    with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+    with qtbot.waitSignal(window.photo_input.scanner.found, timeout=10_000):
         drop_mime(window.photos_pane.view.viewport(), mime)
     assert len(listed(window)) == 1 and listed(window)[0].endswith(".png")
 
@@ -92,7 +92,7 @@ def test_pasting_copied_files_adds_them(qtbot, window, photo_files):
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in photo_files])
     QGuiApplication.clipboard().setMimeData(mime)
     window.photos_pane.view.setFocus()
-    with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+    with qtbot.waitSignal(window.photo_input.scanner.found, timeout=10_000):
         window.paste_action.trigger()
     assert listed(window) == [str(p) for p in photo_files]
 
@@ -104,7 +104,7 @@ def test_pasting_plain_text_adds_labels_instead(qtbot, window):
 
 
 def test_delete_removes_selected_photos_and_clear_empties(qtbot, window, photo_files):
-    with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+    with qtbot.waitSignal(window.photo_input.scanner.found, timeout=10_000):
         window.add_paths([str(p) for p in photo_files])
     view = window.photos_pane.view
     view.setFocus()
@@ -118,7 +118,7 @@ def test_delete_removes_selected_photos_and_clear_empties(qtbot, window, photo_f
 def test_photo_rows_expose_their_path_and_error(qtbot, window, tmp_path):
     broken = sample_photos.write_text_as_image(tmp_path)
     window.labels_pane.editor.add_labels(["cat", "dog"])
-    with qtbot.waitSignal(window.scanner.found, timeout=10_000):
+    with qtbot.waitSignal(window.photo_input.scanner.found, timeout=10_000):
         window.add_paths([str(broken)])
     wait_labelled(qtbot, window, 1)
     index = window.photos.index(0)

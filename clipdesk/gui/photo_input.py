@@ -1,0 +1,106 @@
+"""Photos coming in: drops, paste, the Add dialogs and command-line arguments, expanded off the GUI
+thread by ``PathScanner`` and appended to the window's photo list (which then ranks what is new)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QMimeData, QObject
+from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtWidgets import QFileDialog
+
+from clipdesk.gui.label_editor import split_labels
+from clipdesk.gui.photo_sources import PathScanner, local_paths, paths_in_text, save_pasted_image
+
+if TYPE_CHECKING:
+    from clipdesk.gui.main_window import MainWindow
+
+PHOTO_PATTERNS = "*.jpg *.jpeg *.png *.webp *.bmp *.gif *.tif *.tiff *.heic *.heif"
+
+
+class PhotoInput(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.scanner = PathScanner(self)
+        self.scanner.found.connect(self.on_photos_found)
+
+    def add_paths(self, paths: list[str]) -> None:
+        """Files and folders (walked recursively) from a drop, paste, dialog or the command line."""
+        if paths:
+            self.window.status.set_activity(self.tr("Looking for photos…"))
+            self.scanner.scan(paths)
+
+    def open_arguments(self, arguments: list[str]) -> None:
+        """Photos and folders named on the command line ("Open with clipdesk" arrives this way)."""
+        arguments = [arg for arg in arguments if arg]
+        found = [arg for arg in arguments if Path(arg).exists()]
+        self.add_paths(found)
+        missing = [arg for arg in arguments if arg not in found]
+        if missing:
+            self.window.status.flash(self.tr("Not found: %1").replace("%1", ", ".join(missing)))
+
+    def add_image(self, image: QImage) -> None:
+        """Pixels without a file: saved as a PNG in the cache folder, then added like any photo."""
+        try:
+            self.add_paths([save_pasted_image(image)])
+        except OSError as error:
+            self.window.status.flash(self.tr("Could not keep the pasted image: %1").replace("%1", str(error)))
+
+    def paste(self) -> None:
+        """Ctrl+V: image data, copied files, pasted paths — or, for any other text, labels."""
+        mime: QMimeData = QGuiApplication.clipboard().mimeData()
+        paths = local_paths(mime) if mime.hasUrls() else []
+        if paths:
+            self.add_paths(paths)
+        elif mime.hasImage():
+            self.add_image(QImage(mime.imageData()))
+        elif mime.hasText():
+            text = mime.text()
+            paths = paths_in_text(text)
+            if paths:
+                self.add_paths(paths)
+            else:
+                added = self.window.labels_pane.editor.add_labels(split_labels(text))
+                self.window.status.flash(self.tr("Added %n label(s)", "", added))
+
+    def choose_images(self) -> None:
+        settings = self.window.settings
+        paths, _ = QFileDialog.getOpenFileNames(self.window, self.tr("Add Photos"), settings.last_folder("images"),
+                                                self.tr("Photos (%1);;All files (*)").replace("%1", PHOTO_PATTERNS))
+        if paths:
+            settings.set_last_folder("images", paths[0])
+            self.add_paths(paths)
+
+    def choose_folder(self) -> None:
+        settings = self.window.settings
+        folder = QFileDialog.getExistingDirectory(self.window, self.tr("Add a Folder of Photos"),
+                                                  settings.last_folder("images"))
+        if folder:
+            settings.set_last_folder("images", folder)
+            self.add_paths([folder])
+
+    def on_photos_found(self, photos: list[str], skipped: int) -> None:
+        window = self.window
+        new = window.photos.add_paths(photos)
+        if new:
+            note = self.tr("Added %n photo(s)", "", len(new))
+        elif photos:
+            note = self.tr("Those photos are already in the list")
+        elif not skipped:
+            note = self.tr("No photos found there")
+        else:
+            note = ""
+        if skipped:
+            extra = self.tr("%n file(s) skipped: not photos", "", skipped)
+            note = f"{note}; {extra}" if note else extra
+        window.status.clear_activity()
+        window.status.flash(note)
+        view = window.photos_pane.view
+        if new and not view.currentIndex().isValid():
+            view.setCurrentIndex(window.photos.index(window.photos.row_of(new[0]) or 0))
+        window.request_rank()
+
+    def shutdown(self) -> None:
+        self.scanner.shutdown()
