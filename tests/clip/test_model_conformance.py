@@ -279,6 +279,28 @@ def test_chunked_text_encoding_keeps_order_and_numbers(tiny_pair):
     assert torch.equal(chunked[0], chunked[4])  # same label, same features, wherever it lands
 
 
+def test_short_labels_are_not_run_through_all_77_positions_and_chunks_stay_bounded(tiny_pair):
+    """Where the speed comes from: each pass stops at its longest label; no pass exceeds the chunk size."""
+    _, model = tiny_pair
+    texts = ["dog", "a cat", "receipt", "a photo of a red envelope", "word " * 120] * 5
+    text = reference_tokens(texts)
+    passes: list[tuple[int, int]] = []
+    hook = model.transformer.register_forward_pre_hook(lambda _, args: passes.append(tuple(args[0].shape[:2])))
+    model.text_chunk = 4
+    try:
+        with torch.no_grad():
+            model.encode_text(text)
+    finally:
+        model.text_chunk = 256
+        hook.remove()
+
+    lengths = sorted((text.argmax(dim=-1) + 1).tolist())
+    assert sum(rows for rows, _ in passes) == len(texts)
+    assert max(rows for rows, _ in passes) <= 4
+    assert sorted(length for _, length in passes)[0] == lengths[0] < 77  # the shortest labels ran short
+    assert sum(rows * length for rows, length in passes) < len(texts) * 77 / 2
+
+
 def test_any_token_tensor_is_accepted_as_the_reference_accepts_it(tiny_pair):
     reference_, model = tiny_pair
     generator = torch.Generator().manual_seed(5)
