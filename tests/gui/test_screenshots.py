@@ -61,3 +61,19 @@ def test_screenshot_of_the_window_with_photos_and_results(qtbot, qapp, settings,
     if language == "zh_CN":
         assert win.file_menu.title() == "文件(&F)"
     assert Path(target).stat().st_size > 50_000
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_screenshot_of_the_first_run_dialog(qtbot, qapp, language):
+    from clipdesk.gui.settings import Settings
+
+    QLocale.setDefault(QLocale(language if language != "en" else "en_US"))
+    apply_language(qapp, "system")
+    win = MainWindow(Settings())  # the default model, not downloaded in a fresh data folder
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.model.first_run is not None and win.model.first_run.isVisible(), timeout=60_000)
+    dialog = win.model.first_run
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert dialog.grab().save(str(ARTIFACTS / f"first-run-{language}.png"))
+    assert "ViT-B/32" in dialog.heading.text() and "338" in dialog.download_button.text()
