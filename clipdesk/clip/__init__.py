@@ -20,6 +20,7 @@ from clipdesk.clip.device import pick_device
 from clipdesk.clip.model import CLIP, StateDictError, build_model, convert_weights
 from clipdesk.clip.model_files import model_file
 from clipdesk.clip.precision import apply_precision, check_precision
+from clipdesk.clip.preprocess import transform
 from clipdesk.clip.tokenizer import tokenize
 
 __all__ = ["CLIP", "CheckpointError", "ModelNotFoundError", "available_models", "load", "tokenize"]
@@ -73,8 +74,6 @@ def load(name_or_path: str | os.PathLike[str], device: str | torch.device | None
     if device.type != "cpu":
         convert_weights(model)
     model = apply_precision(model, precision, device).to(device)
-    from clipdesk.clip.preprocess import transform  # TEMPORARY until preprocess.py lands
-
     return model, transform(model.visual.input_resolution)
 
 
