@@ -1,6 +1,15 @@
 """Installing translations: clipdesk's own (resources/translations/clipdesk_<locale>.qm) and Qt's
 (standard buttons and file dialogs). Switching at run time sends every widget a LanguageChange event,
-which makes each pane re-translate itself."""
+which makes each pane re-translate itself.
+
+After changing visible strings (``tests/gui/test_translations.py`` fails until this is done)::
+
+    pyside6-lupdate clipdesk/gui/*.py -ts resources/translations/clipdesk_zh_CN.ts -no-obsolete -locations none
+    pyside6-lupdate clipdesk/gui/*.py -ts resources/translations/clipdesk_en.ts -pluralonly -no-obsolete \
+        -locations none          # English keeps only plural forms ("1 photo", "2 photos")
+    # translate the new entries (Qt Linguist, or edit the .ts), then:
+    pyside6-lrelease resources/translations/clipdesk_zh_CN.ts resources/translations/clipdesk_en.ts
+"""
 
 from __future__ import annotations
 
