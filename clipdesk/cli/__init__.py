@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from clipdesk import __version__
 
 # Module names under clipdesk.cli, in the order they appear in --help.
-COMMAND_MODULES: tuple[str, ...] = ("classify", "label", "models", "cache")
+COMMAND_MODULES: tuple[str, ...] = ("classify", "label", "models", "cache", "bench")
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 

@@ -1,0 +1,140 @@
+"""What ``clipdesk bench`` measures with: the model's weights (the cached file, or random weights of
+the same architecture), typical labels, and camera-sized JPEGs when the user gives no folder.
+
+Everything is generated from fixed seeds, so two runs (or two machines) measure the same work.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+# The nine OpenAI releases as ``CLIPConfig`` fields (embed_dim, image_resolution, vision_layers,
+# vision_width, vision_patch_size, context_length, vocab_size, transformer_width/heads/layers): the
+# shapes of the released files, for random weights of the same architecture.
+ARCHITECTURES: dict[str, tuple] = {
+    "RN50": (1024, 224, (3, 4, 6, 3), 64, None, 77, 49408, 512, 8, 12),
+    "RN101": (512, 224, (3, 4, 23, 3), 64, None, 77, 49408, 512, 8, 12),
+    "RN50x4": (640, 288, (4, 6, 10, 6), 80, None, 77, 49408, 640, 10, 12),
+    "RN50x16": (768, 384, (6, 8, 18, 8), 96, None, 77, 49408, 768, 12, 12),
+    "RN50x64": (1024, 448, (3, 15, 36, 10), 128, None, 77, 49408, 1024, 16, 12),
+    "ViT-B/32": (512, 224, 12, 768, 32, 77, 49408, 512, 8, 12),
+    "ViT-B/16": (512, 224, 12, 768, 16, 77, 49408, 512, 8, 12),
+    "ViT-L/14": (768, 224, 24, 1024, 14, 77, 49408, 768, 12, 12),
+    "ViT-L/14@336px": (768, 336, 24, 1024, 14, 77, 49408, 768, 12, 12),
+}
+
+_THINGS = ("dog", "cat", "horse", "bird", "car", "bicycle", "train", "boat", "plane", "tree", "flower",
+           "house", "bridge", "beach", "mountain", "river", "street", "kitchen", "bedroom", "office",
+           "receipt", "invoice", "envelope", "letter", "book", "laptop", "phone", "cup", "bottle",
+           "plate of food", "birthday cake", "child", "man", "woman", "group of people", "crowd",
+           "screenshot", "diagram", "map", "painting")
+_QUALITIES = ("", "red ", "old ", "small ", "blurry ")
+PROMPT = "a photo of a {}."
+
+
+def typical_labels(count: int) -> list[str]:
+    """``count`` distinct short labels like the ones people type ("dog", "red envelope", "old map")."""
+    labels = [quality + thing for quality in _QUALITIES for thing in _THINGS]
+    while len(labels) < count:  # more than 200: numbered variants, still short
+        labels.append(f"{_THINGS[len(labels) % len(_THINGS)]} number {len(labels)}")
+    return labels[:count]
+
+
+def typical_prompts(count: int) -> list[str]:
+    return [PROMPT.format(label) for label in typical_labels(count)]
+
+
+@dataclass(frozen=True)
+class Weights:
+    path: Path
+    real: bool  # False: random weights of the named architecture, in a temporary file
+    description: str
+
+
+def cached_weights(model: str) -> Path | None:
+    """The verified file of ``model`` in the weights cache, or None -- never downloads."""
+    from clipdesk.weights import list_models
+    from clipdesk.weights.cache import CACHED
+
+    try:
+        entries = list_models()
+    except Exception:  # noqa: BLE001 - an unreadable registry just means "not cached"
+        return None
+    for entry in entries:
+        if entry.spec.name.casefold() == model.strip().casefold() and entry.state == CACHED:
+            return entry.path
+    return None
+
+
+def choose_weights(model: str, scratch: Path) -> Weights:
+    """The real weights (a checkpoint path, or a cached model), else random weights of the named
+    architecture written to ``scratch``. Raises ValueError for an unknown name that is not a file."""
+    given = Path(model).expanduser()
+    if given.is_file():
+        return Weights(given, True, f"checkpoint {given}")
+    cached = cached_weights(model)
+    if cached is not None:
+        return Weights(cached, True, f"{model} (cached weights)")
+    name = next((key for key in ARCHITECTURES if key.casefold() == model.strip().casefold()), None)
+    if name is None:
+        raise ValueError(f"unknown model {model!r}: give a checkpoint file or one of "
+                         f"{', '.join(ARCHITECTURES)}")
+    path = scratch / (name.replace("/", "-").replace("@", "-") + "-random.pt")
+    write_random_checkpoint(name, path)
+    return Weights(path, False, f"{name} architecture with RANDOM weights (real weights not cached; "
+                                "speed is the same, labels are meaningless)")
+
+
+def write_random_checkpoint(name: str, path: Path, seed: int = 0) -> Path:
+    """A checkpoint of the architecture ``name`` with seeded random weights, in the format OpenAI
+    released theirs: a TorchScript archive (the model traced) with fp16 convolutions, linear layers
+    and projections -- so both clipdesk's and the reference's loaders do what they do with the real
+    file, and loading costs what it costs then."""
+    import torch
+
+    from clipdesk.clip.model import CLIP, CLIPConfig, convert_weights
+
+    torch.manual_seed(seed)
+    model = CLIP(CLIPConfig(*ARCHITECTURES[name])).eval()
+    resolution = model.visual.input_resolution
+    example = (torch.zeros(1, 3, resolution, resolution), torch.zeros(1, model.context_length, dtype=torch.long))
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # tracer warnings about data-dependent shapes: never run here
+        traced = torch.jit.trace(model, example, check_trace=False)
+    convert_weights(model)  # the traced module holds the same parameters: fp16 as in OpenAI's files
+    torch.jit.save(traced, str(path))
+    return path
+
+
+def write_camera_photos(folder: Path, count: int, size: tuple[int, int] = (4000, 3000),
+                        quality: int = 92) -> list[Path]:
+    """``count`` different JPEGs the size of a phone camera's (12 MP by default, about 3 MB each):
+    smooth colour fields over edges, texture and sensor-like grain, so decoding and resampling cost
+    what real photos cost. The texture is made once and shifted per photo (generation stays cheap)."""
+    import numpy as np
+    from PIL import Image, ImageChops, ImageFilter
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(12)
+    detail = Image.fromarray(rng.integers(0, 256, (size[1] // 6, size[0] // 6, 3), dtype=np.uint8))
+    detail = detail.resize(size, Image.Resampling.BILINEAR).filter(ImageFilter.FIND_EDGES)
+    texture = Image.blend(detail, Image.effect_noise(size, 40).convert("RGB"), 0.35)
+    paths = []
+    for index in range(count):
+        coarse = np.random.default_rng(index).integers(0, 256, (6, 8, 3), dtype=np.uint8)  # colour regions
+        base = Image.fromarray(coarse).resize(size, Image.Resampling.BICUBIC)
+        shifted = ImageChops.offset(texture, 97 * index, 61 * index)
+        path = folder / f"photo-{index:03d}.jpg"
+        Image.blend(base, shifted, 0.3).save(path, "JPEG", quality=quality)
+        paths.append(path)
+    return paths
+
+
+def scratch_folder() -> tempfile.TemporaryDirectory:
+    """A temporary folder for generated weights and photos, removed when the benchmark ends."""
+    base = os.environ.get("CLIPDESK_BENCH_TMP") or None
+    return tempfile.TemporaryDirectory(prefix="clipdesk-bench-", dir=base)

@@ -1,0 +1,97 @@
+"""The pipelines ``clipdesk bench`` times besides the classifier: one photo from file to embedding,
+the reference's folder pipeline, and peak memory of a fresh process encoding many labels."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+REFERENCE_BATCH = 32  # photos per encode_image call in the reference pipeline, as `clipdesk label`
+
+
+def encode_photo(path: Path, model, preprocess: Callable, device: str, draft: bool = False):
+    """Decode, preprocess and encode one photo; ``draft``: clipdesk's fast JPEG decoding."""
+    from PIL import Image
+
+    if draft:
+        from clipdesk.clip.fast_decode import open_for_model
+
+        image = open_for_model(path, model.visual.input_resolution)
+    else:
+        image = Image.open(path)
+    return model.encode_image(preprocess(image).unsqueeze(0).to(device))
+
+
+class ReferencePipeline:
+    """What a user of the reference package writes to label a folder: ``Image.open`` -> its
+    preprocess -> ``encode_image`` in batches -> softmax over the label prompts; top label per photo."""
+
+    def __init__(self, reference, model, preprocess: Callable, device: str, labels: Sequence[str]) -> None:
+        import torch
+
+        self.torch, self.model, self.preprocess, self.device = torch, model, preprocess, device
+        self.labels = list(labels)
+        tokens = reference.tokenize([f"a photo of a {label}." for label in labels]).to(device)
+        with torch.inference_mode():
+            text = model.encode_text(tokens).float()
+        self.text = text / text.norm(dim=-1, keepdim=True)
+
+    def top_labels(self, paths: Sequence[Path]) -> list[str]:
+        from PIL import Image
+
+        torch, tops = self.torch, []
+        for start in range(0, len(paths), REFERENCE_BATCH):
+            batch = paths[start:start + REFERENCE_BATCH]
+            pixels = torch.stack([self.preprocess(Image.open(path)) for path in batch]).to(self.device)
+            with torch.inference_mode():
+                image = self.model.encode_image(pixels).float()
+            image = image / image.norm(dim=-1, keepdim=True)
+            probs = (100.0 * image @ self.text.t()).softmax(dim=-1)
+            tops += [self.labels[index] for index in probs.argmax(dim=-1).tolist()]
+        return tops
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (0 where the OS does not say)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
+
+
+_MEMORY_CHILD = """
+import json, sys, warnings
+warnings.simplefilter("ignore")
+import torch
+from clipdesk.labeling.bench_inputs import typical_prompts
+from clipdesk.labeling.bench_pipelines import peak_rss_mb
+path, device, precision, count, reference = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "1"
+if reference:
+    import clip
+    model, _ = clip.load(path, device=device, jit=False)
+else:
+    import clipdesk.clip as clip
+    model, _ = clip.load(path, device=device, precision=precision)
+loaded = peak_rss_mb()
+with torch.inference_mode():
+    features = model.encode_text(clip.tokenize(typical_prompts(count), truncate=True).to(device))
+print(json.dumps({"loaded": loaded, "peak": peak_rss_mb(), "shape": list(features.shape)}))
+"""
+
+
+def text_memory_peak_mb(weights: Path, device: str, precision: str, count: int, reference: bool) -> float:
+    """Peak RSS in MB of a fresh Python process that loads the model and encodes ``count`` typical
+    labels in one ``encode_text`` call (the reference's, with ``reference``)."""
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    result = subprocess.run(
+        [sys.executable, "-c", _MEMORY_CHILD, str(weights), device, precision, str(count), "1" if reference else "0"],
+        capture_output=True, text=True, env=env, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"the memory measurement failed: {result.stderr.strip().splitlines()[-1:]}")
+    return float(json.loads(result.stdout.strip().splitlines()[-1])["peak"])

@@ -1,0 +1,347 @@
+"""``clipdesk bench``'s measurements: how fast this machine runs the engine and the labeling pipeline,
+and -- with ``compare_reference`` -- how that compares with OpenAI's reference ``clip`` package
+(``clip-anytorch``) on identical weights, in the same process, alternating run by run.
+
+Measures and returns numbers; printing is the CLI's job. Every figure is the median of
+``repeats`` timed runs after one untimed warm-up, so a short default run is already stable enough to
+compare; raise ``repeats`` for more. The reference is imported only when asked for, and only here:
+the engine itself never uses it.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import os
+import platform
+import statistics
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from clipdesk.labeling.bench_inputs import (choose_weights, scratch_folder, typical_labels, typical_prompts,
+                                            write_camera_photos)
+from clipdesk.labeling.bench_pipelines import (ReferencePipeline, encode_photo, peak_rss_mb,
+                                               text_memory_peak_mb)
+
+StepCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    model: str = "ViT-B/32"  # a name (cached weights, else random weights of its architecture) or a file
+    device: str = "auto"
+    precision: str = "auto"  # auto: fast where the hardware computes low precision natively
+    batch_sizes: tuple[int, ...] = (1, 8, 32)
+    repeats: int = 3  # timed runs per figure; the median is reported
+    labels: int = 200  # text encoding: this many typical labels in one call
+    images: Path | None = None  # end to end: this folder, else generated camera-sized JPEGs
+    photos: int = 16  # how many to generate (12 MP each)
+    compare_reference: bool = False
+    memory_labels: int = 0  # > 0: peak RSS of a fresh process encoding this many labels
+
+
+@dataclass(frozen=True)
+class Row:
+    """One measured figure; ``reference`` and the differences only with ``compare_reference``."""
+
+    key: str  # stable name for --json consumers, e.g. "image_encode_b32"
+    name: str
+    unit: str
+    ours: float
+    reference: float | None = None
+    higher_is_better: bool = True
+    max_abs_diff: float | None = None  # outputs, ours vs reference, same inputs
+    min_cosine: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        """How many times better clipdesk is (speed-up, or memory saved), from the medians."""
+        if self.reference is None or not self.ours or not self.reference:
+            return None
+        return self.ours / self.reference if self.higher_is_better else self.reference / self.ours
+
+
+@dataclass(frozen=True)
+class BenchReport:
+    model: str
+    weights: str
+    random_weights: bool
+    device: str
+    device_description: str
+    precision: str  # "exact" or "fast"
+    numerics: str  # weight dtypes after loading: fp32, bf16+fp32, fp16+fp32
+    machine: str
+    torch_version: str
+    threads: int
+    repeats: int
+    rows: tuple[Row, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["rows"] = [dict(asdict(row), ratio=row.ratio) for row in self.rows]
+        return data
+
+
+def run_benchmark(options: BenchOptions, on_step: StepCallback | None = None) -> BenchReport:
+    """Measure everything ``options`` asks for. Raises ValueError for an unusable model, device,
+    precision or folder, and ImportError when the reference is asked for but not installed."""
+    import torch
+
+    from clipdesk.clip.precision import check_precision, default_precision, describe
+    from clipdesk.labeling.devices import describe_device, resolve_device
+
+    step = on_step or (lambda text: None)
+    device = resolve_device(options.device)
+    precision = default_precision(device) if options.precision == "auto" else check_precision(options.precision)
+    reference = import_reference() if options.compare_reference else None
+    with scratch_folder() as scratch:
+        step("preparing weights")
+        weights = choose_weights(options.model, Path(scratch))
+        photos = _photos(options, Path(scratch), step)
+        bench = _Bench(torch, options, device, precision, weights.path, reference, step)
+        rows = bench.run(photos)
+        numerics = describe(bench.model)
+    notes = list(bench.notes)
+    if not weights.real:
+        notes.insert(0, "random weights: speed and memory are those of the real model; labels are meaningless")
+    return BenchReport(
+        model=options.model, weights=weights.description, random_weights=not weights.real, device=device,
+        device_description=describe_device(device), precision=precision, numerics=numerics,
+        machine=machine_description(), torch_version=torch.__version__, threads=torch.get_num_threads(),
+        repeats=options.repeats, rows=tuple(rows), notes=tuple(notes))
+
+
+def import_reference():
+    """OpenAI's ``clip`` package (pip install clip-anytorch), for --compare-reference only."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # its pkg_resources deprecation warning
+            return importlib.import_module("clip")
+    except ImportError as error:
+        raise ImportError("--compare-reference needs OpenAI's reference package: pip install clip-anytorch") \
+            from error
+
+
+def machine_description() -> str:
+    """CPU, SIMD level and whether bf16 is native: what the numbers depend on."""
+    import torch
+
+    from clipdesk.clip.precision import cpu_has_native_bf16
+
+    capability = torch.backends.cpu.get_cpu_capability()
+    bf16 = "native bf16" if cpu_has_native_bf16() else "no native bf16"
+    return f"{_cpu_name()}, {os.cpu_count()} cores, {capability}, {bf16}"
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as file:
+            for line in file:
+                if line.startswith("model name"):
+                    return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _photos(options: BenchOptions, scratch: Path, step: StepCallback) -> list[Path]:
+    if options.images is not None:
+        from clipdesk.labeling.files import iter_image_files
+
+        found = iter_image_files([options.images])
+        if not found:
+            raise ValueError(f"no photos found in {options.images}")
+        return found
+    step(f"generating {options.photos} camera-sized JPEGs (12 MP)")
+    return write_camera_photos(scratch / "photos", options.photos)
+
+
+def _median_pair(ours: Callable[[], object], reference: Callable[[], object] | None, repeats: int,
+                 sync: Callable[[], None]) -> tuple[float, float | None]:
+    """Median seconds of ``ours`` and ``reference``, run alternately (which goes first alternates
+    too), so a busy machine slows both alike."""
+    times: dict[str, list[float]] = {"ours": [], "reference": []}
+    jobs = [("ours", ours)] + ([("reference", reference)] if reference is not None else [])
+    for index in range(max(1, repeats)):
+        for name, job in (jobs if index % 2 == 0 else jobs[::-1]):
+            sync()
+            start = time.perf_counter()
+            job()
+            sync()
+            times[name].append(time.perf_counter() - start)
+    return statistics.median(times["ours"]), (statistics.median(times["reference"]) if reference else None)
+
+
+class _Bench:
+    """One benchmark run: the loaded models and the measurements in order."""
+
+    def __init__(self, torch, options: BenchOptions, device: str, precision: str, weights: Path, reference,
+                 step: StepCallback) -> None:
+        self.torch, self.options, self.device, self.precision = torch, options, device, precision
+        self.weights, self.reference, self.step = weights, reference, step
+        self.model = self.ref_model = None
+        self.notes: list[str] = []
+
+    def sync(self) -> None:
+        if self.device.startswith("cuda"):
+            self.torch.cuda.synchronize()
+
+    def run(self, photos: Sequence[Path]) -> list[Row]:
+        with open(self.weights, "rb") as file:  # both loads then read from the page cache alike
+            while file.read(1 << 24):
+                pass
+        rows = [self.load()]
+        with self.torch.inference_mode():
+            rows += self.image_encode()
+            rows.append(self.latency(photos[0]))
+            rows.append(self.text_encode())
+        rows += self.end_to_end(photos)
+        if self.options.memory_labels > 0:
+            rows += self.text_memory()
+        rows.append(Row("peak_rss", "peak RSS of this process", "MB", peak_rss_mb(), higher_is_better=False,
+                        note="both models loaded" if self.reference else ""))
+        return rows
+
+    def load(self) -> Row:
+        from clipdesk import clip
+
+        self.step("loading the model")
+        models: dict[str, object] = {}
+
+        def ours() -> None:
+            models.pop("ours", None)
+            gc.collect()
+            models["ours"] = clip.load(self.weights, device=self.device, precision=self.precision)
+
+        def reference() -> None:
+            models.pop("reference", None)
+            gc.collect()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                models["reference"] = self.reference.load(str(self.weights), device=self.device, jit=False)
+
+        ours_s, ref_s = _median_pair(ours, reference if self.reference else None, self.options.repeats, self.sync)
+        self.model, self.preprocess = models["ours"]
+        if self.reference:
+            self.ref_model, self.ref_preprocess = models["reference"]
+        return Row("load", "model load", "s", ours_s, ref_s, higher_is_better=False)
+
+    def image_encode(self) -> list[Row]:
+        torch, rows = self.torch, []
+        resolution = self.model.visual.input_resolution
+        for batch in self.options.batch_sizes:
+            self.step(f"image encoding, batch {batch}")
+            generator = torch.Generator().manual_seed(batch)
+            pixels = torch.randn(batch, 3, resolution, resolution, generator=generator).to(self.device)
+            ours = lambda: self.model.encode_image(pixels)  # noqa: E731
+            ref = (lambda: self.ref_model.encode_image(pixels)) if self.ref_model is not None else None
+            ours(), ref and ref()  # warm-up: allocator, kernels, caches
+            ours_s, ref_s = _median_pair(ours, ref, self.options.repeats, self.sync)
+            diff = _differences(ours(), ref()) if ref else (None, None)
+            rows.append(Row(f"image_encode_b{batch}", f"image encode, batch {batch}", "photos/s", batch / ours_s,
+                            batch / ref_s if ref_s else None, True, *diff))
+        return rows
+
+    def latency(self, photo: Path) -> Row:
+        """One photo from file to embedding: what a user waits for after dropping a single photo."""
+        self.step("single-photo latency")
+        fast = self.precision == "fast"
+        ours = lambda: encode_photo(photo, self.model, self.preprocess, self.device, draft=fast)  # noqa: E731
+        ref = None
+        if self.ref_model is not None:
+            ref = lambda: encode_photo(photo, self.ref_model, self.ref_preprocess, self.device)  # noqa: E731
+        ours(), ref and ref()
+        ours_s, ref_s = _median_pair(ours, ref, self.options.repeats, self.sync)
+        return Row("latency_1", "single photo: file to embedding", "ms", ours_s * 1000,
+                   ref_s * 1000 if ref_s else None, higher_is_better=False)
+
+    def text_encode(self) -> Row:
+        from clipdesk import clip
+
+        count = self.options.labels
+        self.step(f"text encoding, {count} labels")
+        prompts = typical_prompts(count)
+        ours = lambda: self.model.encode_text(clip.tokenize(prompts, truncate=True).to(self.device))  # noqa: E731
+        ref = None
+        if self.ref_model is not None:
+            ref = lambda: self.ref_model.encode_text(  # noqa: E731
+                self.reference.tokenize(prompts, truncate=True).to(self.device))
+        ours()  # the reference's warm-up would cost as much as a timed run: its first run is timed
+        ours_s, ref_s = _median_pair(ours, ref, self.options.repeats, self.sync)
+        diff = _differences(ours(), ref()) if ref else (None, None)
+        return Row(f"text_encode_{count}", f"text encode, {count} labels", "labels/s", count / ours_s,
+                   count / ref_s if ref_s else None, True, *diff, note=f'prompts "{prompts[0]}" ...')
+
+    def end_to_end(self, photos: Sequence[Path]) -> list[Row]:
+        """Folder labelling as `clipdesk label` does it (parallel decoding, batches of 32, no embedding
+        cache) against the reference pipeline: PIL open -> reference preprocess -> encode, in batches."""
+        from clipdesk.labeling import ZeroShotClassifier
+
+        self.step(f"end-to-end labelling of {len(photos)} photos")
+        labels = typical_labels(10)
+        classifier = ZeroShotClassifier(self.weights, device=self.device, precision=self.precision)
+        classifier.text_features(labels)  # labels are encoded once per session, not per folder
+        results: dict[str, list] = {}
+        ours = lambda: results.__setitem__("ours", classifier.rank(photos, labels))  # noqa: E731
+        ref = None
+        if self.ref_model is not None:
+            pipeline = ReferencePipeline(self.reference, self.ref_model, self.ref_preprocess, self.device, labels)
+            ref = lambda: results.__setitem__("reference", pipeline.top_labels(photos))  # noqa: E731
+        ours_s, ref_s = _median_pair(ours, ref, self.options.repeats, self.sync)
+        count = len(photos)
+        rows = [Row("end_to_end", f"label a folder of {count} photos", "photos/s", count / ours_s,
+                    count / ref_s if ref_s else None)]
+        failed = [p for p in results["ours"] if not p.ok]
+        if failed:
+            self.notes.append(f"{len(failed)} of {count} photos could not be read, e.g. {failed[0].path}: "
+                              f"{failed[0].error}")
+        if "reference" in results:
+            same = sum(1 for p, top in zip(results["ours"], results["reference"]) if p.ok and p.top.label == top)
+            self.notes.append(f"top-1 label equal to the reference's for {same} of {count} photos")
+        if self.precision == "fast":
+            rows.append(self._draft_psnr(photos))
+        del classifier
+        gc.collect()
+        return rows
+
+    def _draft_psnr(self, photos: Sequence[Path]) -> Row:
+        from clipdesk.clip.fast_decode import open_for_model, psnr
+        from clipdesk.clip.preprocess import _resize_and_crop, open_image
+
+        n_px = self.model.visual.input_resolution
+        values = []
+        for photo in photos[:16]:
+            try:
+                exact = _resize_and_crop(open_image(photo), n_px).convert("RGB")
+                fast = _resize_and_crop(open_for_model(photo, n_px), n_px).convert("RGB")
+            except ValueError:
+                continue
+            values.append(psnr(exact, fast))
+        finite = [value for value in values if value != float("inf")]
+        note = f"min {min(finite):.1f} dB over {len(values)} photos" if finite else "no photo was draft-decoded"
+        median = statistics.median(values) if values else float("nan")
+        return Row("draft_psnr", "fast decode: PSNR of the model input vs exact", "dB", median, note=note)
+
+    def text_memory(self) -> list[Row]:
+        count = self.options.memory_labels
+        self.step(f"peak memory of a fresh process encoding {count} labels")
+        ours = text_memory_peak_mb(self.weights, self.device, self.precision, count, reference=False)
+        ref = text_memory_peak_mb(self.weights, self.device, "exact", count, reference=True) if self.reference else None
+        return [Row(f"text_memory_{count}", f"peak RSS, load + encode {count} labels", "MB", ours, ref,
+                    higher_is_better=False, note="fresh process each")]
+
+
+def _differences(ours, reference) -> tuple[float, float]:
+    """Max abs difference and min cosine of two [n, dim] outputs, in fp32."""
+    import torch
+
+    ours, reference = ours.float().cpu(), reference.float().cpu()
+    cosine = torch.nn.functional.cosine_similarity(ours, reference, dim=-1).min().item()
+    return (ours - reference).abs().max().item(), cosine
+
+
