@@ -103,10 +103,10 @@ def write_random_checkpoint(name: str, path: Path, seed: int = 0) -> Path:
     resolution = model.visual.input_resolution
     example = (torch.zeros(1, 3, resolution, resolution), torch.zeros(1, model.context_length, dtype=torch.long))
     with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")  # tracer warnings about data-dependent shapes: never run here
+        warnings.simplefilter("ignore")  # tracer warnings (data-dependent shapes: never run), jit deprecation
         traced = torch.jit.trace(model, example, check_trace=False)
-    convert_weights(model)  # the traced module holds the same parameters: fp16 as in OpenAI's files
-    torch.jit.save(traced, str(path))
+        convert_weights(model)  # the traced module holds the same parameters: fp16 as in OpenAI's files
+        torch.jit.save(traced, str(path))
     return path
 
 

@@ -161,20 +161,30 @@ def _photos(options: BenchOptions, scratch: Path, step: StepCallback) -> list[Pa
     return write_camera_photos(scratch / "photos", options.photos)
 
 
+@dataclass(frozen=True)
+class _Timed:
+    ours: float  # median seconds
+    reference: float | None
+    ours_output: object  # what the last run returned, for comparing outputs without another run
+    reference_output: object
+
+
 def _median_pair(ours: Callable[[], object], reference: Callable[[], object] | None, repeats: int,
-                 sync: Callable[[], None]) -> tuple[float, float | None]:
+                 sync: Callable[[], None]) -> _Timed:
     """Median seconds of ``ours`` and ``reference``, run alternately (which goes first alternates
     too), so a busy machine slows both alike."""
     times: dict[str, list[float]] = {"ours": [], "reference": []}
+    outputs: dict[str, object] = {"ours": None, "reference": None}
     jobs = [("ours", ours)] + ([("reference", reference)] if reference is not None else [])
     for index in range(max(1, repeats)):
         for name, job in (jobs if index % 2 == 0 else jobs[::-1]):
             sync()
             start = time.perf_counter()
-            job()
+            outputs[name] = job()
             sync()
             times[name].append(time.perf_counter() - start)
-    return statistics.median(times["ours"]), (statistics.median(times["reference"]) if reference else None)
+    reference_s = statistics.median(times["reference"]) if reference is not None else None
+    return _Timed(statistics.median(times["ours"]), reference_s, outputs["ours"], outputs["reference"])
 
 
 class _Bench:
@@ -225,11 +235,11 @@ class _Bench:
                 warnings.simplefilter("ignore")
                 models["reference"] = self.reference.load(str(self.weights), device=self.device, jit=False)
 
-        ours_s, ref_s = _median_pair(ours, reference if self.reference else None, self.options.repeats, self.sync)
+        timed = _median_pair(ours, reference if self.reference else None, self.options.repeats, self.sync)
         self.model, self.preprocess = models["ours"]
         if self.reference:
             self.ref_model, self.ref_preprocess = models["reference"]
-        return Row("load", "model load", "s", ours_s, ref_s, higher_is_better=False)
+        return Row("load", "model load", "s", timed.ours, timed.reference, higher_is_better=False)
 
     def image_encode(self) -> list[Row]:
         torch, rows = self.torch, []
@@ -241,10 +251,9 @@ class _Bench:
             ours = lambda: self.model.encode_image(pixels)  # noqa: E731
             ref = (lambda: self.ref_model.encode_image(pixels)) if self.ref_model is not None else None
             ours(), ref and ref()  # warm-up: allocator, kernels, caches
-            ours_s, ref_s = _median_pair(ours, ref, self.options.repeats, self.sync)
-            diff = _differences(ours(), ref()) if ref else (None, None)
-            rows.append(Row(f"image_encode_b{batch}", f"image encode, batch {batch}", "photos/s", batch / ours_s,
-                            batch / ref_s if ref_s else None, True, *diff))
+            timed = _median_pair(ours, ref, self.options.repeats, self.sync)
+            rows.append(Row(f"image_encode_b{batch}", f"image encode, batch {batch}", "photos/s", batch / timed.ours,
+                            _per_second(batch, timed.reference), True, *_differences(timed)))
         return rows
 
     def latency(self, photo: Path) -> Row:
@@ -256,9 +265,9 @@ class _Bench:
         if self.ref_model is not None:
             ref = lambda: encode_photo(photo, self.ref_model, self.ref_preprocess, self.device)  # noqa: E731
         ours(), ref and ref()
-        ours_s, ref_s = _median_pair(ours, ref, self.options.repeats, self.sync)
-        return Row("latency_1", "single photo: file to embedding", "ms", ours_s * 1000,
-                   ref_s * 1000 if ref_s else None, higher_is_better=False)
+        timed = _median_pair(ours, ref, self.options.repeats, self.sync)
+        return Row("latency_1", "single photo: file to embedding", "ms", timed.ours * 1000,
+                   timed.reference * 1000 if timed.reference else None, higher_is_better=False)
 
     def text_encode(self) -> Row:
         from clipdesk import clip
@@ -272,10 +281,10 @@ class _Bench:
             ref = lambda: self.ref_model.encode_text(  # noqa: E731
                 self.reference.tokenize(prompts, truncate=True).to(self.device))
         ours()  # the reference's warm-up would cost as much as a timed run: its first run is timed
-        ours_s, ref_s = _median_pair(ours, ref, self.options.repeats, self.sync)
-        diff = _differences(ours(), ref()) if ref else (None, None)
-        return Row(f"text_encode_{count}", f"text encode, {count} labels", "labels/s", count / ours_s,
-                   count / ref_s if ref_s else None, True, *diff, note=f'prompts "{prompts[0]}" ...')
+        timed = _median_pair(ours, ref, self.options.repeats, self.sync)
+        return Row(f"text_encode_{count}", f"text encode, {count} labels", "labels/s", count / timed.ours,
+                   _per_second(count, timed.reference), True, *_differences(timed),
+                   note=f'prompts "{prompts[0]}" ...')
 
     def end_to_end(self, photos: Sequence[Path]) -> list[Row]:
         """Folder labelling as `clipdesk label` does it (parallel decoding, batches of 32, no embedding
@@ -286,21 +295,21 @@ class _Bench:
         labels = typical_labels(10)
         classifier = ZeroShotClassifier(self.weights, device=self.device, precision=self.precision)
         classifier.text_features(labels)  # labels are encoded once per session, not per folder
-        results: dict[str, list] = {}
-        ours = lambda: results.__setitem__("ours", classifier.rank(photos, labels))  # noqa: E731
+        ours = lambda: classifier.rank(photos, labels)  # noqa: E731
         ref = None
         if self.ref_model is not None:
             pipeline = ReferencePipeline(self.reference, self.ref_model, self.ref_preprocess, self.device, labels)
-            ref = lambda: results.__setitem__("reference", pipeline.top_labels(photos))  # noqa: E731
-        ours_s, ref_s = _median_pair(ours, ref, self.options.repeats, self.sync)
+            ref = lambda: pipeline.top_labels(photos)  # noqa: E731
+        timed = _median_pair(ours, ref, self.options.repeats, self.sync)
         count = len(photos)
-        rows = [Row("end_to_end", f"label a folder of {count} photos", "photos/s", count / ours_s,
-                    count / ref_s if ref_s else None)]
+        rows = [Row("end_to_end", f"label a folder of {count} photos", "photos/s", count / timed.ours,
+                    _per_second(count, timed.reference))]
+        results = {"ours": timed.ours_output, "reference": timed.reference_output}
         failed = [p for p in results["ours"] if not p.ok]
         if failed:
             self.notes.append(f"{len(failed)} of {count} photos could not be read, e.g. {failed[0].path}: "
                               f"{failed[0].error}")
-        if "reference" in results:
+        if results["reference"] is not None:
             same = sum(1 for p, top in zip(results["ours"], results["reference"]) if p.ok and p.top.label == top)
             self.notes.append(f"top-1 label equal to the reference's for {same} of {count} photos")
         if self.precision == "fast":
@@ -336,11 +345,17 @@ class _Bench:
                     higher_is_better=False, note="fresh process each")]
 
 
-def _differences(ours, reference) -> tuple[float, float]:
-    """Max abs difference and min cosine of two [n, dim] outputs, in fp32."""
+def _per_second(count: int, seconds: float | None) -> float | None:
+    return count / seconds if seconds else None
+
+
+def _differences(timed: _Timed) -> tuple[float | None, float | None]:
+    """Max abs difference and min cosine of the last [n, dim] outputs, in fp32; None without the reference."""
     import torch
 
-    ours, reference = ours.float().cpu(), reference.float().cpu()
+    if timed.reference_output is None:
+        return None, None
+    ours, reference = timed.ours_output.float().cpu(), timed.reference_output.float().cpu()
     cosine = torch.nn.functional.cosine_similarity(ours, reference, dim=-1).min().item()
     return (ours - reference).abs().max().item(), cosine
 
