@@ -22,22 +22,29 @@ class CleanedLabels:
 
 
 def clean_labels(labels: Iterable[str]) -> CleanedLabels:
-    """Trim each label, drop blanks, drop repeats (first one wins) with a warning per repeat.
+    """Trim each label, collapse runs of spaces, drop blanks, drop repeats (first one wins) with a
+    warning per repeat.
 
-    Repeats are compared after Unicode NFC normalisation and trimming, so "cat" and " cat " are one
-    label. Order is kept: it is the column order of exports.
+    Repeats are what the model cannot tell apart: CLIP's tokenizer lower-cases the prompt and
+    collapses whitespace, so "Dog", "dog" and "DOG" are one prompt and would only split the same
+    probability between them. Compared after Unicode NFC normalisation. Order is kept: it is the
+    column order of exports.
     """
     kept: list[str] = []
-    seen: set[str] = set()
+    first_spelling: dict[str, str] = {}
     warnings: list[str] = []
     for raw in labels:
         label = _tidy(raw)
         if not label:
             continue
-        if label in seen:
-            warnings.append(f"duplicate label {label!r} ignored")
+        key = label.lower()  # what the tokenizer does (after collapsing whitespace, done by _tidy)
+        if key in first_spelling:
+            first = first_spelling[key]
+            warnings.append(f"duplicate label {label!r} ignored" if first == label else
+                            f"duplicate label {label!r} ignored: the model ignores case, so it is "
+                            f"the same as {first!r}")
             continue
-        seen.add(label)
+        first_spelling[key] = label
         kept.append(label)
     return CleanedLabels(tuple(kept), tuple(warnings))
 
@@ -68,4 +75,5 @@ def fill_template(template: str, label: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    return unicodedata.normalize("NFC", str(text)).strip()
+    """NFC, ends trimmed, every whitespace run (tabs, newlines from a CSV cell) one space."""
+    return " ".join(unicodedata.normalize("NFC", str(text)).split())

@@ -14,10 +14,27 @@ def test_labels_are_trimmed_and_blanks_dropped_in_order() -> None:
 
 
 def test_duplicates_are_dropped_with_one_warning_each_first_kept() -> None:
-    cleaned = clean_labels(["cat", "dog", " cat", "cat ", "Dog"])
-    assert cleaned.labels == ("cat", "dog", "Dog")  # case matters: "Dog" is another prompt
+    cleaned = clean_labels(["cat", "dog", " cat", "cat "])
+    assert cleaned.labels == ("cat", "dog")
     assert len(cleaned.warnings) == 2
     assert all("'cat'" in warning and "duplicate" in warning for warning in cleaned.warnings)
+
+
+def test_labels_the_model_cannot_tell_apart_are_one_label() -> None:
+    """CLIP lower-cases prompts and collapses whitespace, so "Dog" next to "dog" would only split one
+    probability in two; the first spelling is kept and the user is told why the other went."""
+    from clipdesk.clip import tokenize
+
+    variants = ["Red Envelope", "red envelope", "RED  ENVELOPE", "red\tenvelope"]
+    assert all(tokenize([v]).equal(tokenize([variants[0]])) for v in variants)
+    cleaned = clean_labels([*variants, "dog", "Dog"])
+    assert cleaned.labels == ("Red Envelope", "dog")
+    assert len(cleaned.warnings) == 4
+    assert "same as 'Red Envelope'" in cleaned.warnings[0] and "case" in cleaned.warnings[0]
+
+
+def test_whitespace_inside_a_label_becomes_single_spaces() -> None:
+    assert clean_labels(["red   envelope", "multi\nline\tlabel"]).labels == ("red envelope", "multi line label")
 
 
 def test_unicode_variants_of_one_label_count_as_duplicates() -> None:
