@@ -2,8 +2,9 @@
 
 Keyed by (model identity, SHA-256 of the image's bytes): re-ranking with new labels, renaming, copying
 or moving a photo all hit the cache; editing it misses. Hashing a file on every lookup would cost a
-full read, so a *fast path* remembers ``path, size, mtime, inode -> digest``; a change to any of them
-(or a file touched within the last seconds, when mtime cannot be trusted) falls back to hashing.
+full read, so a *fast path* remembers ``path, size, mtime, ctime, inode -> digest``; a change to any of
+them (or a file touched within the last seconds, when mtime cannot be trusted) falls back to hashing.
+ctime is there because tools that edit in place often restore the mtime, and nothing can set ctime.
 
 The cache is an optimisation and must never break a run: WAL mode survives a killed process, a busy
 timeout lets two processes share the file, an unreadable or corrupt file is deleted and rebuilt with a
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CACHE_FILE_NAME = "image-embeddings.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: ctime_ns in the files table (a version-1 cache keeps its embeddings)
 BUSY_TIMEOUT_S = 30.0  # another process holding the write lock this long is stuck, not busy
 RACY_MTIME_S = 2.0  # a file modified this recently may change again within the same mtime tick
 _HASH_CHUNK = 1 << 20
@@ -51,6 +52,7 @@ CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL,
     inode INTEGER NOT NULL,
     digest TEXT NOT NULL
 );
@@ -107,18 +109,16 @@ class ImageEmbeddingCache:
         key = os.path.abspath(path)
         before = os.stat(key)
         row = self._run(lambda c: c.execute(
-            "SELECT digest FROM files WHERE path=? AND size=? AND mtime_ns=? AND inode=?",
-            (key, before.st_size, before.st_mtime_ns, before.st_ino)).fetchone(), None)
+            "SELECT digest FROM files WHERE path=? AND size=? AND mtime_ns=? AND ctime_ns=? AND inode=?",
+            (key, *_identity(before))).fetchone(), None)
         if row:
             return str(row[0])
         value = hash_file(key)
         after = os.stat(key)
-        unchanged = (after.st_size, after.st_mtime_ns, after.st_ino) == (
-            before.st_size, before.st_mtime_ns, before.st_ino)
-        if unchanged and time.time() - after.st_mtime > RACY_MTIME_S:
+        if _identity(after) == _identity(before) and time.time() - after.st_mtime > RACY_MTIME_S:
             self._write(lambda c: c.execute(
-                "INSERT OR REPLACE INTO files (path, size, mtime_ns, inode, digest) VALUES (?,?,?,?,?)",
-                (key, after.st_size, after.st_mtime_ns, after.st_ino, value)))
+                "INSERT OR REPLACE INTO files (path, size, mtime_ns, ctime_ns, inode, digest) VALUES (?,?,?,?,?,?)",
+                (key, *_identity(after), value)))
         return value
 
     def get_many(self, model: str, digests: Iterable[str]) -> dict[str, torch.Tensor]:
@@ -182,8 +182,10 @@ class ImageEmbeddingCache:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version != SCHEMA_VERSION:
                 conn.execute("BEGIN IMMEDIATE")
-                if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                    conn.execute("DROP TABLE IF EXISTS embeddings")
+                found = conn.execute("PRAGMA user_version").fetchone()[0]
+                if found != SCHEMA_VERSION:
+                    if found != 1:  # version 1 differs only in the files table: keep its embeddings
+                        conn.execute("DROP TABLE IF EXISTS embeddings")
                     conn.execute("DROP TABLE IF EXISTS files")
                     for statement in _SCHEMA.split(";"):
                         if statement.strip():
@@ -269,6 +271,11 @@ def _is_corrupt(error: sqlite3.DatabaseError) -> bool:
         return False
     text = str(error).lower()
     return "not a database" in text or "malformed" in text or "corrupt" in text or "encrypted" in text
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
+    """What the fast path compares: size, mtime, ctime (any write changes it), inode."""
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
 
 
 def _db_files(path: Path) -> list[Path]:

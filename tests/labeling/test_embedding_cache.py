@@ -203,3 +203,36 @@ def test_a_killed_writer_leaves_a_usable_cache_with_its_committed_entries(tmp_pa
     with ImageEmbeddingCache(path) as cache:
         assert cache.warnings == ()
         assert len(cache.get_many("model", [f"k{i}" for i in range(20)])) == 20
+
+
+def test_file_edited_in_place_with_its_old_mtime_restored_is_hashed_again(tmp_path: Path) -> None:
+    """Editors that keep the mtime (``touch -r``, ``exiftool -P``) cannot keep the ctime: content decides."""
+    photo = _photo(tmp_path / "a.bmp", b"blue pixels.")
+    with ImageEmbeddingCache(tmp_path / "c.sqlite3") as cache:
+        first = cache.digest(photo)
+        stat = photo.stat()
+        time.sleep(0.05)  # so the kernel's ctime tick moves on
+        with open(photo, "r+b") as stream:  # same inode, same size
+            stream.write(b"red pixels!!")
+        os.utime(photo, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        assert (photo.stat().st_size, photo.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+        assert cache.digest(photo) == hash_file(photo) != first
+
+
+def test_version_1_cache_keeps_its_embeddings(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript("""
+            CREATE TABLE embeddings (model TEXT NOT NULL, digest TEXT NOT NULL, dtype TEXT NOT NULL,
+                                     vector BLOB NOT NULL, PRIMARY KEY (model, digest));
+            CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+                                inode INTEGER NOT NULL, digest TEXT NOT NULL);
+            PRAGMA user_version=1;
+        """)
+        conn.execute("INSERT INTO embeddings VALUES (?, 'd', 'float32', ?)", (MODEL, bytes(8)))
+    conn.close()
+    photo = _photo(tmp_path / "a.jpg", b"photo")
+    with ImageEmbeddingCache(path) as cache:
+        assert cache.warnings == ()
+        assert torch.equal(cache.get(MODEL, "d"), torch.zeros(2))
+        assert cache.digest(photo) == hash_file(photo)
