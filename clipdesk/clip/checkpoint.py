@@ -38,6 +38,11 @@ _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 _PICKLE_MAGIC = b"\x80"  # PROTO opcode: legacy torch.save files and bare pickles start with it
 _WRAPPER_KEYS = ("state_dict", "model", "module")  # how training scripts nest a state dict
 _MAX_PICKLE_BYTES = 256 * 2**20  # CLIP's data.pkl is tens of KiB; more is a damaged or hostile file
+# Bytes of tensor data (or unzipped archive entries) a file may claim per byte it has on disk. Real
+# checkpoints store every element once (ratio ~1; tied weights 2); more means stride-0 "expanded"
+# tensors, many tensors aliasing one storage, or a zip bomb -- a few KiB that would fill the memory.
+_MAX_EXPANSION = 4
+_EXPANSION_SLACK = 2**20  # tiny files: headers and scalars may outweigh the data
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # zip local file header (APPNOTE 4.3.7)
 _STORAGE_DTYPES = {
     "DoubleStorage": torch.float64, "FloatStorage": torch.float32, "HalfStorage": torch.float16,
@@ -72,7 +77,10 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
         raise CheckpointError(
             f"{path}: not a checkpoint this program can read (expected a PyTorch .pt/.pth file, an "
             f"OpenAI CLIP release file or a .safetensors file).")
-    return _as_state_dict(path, state)
+    state = _as_state_dict(path, state)
+    _check_memory_claim(path, sum(tensor.numel() * tensor.element_size() for tensor in state.values()),
+                        "its tensors")
+    return state
 
 
 # ---------------------------------------------------------------------------------------- dispatch
@@ -83,6 +91,8 @@ def _read_head(path: Path) -> bytes:
     try:
         if path.is_dir():
             raise CheckpointError(f"{path}: is a folder, not a checkpoint file. Choose the file inside it.")
+        if path.exists() and not path.is_file():  # a pipe or device would block or never end
+            raise CheckpointError(f"{path}: not a regular file (a pipe or device), not a checkpoint.")
         with path.open("rb") as file:
             head = file.read(16)
     except FileNotFoundError:
@@ -92,6 +102,22 @@ def _read_head(path: Path) -> bytes:
     if not head:
         raise CheckpointError(f"{path}: the file is empty (an interrupted download?). {_RE_DOWNLOAD}")
     return head
+
+
+def _check_memory_claim(path: Path, nbytes: int, what: str) -> None:
+    """Refuse a file whose contents would unpack to far more memory than the file holds."""
+    size = path.stat().st_size
+    if nbytes > _MAX_EXPANSION * size + _EXPANSION_SLACK:
+        raise CheckpointError(
+            f"{path}: refused -- {what} would take {_size_text(nbytes)} of memory, far more than the "
+            f"{_size_text(size)} file holds. It is damaged or was made to exhaust memory.")
+
+
+def _size_text(nbytes: int) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if nbytes >= scale:
+            return f"{nbytes / scale:,.1f} {unit}"
+    return f"{nbytes} bytes"
 
 
 def _looks_like_safetensors(path: Path, head: bytes) -> bool:
@@ -110,6 +136,7 @@ def _read_zip(path: Path) -> Any:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         raise CheckpointError(f"{path}: the file is truncated or damaged ({error}). {_RE_DOWNLOAD}") from None
     with archive:
+        _check_memory_claim(path, sum(info.file_size for info in archive.infolist()), "its unzipped entries")
         names = archive.namelist()
         pickles = [name for name in names if name.count("/") == 1 and name.endswith("/data.pkl")]
         if len(pickles) != 1:
@@ -253,16 +280,18 @@ class _ArchiveReader:
         """The bytes of record ``data/<key>``, checked to be exactly ``nbytes`` long; shared per key."""
         cached = self.storages.get(key)
         if cached is None:
-            cached = self.storages[key] = self._load_record(key)
+            cached = self.storages[key] = self._load_record(key, nbytes)
         if cached.nbytes() != nbytes:
             raise _Damaged(f"tensor record data/{key} holds {cached.nbytes()} bytes, the model expects {nbytes}")
         return cached
 
-    def _load_record(self, key: str) -> torch.UntypedStorage:
+    def _load_record(self, key: str, nbytes: int) -> torch.UntypedStorage:
         try:
             info = self.archive.getinfo(f"{self.prefix}data/{key}")
         except KeyError:
             raise _Damaged(f"tensor record data/{key} is missing") from None
+        if info.file_size != nbytes:  # checked before reading: the zip's sizes are not trusted either
+            raise _Damaged(f"tensor record data/{key} holds {info.file_size} bytes, the model expects {nbytes}")
         if info.file_size == 0:
             return torch.UntypedStorage(0)
         if info.compress_type == zipfile.ZIP_STORED:

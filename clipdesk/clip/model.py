@@ -471,8 +471,13 @@ def _check_keys_and_shapes(model: CLIP, state: Mapping[str, torch.Tensor], confi
     unexpected = [key for key in state if key not in expected]
     wrong = [f"{key} {tuple(state[key].shape)} (expected {expected[key]})"
              for key in expected if key in state and tuple(state[key].shape) != expected[key]]
+    # Weights must be real floating point (any width: fp64/fp32/fp16/bf16 are cast); integers, bools or
+    # complex numbers cannot be weights and would fail deep inside torch with a baffling message.
+    not_float = [f"{key} ({state[key].dtype})" for key in expected if key in state and key not in optional
+                 and not state[key].is_floating_point()]
     problems = [f"{label}: {_listing(keys)}" for label, keys in
-                [("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong)] if keys]
+                [("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong),
+                 ("not floating point", not_float)] if keys]
     if problems:
         raise StateDictError(f"tensors do not match the architecture inferred from them ({config}); "
                              + "; ".join(problems))

@@ -381,3 +381,49 @@ def test_archive_with_typed_list_and_dict_attributes_is_read(tmp_path: Path) -> 
     state = read_state_dict(path)
     assert set(state) == {"lin.weight", "lin.bias"}
     assert torch.equal(state["lin.weight"], module.lin.weight.detach())
+
+
+# ------------------------------------------------------------------------ files that claim huge memory
+
+
+class _ExpandedBuffer(torch.nn.Module):
+    """A scripted module with a stride-0 buffer: 4 bytes on disk that pretend to be 1 GiB."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("big", torch.zeros(1).expand(2**28))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.big[0]
+
+
+@pytest.mark.parametrize("fmt", ["torch_save", "torchscript"])
+def test_expanded_tensors_that_claim_far_more_memory_than_the_file_are_refused(fmt: str, tmp_path: Path) -> None:
+    path = tmp_path / f"expanded-{fmt}.pt"
+    if fmt == "torch_save":
+        torch.save({"visual.proj": torch.zeros(1).expand(2**14, 2**14)}, path)  # 1 GiB from a few bytes
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.jit.save(torch.jit.script(_ExpandedBuffer()), str(path))
+    assert path.stat().st_size < 2**20
+    assert_error(path, "refused", "GiB of memory")
+
+
+def test_zip_bomb_is_refused_before_anything_is_unzipped(tiny_vit_path: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    def bomb(name: str, data: bytes) -> tuple[str, bytes]:
+        return name, bytes(2**27) if name.endswith("/data/0") else data  # 128 MiB of zeros, ~130 KiB zipped
+
+    path = rewrite_zip(tiny_vit_path, tmp_path / "bomb.pt", bomb, compression=zipfile.ZIP_DEFLATED)
+    assert path.stat().st_size < tiny_vit_path.stat().st_size
+    unzipped: list[str] = []
+    monkeypatch.setattr(zipfile.ZipFile, "read", lambda self, name, pwd=None: unzipped.append(name))
+    assert_error(path, "refused", "unzipped entries", "MiB of memory")
+    assert unzipped == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
+def test_a_named_pipe_is_refused_instead_of_waiting_forever(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "ViT-B-32.pt")  # opening it for reading would block until a writer comes
+    assert_error(tmp_path / "ViT-B-32.pt", "not a regular file")

@@ -319,3 +319,11 @@ def test_text_longer_than_the_context_is_refused_with_a_clear_message(tiny_pair)
 
     with pytest.raises(ValueError, match="more than this model's context length of 77"):
         model.encode_text(text)
+
+
+@pytest.mark.parametrize("dtype", [torch.int64, torch.bool, torch.complex64])
+def test_weights_that_are_not_floating_point_are_refused_by_name(vit_state_dict, dtype):
+    state = dict(vit_state_dict, **{"ln_final.weight": vit_state_dict["ln_final.weight"].to(dtype)})
+
+    with pytest.raises(StateDictError, match=rf"not floating point: ln_final\.weight \({dtype}\)"):
+        build_model(state)
