@@ -8,6 +8,7 @@ chunk, ``should_stop()`` between chunks (a cancel keeps the ``.part`` so the nex
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import http.client
@@ -19,7 +20,6 @@ import ssl
 import sys
 import time
 import urllib.error
-import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +31,7 @@ from clipdesk.weights import lock, records
 from clipdesk.weights.errors import (ChecksumError, DownloadCancelled, HTTPStatusError, NetworkError,
                                      StorageError, WeightsError, storage_error)
 from clipdesk.weights.registry import ModelSpec
+from clipdesk.weights.transport import Session, header, one_line, reason, retry_after_s
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ CHUNK = 1 << 20  # read at most this much between should_stop() checks
 RETRY_DELAYS_S = (1.0, 2.0, 4.0)  # waits before the 2nd, 3rd and 4th try of an attempt that got nothing
 TIMEOUT_S = 30.0  # per connect and per read, not for the whole file
 RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})  # answers that usually mean "try again shortly"
+MAX_RETRY_AFTER_S = 120.0  # a server asking to come back later than this gets an error, not a wait
+BACKOFF_STEP_S = 0.1  # backoff waits are cut in steps this long so should_stop() is heard
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 _HINTS = {403: "access was refused", 404: "the file is not there; check the URL or mirror",
           410: "the file is gone; check the URL or mirror"}
@@ -59,6 +62,7 @@ class _Transfer:
     done: int = 0
     total: int | None = None
     digest: hashlib._Hash = field(default_factory=hashlib.sha256)
+    open_end: int | None = None  # where a body of unknown length last ended (maybe early)
 
     def restart(self) -> None:
         """Forget the ``.part``: the server cannot resume it."""
@@ -67,21 +71,17 @@ class _Transfer:
 
 
 class _Retry(Exception):
-    """One request failed in a way that a later request may not."""
+    """One request failed in a way that a later request may not. ``reached``: the server answered (so
+    "could not reach" would be wrong); ``retry_after``: seconds the server asked us to wait."""
+
+    def __init__(self, message: str, *, reached: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.reached = reached
+        self.retry_after = retry_after
 
 
 class _Restart(Exception):
     """The server cannot resume this ``.part`` (it was thrown away): ask again from byte 0 at once."""
-
-
-class _NoDowngradeRedirect(urllib.request.HTTPRedirectHandler):
-    """Follow redirects, except from https:// to plain http://."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        if urlsplit(req.full_url).scheme == "https" and urlsplit(newurl).scheme != "https":
-            raise HTTPStatusError(f"{req.full_url} redirected to insecure {newurl}; refusing to follow",
-                                  code, req.full_url)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def download(spec: ModelSpec, dest_dir: Path, *, on_progress: ProgressCallback | None = None,
@@ -91,6 +91,8 @@ def download(spec: ModelSpec, dest_dir: Path, *, on_progress: ProgressCallback |
     """Make ``dest_dir/spec.file_name`` a verified copy of ``spec`` and return its path.
 
     ``retry_delays`` (default ``RETRY_DELAYS_S``) and ``sleep`` are the backoff; tests inject both.
+    ``should_stop`` is also polled from a helper thread while a request waits on the network (so a
+    cancel does not wait for a silent server's timeout): it must be thread-safe.
     A verified file already there is returned without touching the network; a file there whose bytes
     changed stays until a verified download replaces it (it is never loaded: its hash no longer matches).
     Raises a ``WeightsError`` subclass whose message is one line for the user; nothing this function
@@ -112,7 +114,8 @@ def download(spec: ModelSpec, dest_dir: Path, *, on_progress: ProgressCallback |
         transfer = _Transfer(spec, part_path(final))
         _resume_from_disk(transfer, should_stop)
         delays = RETRY_DELAYS_S if retry_delays is None else retry_delays
-        _fetch(transfer, on_progress, should_stop, delays, sleep, timeout_s)
+        with Session(should_stop) as session:
+            _fetch(transfer, session, on_progress, should_stop, delays, sleep, timeout_s)
         return _finish(transfer, final)
 
 
@@ -123,9 +126,7 @@ def _resume_from_disk(transfer: _Transfer, should_stop: Callable[[], bool] | Non
     try:
         with open(transfer.part, "rb") as stream:
             while chunk := stream.read(CHUNK):
-                if should_stop is not None and should_stop():
-                    raise DownloadCancelled(f"download of {transfer.spec.name} stopped; run it again "
-                                            f"to resume")
+                _check_stop(transfer, should_stop)
                 transfer.digest.update(chunk)
                 transfer.done += len(chunk)
     except FileNotFoundError:
@@ -134,30 +135,60 @@ def _resume_from_disk(transfer: _Transfer, should_stop: Callable[[], bool] | Non
         raise storage_error(error, transfer.part, "read") from error
 
 
-def _fetch(transfer: _Transfer, on_progress: ProgressCallback | None,
+def _fetch(transfer: _Transfer, session: Session, on_progress: ProgressCallback | None,
            should_stop: Callable[[], bool] | None, retry_delays: Sequence[float],
            sleep: Callable[[float], None], timeout_s: float) -> None:
     """Request until the file is complete. Tries that received nothing are bounded by ``retry_delays``;
     a try that made progress resets the count, so a flaky link still finishes."""
     failures, restarted = 0, False
     while True:
+        _check_stop(transfer, should_stop)
         before = transfer.done
         try:
-            _request(transfer, on_progress, should_stop, timeout_s)
+            _request(transfer, session, on_progress, should_stop, timeout_s)
             return
         except _Restart as error:
+            _check_stop(transfer, should_stop)
             if restarted:
-                raise _gave_up(transfer, _Retry(str(error))) from error
+                raise _gave_up(transfer, _Retry(str(error), reached=True)) from error
             restarted = True
         except _Retry as error:
+            _check_stop(transfer, should_stop)  # an aborted request fails like a network error
             failures = 0 if transfer.done > before else failures + 1
             if failures > len(retry_delays):
                 raise _gave_up(transfer, error) from error
-            if failures:
-                sleep(retry_delays[failures - 1])
+            wait = retry_delays[failures - 1] if failures else 0.0
+            if error.retry_after is not None:
+                if error.retry_after > MAX_RETRY_AFTER_S:
+                    raise _gave_up(transfer, error) from error
+                wait = max(wait, error.retry_after)
+            _backoff(transfer, wait, sleep, should_stop)
+        finally:
+            session.forget_sockets()
 
 
-def _request(transfer: _Transfer, on_progress: ProgressCallback | None,
+def _backoff(transfer: _Transfer, seconds: float, sleep: Callable[[float], None],
+             should_stop: Callable[[], bool] | None) -> None:
+    """Wait before the next try, in short steps when a cancel must be heard."""
+    if should_stop is None:
+        if seconds > 0:
+            sleep(seconds)
+        return
+    waited = 0.0
+    while waited < seconds:
+        step = min(BACKOFF_STEP_S, seconds - waited)
+        sleep(step)
+        waited += step
+        _check_stop(transfer, should_stop)
+
+
+def _check_stop(transfer: _Transfer, should_stop: Callable[[], bool] | None) -> None:
+    if should_stop is not None and should_stop():
+        raise DownloadCancelled(f"download of {transfer.spec.name} cancelled at {_mib(transfer.done)}; "
+                                f"run it again to resume")
+
+
+def _request(transfer: _Transfer, session: Session, on_progress: ProgressCallback | None,
              should_stop: Callable[[], bool] | None, timeout_s: float) -> None:
     """One HTTP request, appending to the ``.part``; raises ``_Retry`` for transient failures."""
     spec = transfer.spec
@@ -165,20 +196,19 @@ def _request(transfer: _Transfer, on_progress: ProgressCallback | None,
     headers = {"User-Agent": f"clipdesk/{__version__}", "Accept-Encoding": "identity"}
     if transfer.done:
         headers["Range"] = f"bytes={transfer.done}-"
-    opener = urllib.request.build_opener(_NoDowngradeRedirect)
     try:
-        response = opener.open(urllib.request.Request(spec.url, headers=headers), timeout=timeout_s)
+        response = session.open(spec.url, headers, timeout_s)
     except urllib.error.HTTPError as error:
         error.close()
-        _on_error_status(transfer, error.code, error.reason, error.headers.get("Content-Range"))
+        _on_error_status(transfer, error.code, str(error.reason), error.headers)
         return
     except urllib.error.URLError as error:
         if isinstance(error.reason, ssl.SSLCertVerificationError):
             raise NetworkError(f"could not verify the certificate of {urlsplit(spec.url).hostname} "
                                f"({error.reason.verify_message}); check the system clock and proxy") from error
-        raise _Retry(_reason(error.reason)) from error
+        raise _Retry(reason(error.reason)) from error
     except (OSError, http.client.HTTPException) as error:
-        raise _Retry(_reason(error)) from error
+        raise _Retry(reason(error)) from error
     with response:
         _start_body(transfer, response)
         if on_progress is not None:
@@ -186,8 +216,10 @@ def _request(transfer: _Transfer, on_progress: ProgressCallback | None,
         _stream_body(transfer, response, on_progress, should_stop)
 
 
-def _on_error_status(transfer: _Transfer, status: int, reason: str, content_range: str | None) -> None:
+def _on_error_status(transfer: _Transfer, status: int, status_text: str, headers: object) -> None:
     url = transfer.spec.url
+    status_text = one_line(status_text)
+    content_range = header(headers, "Content-Range")
     if status == 416 and transfer.done:
         # The .part is at least as long as the file: either complete, or junk to throw away.
         match = re.fullmatch(r"bytes \*/(\d+)", content_range or "")
@@ -197,9 +229,13 @@ def _on_error_status(transfer: _Transfer, status: int, reason: str, content_rang
         transfer.restart()
         raise _Restart(f"{url} could not resume the partial file")
     if status in RETRY_STATUSES:
-        raise _Retry(f"{url} answered HTTP {status} {reason}")
+        raise _Retry(f"{url} answered HTTP {status} {status_text}", reached=True,
+                     retry_after=retry_after_s(header(headers, "Retry-After")))
+    if 300 <= status < 400:
+        raise HTTPStatusError(f"{url} answered HTTP {status} but its redirect could not be followed "
+                              f"({status_text}); check the URL or mirror", status, url or "")
     hint = _HINTS.get(status, "the server failed; try again later" if status >= 500 else "")
-    raise HTTPStatusError(f"{url} answered HTTP {status} {reason}".rstrip() + (f"; {hint}" if hint else ""),
+    raise HTTPStatusError(f"{url} answered HTTP {status} {status_text}".rstrip() + (f"; {hint}" if hint else ""),
                           status, url or "")
 
 
@@ -207,7 +243,7 @@ def _start_body(transfer: _Transfer, response: http.client.HTTPResponse) -> None
     """Learn the total size; start over when the server ignored or misread the Range request."""
     length = response.headers.get("Content-Length")
     match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range") or "")
-    if response.status == 206:
+    if response.status == 206 and (match or transfer.done):  # 206 without a range to a plain GET: a 200
         if not match or int(match.group(1)) != transfer.done:
             transfer.restart()
             raise _Restart(f"{transfer.spec.url} sent another part of the file than the one asked for")
@@ -244,17 +280,25 @@ def _stream_body(transfer: _Transfer, response: http.client.HTTPResponse,
         raise storage_error(error, transfer.part) from error
     with stream:
         while True:
-            if should_stop is not None and should_stop():
-                raise DownloadCancelled(f"download of {transfer.spec.name} cancelled at "
-                                        f"{_mib(transfer.done)}; run it again to resume")
+            _check_stop(transfer, should_stop)
             try:
                 chunk = response.read1(CHUNK)
             except (OSError, http.client.HTTPException) as error:
-                raise _Retry(_reason(error)) from error
+                raise _Retry(reason(error)) from error
             if not chunk:
+                _check_stop(transfer, should_stop)  # a cancel ends the stream early: not the file's end
                 if transfer.total is not None and transfer.done < transfer.total:
                     raise _Retry(f"the connection closed after {_mib(transfer.done)} of "
                                  f"{_mib(transfer.total)}")
+                if (transfer.total is None and response.length is None and not response.chunked
+                        and transfer.open_end != transfer.done
+                        and transfer.digest.hexdigest() != transfer.spec.sha256):
+                    # No length and no chunks: only the closing connection marks the end, so a drop looks
+                    # like the end. Ask for the rest before calling the bytes wrong: a 416, or the same
+                    # end twice, says that was all.
+                    transfer.open_end = transfer.done
+                    raise _Retry(f"the connection closed after {_mib(transfer.done)} without saying how "
+                                 f"long the file is")
                 return
             try:
                 write_all(stream, chunk)  # what is hashed is on disk, so a crash leaves a resumable .part
@@ -292,7 +336,8 @@ def _finish(transfer: _Transfer, final: Path) -> Path:
         os.replace(transfer.part, final)
 
     _write(final, move_into_place)
-    records.write_record(final, spec.sha256)
+    with contextlib.suppress(StorageError):  # the file is verified; without a record it is hashed again
+        records.write_record(final, spec.sha256)
     _sync_directory(final.parent)
     return final
 
@@ -300,23 +345,22 @@ def _finish(transfer: _Transfer, final: Path) -> Path:
 def _gave_up(transfer: _Transfer, error: _Retry) -> NetworkError:
     spec = transfer.spec
     host = urlsplit(spec.url or "").hostname
+    elsewhere = f"download {spec.url} on another machine and run `clipdesk models import FILE`"
+    if error.retry_after is not None and error.retry_after > MAX_RETRY_AFTER_S:
+        return NetworkError(f"{host} is busy and asks to come back in {_duration(error.retry_after)} "
+                            f"({error}); try again then, or {elsewhere}")
     if transfer.done:
         return NetworkError(f"the download from {host} kept failing ({error}); run the command again to "
-                            f"resume, or download {spec.url} on another machine and run "
-                            f"`clipdesk models import FILE`")
+                            f"resume, or {elsewhere}")
+    if error.reached:
+        return NetworkError(f"{host} kept failing ({error}); try again later, or {elsewhere}")
     return NetworkError(f"could not reach {host} ({error}); check the connection, or download the file "
                         f"({spec.url}) on another machine and run `clipdesk models import FILE`")
 
 
-def _reason(error: object) -> str:
-    """A short human reason for a socket-level failure."""
-    if isinstance(error, TimeoutError):
-        return "timed out"
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror
-    if isinstance(error, http.client.IncompleteRead):
-        return "the connection closed early"
-    return str(error) or type(error).__name__
+def _duration(seconds: float) -> str:
+    minutes = int(seconds + 59) // 60
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
 
 
 def _write(path: Path, action: Callable[[], object], verb: str = "write") -> None:

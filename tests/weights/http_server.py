@@ -11,8 +11,11 @@ this HTTP status), ``drop_after`` (send this many body bytes, then close the soc
 Range is asked for), ``delay_s`` (sleep between chunks: a slow server), ``faults_left`` (how many more
 requests get the faults above; None = all). ``queue`` holds one-off ``Fault``s that the next requests
 take first, in order (e.g. drop once, then answer 503). ``pause_after`` with the ``paused``/``resume`` events holds
-a transfer mid-body so a test can act while a download is provably in flight. Every request is logged
-in ``requests`` (path and headers).
+a transfer mid-body so a test can act while a download is provably in flight. Queued ``Fault``s can also
+``hang`` (read the request, answer nothing until ``resume``), send a ``close_delimited`` body (no
+Content-Length: only the closing connection marks its end), add ``retry_after`` to an error status,
+``redirect_to`` another path or URL, or answer a ``bare_206`` (no Content-Range). Every request
+is logged in ``requests`` (path and headers).
 """
 
 from __future__ import annotations
@@ -39,6 +42,11 @@ class Fault:
     delay_s: float = 0.0
     pause_after: int | None = None
     wrong_range: bool = False  # answer a Range request with 206 for bytes 0- (a broken proxy)
+    hang: bool = False  # accept the request and say nothing (sets ``paused``, waits for ``resume``)
+    close_delimited: bool = False  # no Content-Length; the body ends when the connection closes
+    retry_after: str | None = None  # Retry-After header sent with ``status``
+    redirect_to: str | None = None  # answer 302 with this Location
+    bare_206: bool = False  # answer 206 without a Content-Range, whatever was asked (a broken proxy)
 
 
 @dataclass(frozen=True)
@@ -123,8 +131,16 @@ def _handler_for(server: FileServer) -> type[BaseHTTPRequestHandler]:
             server.requests.append(LoggedRequest(self.path, dict(self.headers.items())))
             fault = server._fault_for_request()
             data = server.files.get(self.path)
+            if fault.hang:
+                server.paused.set()
+                server.resume.wait(timeout=60)
+                self.close_connection = True
+                return None
+            if fault.redirect_to is not None:
+                return self._plain(302, b"moved\n", {"Location": fault.redirect_to})
             if fault.status is not None:
-                return self._plain(fault.status, b"fault injected by the test server\n")
+                extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+                return self._plain(fault.status, b"fault injected by the test server\n", extra)
             if data is None:
                 return self._plain(404, b"not found\n")
             if fault.corrupt:
@@ -143,11 +159,17 @@ def _handler_for(server: FileServer) -> type[BaseHTTPRequestHandler]:
                 if fault.wrong_range:
                     start = 0
             body = data[start:]
+            if fault.bare_206:
+                status = 206
             self.send_response(status)
             self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(len(body)))
+            if fault.close_delimited:
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            else:
+                self.send_header("Content-Length", str(len(body)))
             self.send_header("Accept-Ranges", "bytes")
-            if status == 206:
+            if status == 206 and not fault.bare_206:
                 self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
             self.end_headers()
             self._send_body(body, fault)
@@ -177,8 +199,10 @@ def _handler_for(server: FileServer) -> type[BaseHTTPRequestHandler]:
             except OSError:
                 pass  # the client went away (a cancel): nothing to clean up
 
-        def _plain(self, status: int, text: bytes) -> None:
+        def _plain(self, status: int, text: bytes, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "text/plain")
             self.send_header("Content-Length", str(len(text)))
             self.end_headers()

@@ -377,13 +377,13 @@ def test_ctrl_c_mid_download_leaves_a_resumable_part_and_no_lock(tiny_spec, serv
 def test_a_redirect_from_https_to_plain_http_is_refused():
     import urllib.request
 
-    from clipdesk.weights.download import _NoDowngradeRedirect
+    from clipdesk.weights.transport import RedirectPolicy
 
     request = urllib.request.Request("https://models.example/ViT-B-32.pt")
     with pytest.raises(HTTPStatusError, match="redirected to insecure http://evil.example/x.pt"):
-        _NoDowngradeRedirect().redirect_request(request, None, 302, "Found", {}, "http://evil.example/x.pt")
-    allowed = _NoDowngradeRedirect().redirect_request(request, None, 302, "Found", {},
-                                                      "https://cdn.example/ViT-B-32.pt")
+        RedirectPolicy().redirect_request(request, None, 302, "Found", {}, "http://evil.example/x.pt")
+    allowed = RedirectPolicy().redirect_request(request, None, 302, "Found", {},
+                                                "https://cdn.example/ViT-B-32.pt")
     assert allowed.full_url == "https://cdn.example/ViT-B-32.pt"
 
 
