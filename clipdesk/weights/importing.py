@@ -75,12 +75,15 @@ def import_weights(path: str | os.PathLike[str], name: str | None = None, *, val
 
 
 def _check_source(source: Path) -> None:
-    if not source.exists():
-        raise InvalidWeightsError(f"{source} does not exist")
-    if not source.is_file():
-        raise InvalidWeightsError(f"{source} is not a file; give the path of a .pt checkpoint")
-    if source.stat().st_size == 0:
-        raise InvalidWeightsError(f"{source} is empty; it is not a CLIP checkpoint")
+    try:
+        if not source.exists():
+            raise InvalidWeightsError(f"{source} does not exist")
+        if not source.is_file():
+            raise InvalidWeightsError(f"{source} is not a file; give the path of a .pt checkpoint")
+        if source.stat().st_size == 0:
+            raise InvalidWeightsError(f"{source} is empty; it is not a CLIP checkpoint")
+    except OSError as error:  # a name too long, a folder we may not enter, ...
+        raise InvalidWeightsError(f"cannot read {source}: {error.strerror or error}") from error
 
 
 def _copy_and_hash(source: Path, root: Path,
@@ -157,12 +160,16 @@ def _custom_spec(source: Path, name: str | None, sha256: str, registry: Registry
 def _install(temporary: Path, spec: ModelSpec, root: Path, known: bool) -> ImportResult:
     """Move the verified copy into place under the file's lock, unless an identical file is there."""
     final = root / spec.file_name
+    name = None if known else spec.name  # a custom model is remembered by the name in its record
     with lock.acquire(final):
-        if records.verify(final, spec.sha256):
+        if records.verify(final, spec.sha256, name=name):
+            record = records.read_record(final)
+            if name is not None and (record is None or record.name != name):
+                records.write_record(final, spec.sha256, name=name)  # the file was there, its name lost
             return ImportResult(spec, final, known, already_cached=True)
         try:
             os.replace(temporary, final)
         except OSError as error:
             raise storage_error(error, final) from error
-        records.write_record(final, spec.sha256, name=None if known else spec.name)
+        records.write_record(final, spec.sha256, name=name)
     return ImportResult(spec, final, known, already_cached=False)

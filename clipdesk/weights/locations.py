@@ -18,7 +18,12 @@ MODELS_JSON = "models.json"
 
 def _from_env(variable: str) -> Path | None:
     value = os.environ.get(variable, "").strip()
-    return Path(value).expanduser() if value else None
+    if not value:
+        return None
+    try:
+        return Path(value).expanduser()
+    except RuntimeError:  # "~someone" for a user that does not exist: use the name as written
+        return Path(value)
 
 
 def data_dir() -> Path:

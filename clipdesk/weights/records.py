@@ -36,13 +36,17 @@ def record_path(path: Path) -> Path:
 
 
 def sha256_of(path: Path, should_stop: Callable[[], bool] | None = None) -> str:
-    """SHA256 of a file, read in chunks (never whole into memory)."""
+    """SHA256 of a file, read in chunks (never whole into memory). Raises ``StorageError`` when the
+    file cannot be read."""
     digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(HASH_CHUNK):
-            if should_stop is not None and should_stop():
-                raise DownloadCancelled(f"stopped while checking {path.name}")
-            digest.update(chunk)
+    try:
+        with open(path, "rb") as stream:
+            while chunk := stream.read(HASH_CHUNK):
+                if should_stop is not None and should_stop():
+                    raise DownloadCancelled(f"stopped while checking {path.name}")
+                digest.update(chunk)
+    except OSError as error:
+        raise storage_error(error, path, "read") from error
     return digest.hexdigest()
 
 
@@ -50,10 +54,18 @@ def read_record(path: Path) -> Record | None:
     """The record beside ``path``, or None when missing or unreadable (the file is then re-hashed)."""
     try:
         data = json.loads(record_path(path).read_text(encoding="utf-8"))
-        record = Record(str(data["sha256"]), int(data["size"]), int(data["mtime_ns"]), data.get("name"))
-    except (OSError, ValueError, KeyError, TypeError):
+        fields = data["sha256"], data["size"], data["mtime_ns"], data.get("name")
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
-    return record if record.name is None or isinstance(record.name, str) else None
+    sha256, size, mtime_ns, name = fields
+    if not (isinstance(sha256, str) and _is_int(size) and _is_int(mtime_ns)
+            and (name is None or isinstance(name, str))):
+        return None  # hand-edited or damaged: hashing again is cheaper than guessing
+    return Record(sha256, size, mtime_ns, name)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def write_record(path: Path, sha256: str, name: str | None = None) -> Record:
@@ -98,8 +110,10 @@ def verify(path: Path, sha256: str, name: str | None = None,
     if not path.is_file():
         return False
     record = read_record(path)
-    if is_fresh(path, record):
-        return record is not None and record.sha256 == sha256
+    if is_fresh(path, record) and record is not None and record.sha256 == sha256:
+        return True
+    # No record, a stale one, or one that names another hash (a hand edit, or models.json changed the
+    # expected hash): only the bytes can tell.
     if sha256_of(path, should_stop) != sha256:
         return False
     with contextlib.suppress(StorageError):  # a read-only cache still works; it is hashed again next time

@@ -45,6 +45,7 @@ APPROX_SIZE_MIB: dict[str, int] = {
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,200}")
+_RESERVED_SUFFIXES = (".part", ".lock", ".sha256.json", ".tmp")  # clipdesk's own files beside each model
 _ENTRY_KEYS = ("name", "url", "sha256", "size", "file_name")
 
 
@@ -95,7 +96,11 @@ def builtin_models(mirror: str | None = None) -> tuple[ModelSpec, ...]:
     """The OpenAI releases, fetched from ``mirror`` (a base URL with the same layout) when given."""
     base = OPENAI_BASE_URL
     if mirror:
-        base = _check_url(mirror.strip(), f"{MIRROR_VARIABLE}={mirror!r}").rstrip("/")
+        where = f"{MIRROR_VARIABLE}={mirror!r}"
+        base = _check_url(mirror.strip(), where).rstrip("/")
+        if urlsplit(base).query or urlsplit(base).fragment:
+            raise RegistryError(f"{where}: give the base URL without ?query or #fragment; clipdesk adds "
+                                f"<sha256>/<file>.pt to it")
     return tuple(ModelSpec(name, f"{base}/{sha}/{file_name}", sha, None, file_name)
                  for name, sha, file_name in _OPENAI_MODELS)
 
@@ -116,16 +121,21 @@ def load_registry(models_json: Path | None = None, mirror: str | None = None) ->
 def read_user_models(path: Path) -> tuple[ModelSpec, ...]:
     """Parse and validate ``models.json``; a missing file means no user sources."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # editors such as Notepad may add a BOM
     except FileNotFoundError:
         return ()
-    except (OSError, UnicodeDecodeError) as error:
-        raise RegistryError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from error
+    except UnicodeDecodeError as error:
+        raise RegistryError(f"{path} is not UTF-8 text (byte {error.start}); save it as UTF-8, or fix or "
+                            f"delete it") from error
+    except OSError as error:
+        raise RegistryError(f"cannot read {path}: {error.strerror or error}; fix or delete it") from error
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise RegistryError(f"{path} is not valid JSON (line {error.lineno}, column {error.colno}: "
                             f"{error.msg}); fix or delete it") from error
+    except RecursionError as error:
+        raise RegistryError(f"{path} is nested too deeply to be a model list; fix or delete it") from error
     if not isinstance(document, dict) or not isinstance(document.get("models"), list):
         raise RegistryError(f'{path} must look like {{"models": [{{"name": ..., "url": ..., '
                             f'"sha256": ...}}]}}')
@@ -165,14 +175,24 @@ def _parse_entry(entry: object, where: str) -> ModelSpec:
     if not isinstance(file_name, str) or not _SAFE_FILE_NAME.fullmatch(file_name):
         raise RegistryError(f"{where}: give a 'file_name' made of letters, digits and ._-@+ "
                             f"(the URL does not end in a usable one)")
+    if file_name.lower().endswith(_RESERVED_SUFFIXES):
+        raise RegistryError(f"{where}: the file name {file_name!r} ends like clipdesk's own files "
+                            f"({', '.join(_RESERVED_SUFFIXES)}); give another 'file_name'")
     return ModelSpec(name, url, sha256.lower(), size, file_name)
 
 
 def _check_url(url: str, where: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 — raises ValueError for a port that is not a number
+    except ValueError as error:
+        raise RegistryError(f"{where}: {url!r} is not a usable URL ({error})") from error
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RegistryError(f"{where}: the URL must start with https:// (or http:// for a local server), "
                             f"got {url!r}")
+    if parts.username is not None or parts.password is not None:
+        raise RegistryError(f"{where}: user names and passwords in the URL are not supported; use a "
+                            f"server or mirror that needs no login")
     return url
 
 

@@ -197,3 +197,21 @@ def test_remove_refuses_while_another_process_writes_the_file(models_root):
     finally:
         holder.release()
     assert (models_root / "RN50.pt.part").exists()
+
+
+def test_importing_again_restores_a_custom_model_whose_record_was_lost(tiny_vit_path, models_root):
+    path = import_weights(tiny_vit_path, "mine", validate=validate_checkpoint).path
+    (models_root / "mine.pt.sha256.json").unlink()  # the model is now an anonymous file
+    assert all(item.spec.name != "mine" for item in list_models())
+
+    again = import_weights(tiny_vit_path, "mine", validate=validate_checkpoint)
+
+    assert again.already_cached and again.path == path
+    assert ensure_model("mine") == path and entry("mine").state == CACHED
+
+
+def test_a_source_path_the_system_cannot_even_look_at_is_a_clear_error(tmp_path, models_root):
+    too_long = tmp_path / ("a" * 300 + ".pt")
+
+    with pytest.raises(InvalidWeightsError, match=r"^cannot read .*\.pt: File name too long$"):
+        import_weights(too_long, "x", validate=validate_checkpoint)

@@ -88,6 +88,13 @@ def test_a_malformed_mirror_is_refused(monkeypatch):
         load_registry()
 
 
+def test_a_mirror_with_a_query_is_refused_rather_than_mangled(monkeypatch):
+    monkeypatch.setenv("CLIPDESK_MODEL_MIRROR", "https://mirror.example/clip?token=1")
+
+    with pytest.raises(RegistryError, match=r"without \?query or #fragment"):
+        load_registry()
+
+
 GOOD = {"name": "mine", "url": "https://example.com/mine.pt", "sha256": SHA}
 
 
@@ -109,6 +116,10 @@ GOOD = {"name": "mine", "url": "https://example.com/mine.pt", "sha256": SHA}
     ([GOOD, {**GOOD, "name": "other", "sha256": "cd" * 32}], r"'other' and 'mine' would both be saved as mine.pt"),
     ([{**GOOD, "name": "clash", "url": "https://example.com/RN50.pt"}],
      r"'clash' and 'RN50' would both be saved as RN50.pt"),
+    ([{**GOOD, "file_name": "ViT-B-32.pt.sha256.json"}], r"ends like clipdesk's own files"),
+    ([{**GOOD, "file_name": "mine.pt.part"}], r"ends like clipdesk's own files"),
+    ([{**GOOD, "url": "https://user:secret@example.com/mine.pt"}], r"passwords in the URL are not supported"),
+    ([{**GOOD, "url": "https://example.com:http/mine.pt"}], r"is not a usable URL"),
 ])
 def test_a_bad_entry_in_models_json_is_named_in_the_error(entries, expected):
     path = write_models_json(entries)
@@ -129,6 +140,26 @@ def test_a_malformed_models_json_says_how_it_should_look(text, expected):
 
     with pytest.raises(RegistryError, match=expected):
         load_registry()
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (b'{"models": [{"name": "caf\xe9"}]}', r"is not UTF-8 text \(byte 25\); save it as UTF-8"),
+    (b"[" * 100_000 + b"]" * 100_000, r"is nested too deeply"),
+], ids=["latin-1", "deeply-nested"])
+def test_a_models_json_that_is_not_json_text_is_one_clear_line(data, expected):
+    path = write_models_json([])
+    path.write_bytes(data)
+
+    with pytest.raises(RegistryError, match=expected) as caught:
+        load_registry()
+    assert str(caught.value).startswith(str(path)) and "\n" not in str(caught.value)
+
+
+def test_a_models_json_saved_with_a_byte_order_mark_is_read():
+    path = write_models_json([GOOD])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # what Windows Notepad writes
+
+    assert load_registry().get("mine").url == GOOD["url"]
 
 
 def test_no_models_json_means_only_builtins():
