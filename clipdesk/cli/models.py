@@ -185,13 +185,17 @@ def _guarded_value(action: Callable[[], object]) -> object:
     except WeightsError as error:
         _error(error)
         return EXIT_SOME_FAILED
+    except OSError as error:  # the weights layer wraps these; a last guard so no traceback reaches a user
+        where = f" ({error.filename})" if error.filename else ""
+        _say(f"error: {error.strerror or error}{where}; check the path and the folder's permissions")
+        return EXIT_SOME_FAILED
     except KeyboardInterrupt:
         _say("cancelled")
         return EXIT_INTERRUPTED
 
 
 def _error(error: BaseException) -> None:
-    _say(f"error: {error}")
+    _say(f"error: {' '.join(str(error).split())}")  # one line, whatever a server or a path contained
 
 
 def _say(line: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from clipdesk.clip.checkpoint import read_state_dict
@@ -38,8 +39,11 @@ def model_file(name: str, download_root: str | os.PathLike[str] | None = None) -
 
 def validate_checkpoint(path: str | os.PathLike[str]) -> None:
     """Raise ``CheckpointError`` / ``StateDictError`` unless ``path`` reads as a state dict that
-    ``build_model`` accepts. Reads without running anything stored in the file."""
-    build_model(read_state_dict(path))
+    ``build_model`` accepts. Reads without running anything stored in the file. Library warnings
+    (e.g. torch's about an unusual pickle protocol) are silenced: the outcome is this call's verdict."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        build_model(read_state_dict(path))
 
 
 def import_weights(path: str | os.PathLike[str], name: str | None = None,

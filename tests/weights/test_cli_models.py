@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from clipdesk.cli import main
-from tests.weights.helpers import MODEL_NAME, write_models_json
+from tests.weights.helpers import MODEL_NAME, MODEL_URL_PATH, write_models_json
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -172,3 +172,56 @@ def test_a_real_process_lists_models_and_reports_a_failure_in_one_line(tiny_spec
     assert failing.returncode == 1
     assert failing.stdout == ""
     assert failing.stderr == f"clipdesk: error: {tiny_spec.url} answered HTTP 403 Forbidden; access was refused\n"
+
+
+def test_a_hostile_pickle_is_refused_in_one_line_without_library_warnings(capsys, recwarn, tmp_path,
+                                                                         models_root):
+    import pickle
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("echo pwned",))
+
+    evil = tmp_path / "evil.pt"
+    evil.write_bytes(pickle.dumps(Evil(), protocol=4))  # torch warns about protocol 4 on its own
+
+    code, out, err = run(capsys, "import", str(evil), "--name", "evil")
+
+    assert code == 1 and out == ""
+    assert [line for line in err.splitlines() if not line.startswith("Copying")] == error_lines(err)
+    assert error_lines(err)[0].startswith(f"clipdesk: error: {evil} is not a usable CLIP checkpoint: refused")
+    assert len(error_lines(err)) == 1
+    assert [str(warning.message) for warning in recwarn] == []  # a terminal would show them as noise
+
+
+def test_a_data_folder_under_an_unknown_home_does_not_crash(capsys, monkeypatch):
+    monkeypatch.setenv("CLIPDESK_DATA_DIR", "~no-such-user-here/clipdesk")
+
+    assert run(capsys, "path") == (0, "~no-such-user-here/clipdesk/models\n", "")
+
+
+def test_a_redirect_loop_is_reported_on_one_line(capsys, tiny_spec, server):
+    from tests.weights.http_server import Fault
+
+    server.queue = [Fault(redirect_to="/loop"), Fault(redirect_to=MODEL_URL_PATH)] * 10
+
+    code, out, err = run(capsys, "download", MODEL_NAME)
+
+    assert code == 1 and out == ""
+    assert error_lines(err) == [err.splitlines()[-1]] and len(error_lines(err)) == 1
+    assert "redirect could not be followed" in err
+
+
+def test_an_unexpected_os_error_is_still_one_line_not_a_traceback(capsys, monkeypatch):
+    import errno
+
+    def broken_disk(*args, **kwargs):
+        raise OSError(errno.EIO, "Input/output error", "/cache/models")
+
+    monkeypatch.setattr("clipdesk.weights.list_models", broken_disk)
+
+    code, out, err = run(capsys, "list")
+
+    assert (code, out) == (1, "")
+    assert err == ("clipdesk: error: Input/output error (/cache/models); check the path and the folder's "
+                   "permissions\n")
