@@ -196,9 +196,10 @@ class AttentionPool2d(nn.Module):
         x = x.flatten(2).transpose(1, 2)  # [batch, grid ** 2, channels]
         x = torch.cat([x.mean(dim=1, keepdim=True), x], dim=1)  # [batch, grid ** 2 + 1, channels]
         x = x + self.positional_embedding.to(x.dtype)
+        tokens = x.shape[1]  # explicit, not -1: an empty batch must still reshape
         q = self.q_proj(x[:, :1]).view(batch, 1, self.num_heads, head_width).transpose(1, 2)  # [batch, heads, 1, hw]
-        k = self.k_proj(x).view(batch, -1, self.num_heads, head_width).transpose(1, 2)  # [batch, heads, tokens, hw]
-        v = self.v_proj(x).view(batch, -1, self.num_heads, head_width).transpose(1, 2)  # [batch, heads, tokens, hw]
+        k = self.k_proj(x).view(batch, tokens, self.num_heads, head_width).transpose(1, 2)  # [batch, heads, tokens, hw]
+        v = self.v_proj(x).view(batch, tokens, self.num_heads, head_width).transpose(1, 2)  # [batch, heads, tokens, hw]
         x = F.scaled_dot_product_attention(q, k, v)  # [batch, heads, 1, head_width]
         return self.c_proj(x.reshape(batch, channels))  # [batch, output_dim]
 

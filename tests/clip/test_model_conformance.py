@@ -327,3 +327,15 @@ def test_weights_that_are_not_floating_point_are_refused_by_name(vit_state_dict,
 
     with pytest.raises(StateDictError, match=rf"not floating point: ln_final\.weight \({dtype}\)"):
         build_model(state)
+
+
+@pytest.mark.parametrize("family", ["vit", "resnet"])
+def test_an_empty_batch_of_images_gives_an_empty_batch_of_features(family):
+    """A folder run may hand over zero decodable photos; that is no reason to raise."""
+    config = checkpoints.TINY_CONFIGS[family]
+    model = build_model(checkpoints.make_reference_model(config, seed=2).state_dict())
+
+    with torch.no_grad():
+        features = model.encode_image(images_for(config.image_resolution, count=0))
+
+    assert features.shape == (0, config.embed_dim)
