@@ -89,7 +89,11 @@ class Session:
     def _watch(self) -> None:
         assert self.should_stop is not None
         while not self._finished.wait(self.poll_s):
-            if self.should_stop():
+            try:
+                stop = self.should_stop()
+            except Exception:  # noqa: BLE001 — the download's own thread will call it and raise it
+                return
+            if stop:
                 with self._lock:
                     self._stopped = True
                     sockets = list(self._sockets)

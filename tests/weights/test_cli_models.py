@@ -225,3 +225,36 @@ def test_an_unexpected_os_error_is_still_one_line_not_a_traceback(capsys, monkey
     assert (code, out) == (1, "")
     assert err == ("clipdesk: error: Input/output error (/cache/models); check the path and the folder's "
                    "permissions\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+def test_ctrl_c_in_a_real_download_exits_130_and_the_next_run_resumes(tiny_spec, server, tiny_bytes,
+                                                                      models_root):
+    import signal
+    import time
+
+    server.pause_after, server.faults_left = 2 * (1 << 20), 1  # hold the first transfer mid-body
+    command = [sys.executable, "-m", "clipdesk", "models", "download", MODEL_NAME]
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=subprocess_env())
+    try:
+        assert server.paused.wait(60)
+        part = models_root / "tiny-vit.pt.part"
+        deadline = time.monotonic() + 60
+        while (not part.exists() or part.stat().st_size == 0) and time.monotonic() < deadline:
+            time.sleep(0.02)  # until the child has written bytes: the download is provably in flight
+        first.send_signal(signal.SIGINT)
+        out, err = first.communicate(timeout=60)
+    finally:
+        first.kill()
+        server.resume.set()
+    assert first.returncode == 130 and out == ""
+    assert error_lines(err) == [f"clipdesk: download of {MODEL_NAME} cancelled; run the command again to resume"]
+    kept = part.stat().st_size
+    assert 0 < kept < len(tiny_bytes)
+
+    second = subprocess.run(command, capture_output=True, text=True, env=subprocess_env(), timeout=120)
+
+    assert second.returncode == 0, second.stderr
+    assert server.requests[-1].range == f"bytes={kept}-"
+    assert (models_root / "tiny-vit.pt").read_bytes() == tiny_bytes
