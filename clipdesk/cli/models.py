@@ -115,8 +115,9 @@ def run_import(args: argparse.Namespace) -> int:
 
     def do_import() -> int:
         try:
-            result = import_weights(args.file, args.name, validate=_validate_lazily,
-                                    on_progress=bar.update)
+            result = import_weights(args.file, args.name, validate=_validate_lazily, on_progress=bar.update,
+                                    on_wait=lambda: _say("waiting for another clipdesk process that is "
+                                                         "writing the same model file…"))
         finally:
             bar.close()
         if result.already_cached:

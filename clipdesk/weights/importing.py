@@ -37,11 +37,13 @@ class ImportResult:
 
 def import_weights(path: str | os.PathLike[str], name: str | None = None, *, validate: Validator | None,
                    download_root: str | os.PathLike[str] | None = None, registry: Registry | None = None,
-                   on_progress: Callable[[int, int | None], None] | None = None) -> ImportResult:
+                   on_progress: Callable[[int, int | None], None] | None = None,
+                   on_wait: Callable[[], None] | None = None) -> ImportResult:
     """Copy ``path`` into the cache and return what it became. The source file is never modified.
 
     ``validate`` raises if the file is not a usable checkpoint; it is required for files that match no
-    registry entry (``None`` then refuses them). Raises ``WeightsError`` subclasses with one-line messages.
+    registry entry (``None`` then refuses them). ``on_wait()`` is called once if another process is
+    writing the same cache file. Raises ``WeightsError`` subclasses with one-line messages.
     """
     source = Path(path).expanduser()
     _check_source(source)
@@ -58,7 +60,7 @@ def import_weights(path: str | os.PathLike[str], name: str | None = None, *, val
     try:
         spec = registry.by_sha256(sha256)
         if spec is not None:
-            return _install(temporary, spec, root, known=True)
+            return _install(temporary, spec, root, known=True, on_wait=on_wait)
         spec = _custom_spec(source, name, sha256, registry, root)
         if validate is None:
             raise InvalidWeightsError(f"{source} is not one of the known models and cannot be checked "
@@ -69,7 +71,7 @@ def import_weights(path: str | os.PathLike[str], name: str | None = None, *, val
             reason = str(error).removeprefix(f"{temporary}: ").replace(str(temporary), source.name)
             reason = reason or type(error).__name__
             raise InvalidWeightsError(f"{source} is not a usable CLIP checkpoint: {reason}") from error
-        return _install(temporary, spec, root, known=False)
+        return _install(temporary, spec, root, known=False, on_wait=on_wait)
     finally:
         temporary.unlink(missing_ok=True)
 
@@ -157,11 +159,12 @@ def _custom_spec(source: Path, name: str | None, sha256: str, registry: Registry
     return ModelSpec(name, None, sha256, source.stat().st_size, file_name)
 
 
-def _install(temporary: Path, spec: ModelSpec, root: Path, known: bool) -> ImportResult:
+def _install(temporary: Path, spec: ModelSpec, root: Path, known: bool,
+             on_wait: Callable[[], None] | None) -> ImportResult:
     """Move the verified copy into place under the file's lock, unless an identical file is there."""
     final = root / spec.file_name
     name = None if known else spec.name  # a custom model is remembered by the name in its record
-    with lock.acquire(final):
+    with lock.acquire(final, on_wait=on_wait):
         if records.verify(final, spec.sha256, name=name):
             record = records.read_record(final)
             if name is not None and (record is None or record.name != name):

@@ -215,3 +215,18 @@ def test_a_source_path_the_system_cannot_even_look_at_is_a_clear_error(tmp_path,
 
     with pytest.raises(InvalidWeightsError, match=r"^cannot read .*\.pt: File name too long$"):
         import_weights(too_long, "x", validate=validate_checkpoint)
+
+
+def test_an_import_waits_for_another_writer_of_the_same_file_and_says_so(tiny_vit_path, models_root):
+    models_root.mkdir(parents=True)
+    holder = FileLock(models_root / "mine.pt")
+    assert holder.try_acquire()
+    waited: list[bool] = []
+
+    def other_writer_finishes() -> None:
+        waited.append(True)
+        holder.release()
+
+    result = import_weights(tiny_vit_path, "mine", validate=validate_checkpoint, on_wait=other_writer_finishes)
+
+    assert waited == [True] and result.path.read_bytes() == tiny_vit_path.read_bytes()
