@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from clipdesk.clip import mapped_pages
 from clipdesk.clip.checkpoint import CheckpointError, read_state_dict
 from clipdesk.clip.device import pick_device
 from clipdesk.clip.model import CLIP, StateDictError, build_model, convert_weights
@@ -74,6 +75,7 @@ def load(name_or_path: str | os.PathLike[str], device: str | torch.device | None
     if device.type != "cpu":
         convert_weights(model)
     model = apply_precision(model, precision, device).to(device)
+    mapped_pages.release(path, state_dict.values())  # built: the file's pages need not stay in memory
     return model, transform(model.visual.input_resolution)
 
 

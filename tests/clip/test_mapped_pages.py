@@ -1,0 +1,82 @@
+"""After ``load`` the checkpoint file no longer sits in the process's memory (the model's own copies
+do), and the tensors used straight from the file still read back the file's numbers."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+import torch
+
+import clipdesk.clip as ours
+from clipdesk.clip import mapped_pages
+from clipdesk.clip.checkpoint import read_state_dict
+from clipdesk.clip.model import build_model
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/smaps is Linux's")
+
+
+def resident_by_mapping(path) -> dict[int, int]:
+    """KiB resident of each of this process's mappings of ``path`` (by start address), from /proc/self/smaps."""
+    found: dict[int, int] = {}
+    start = None
+    target = str(path.resolve())
+    with open("/proc/self/smaps", encoding="utf-8") as smaps:
+        for line in smaps:
+            fields = line.split()
+            if "-" in fields[0] and len(fields) >= 5 and ":" in fields[3]:  # a mapping's header line
+                start = int(fields[0].split("-")[0], 16) if len(fields) == 6 and fields[5] == target else None
+            elif start is not None and fields[0] == "Rss:":
+                found[start] = found.get(start, 0) + int(fields[1])
+    return found
+
+
+def resident_kib(path) -> int:
+    return sum(resident_by_mapping(path).values())
+
+
+@torch.no_grad()
+def test_a_built_model_gives_the_file_pages_back_and_keeps_its_numbers(tiny_checkpoints):
+    path = tiny_checkpoints[("vit", "torchscript")]
+    state = read_state_dict(path)
+    model = build_model(state)
+    image = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    text = ours.tokenize(["a dog", "a photo of a red envelope"])
+    before = (model.encode_image(image), model.encode_text(text))
+    converted = sum(t.nbytes for t in state.values() if t.dtype == torch.float16)  # read whole to convert
+    assert resident_kib(path) >= converted // 1024
+
+    released = mapped_pages.release(path, state.values())
+
+    assert released >= path.stat().st_size
+    assert resident_kib(path) < 64  # a few pages at most, re-read when used
+    assert torch.equal(model.encode_image(image), before[0])  # in-file tensors read back from the file
+    assert torch.equal(model.encode_text(text), before[1])
+
+
+def test_load_releases_the_file_pages(tiny_checkpoints):
+    path = tiny_checkpoints[("resnet", "torchscript")]
+
+    model, _ = ours.load(path, device="cpu")
+
+    assert mapped_pages.file_mappings(path)  # still mapped: embeddings are used in place ...
+    assert resident_kib(path) < 64  # ... but not resident
+
+
+def test_release_leaves_other_mappings_of_the_same_file_alone(tiny_checkpoints):
+    path = tiny_checkpoints[("vit", "torchscript")]
+    first, second = read_state_dict(path), read_state_dict(path)
+    build_model(first), build_model(second)
+    address = next(iter(first.values())).untyped_storage().data_ptr()
+    first_mapping = next(start for start, end in mapped_pages.file_mappings(path) if start <= address < end)
+    before = resident_by_mapping(path)
+
+    mapped_pages.release(path, second.values())  # only second's mapping
+
+    after = resident_by_mapping(path)
+    assert after[first_mapping] == before[first_mapping] > 1024
+    assert sum(after.values()) - after[first_mapping] < 64
+
+
+def test_release_of_tensors_not_from_the_file_does_nothing(tiny_checkpoints):
+    assert mapped_pages.release(tiny_checkpoints[("vit", "torchscript")], [torch.zeros(3)]) == 0
