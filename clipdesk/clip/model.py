@@ -404,6 +404,9 @@ def infer_config(state: Mapping[str, torch.Tensor]) -> CLIPConfig:
     """The architecture of a CLIP state dict, from its shapes (as the reference ``build_model`` does)."""
     if "visual.proj" in state:
         width, _, patch_size, _ = _shape(state, "visual.conv1.weight", 4)  # [width, 3, patch, patch]
+        if patch_size < 1:
+            raise StateDictError(f"'visual.conv1.weight' has shape {tuple(state['visual.conv1.weight'].shape)}: "
+                                 "patches of size 0")
         grid = _grid(state, "visual.positional_embedding")  # grid ** 2 + 1 positions
         vision_layers: int | tuple[int, int, int, int] = _count_blocks(state, "visual.transformer.resblocks.")
         image_resolution = patch_size * grid

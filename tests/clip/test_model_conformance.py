@@ -339,3 +339,10 @@ def test_an_empty_batch_of_images_gives_an_empty_batch_of_features(family):
         features = model.encode_image(images_for(config.image_resolution, count=0))
 
     assert features.shape == (0, config.embed_dim)
+
+
+def test_a_zero_sized_patch_is_refused_as_a_bad_state_dict(vit_state_dict):
+    state = dict(vit_state_dict, **{"visual.conv1.weight": torch.zeros(128, 3, 0, 0)})
+
+    with pytest.raises(StateDictError, match="patches of size 0"):
+        build_model(state)
