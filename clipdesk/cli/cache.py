@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 
-from clipdesk.cli import EXIT_OK, EXIT_USAGE
+from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
+
+EXIT_FAILED = EXIT_SOME_FAILED  # the command ran but could not do what it was asked
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -44,6 +46,10 @@ def run_clear(args: argparse.Namespace) -> int:
         before = cache.info().size_bytes
         removed = cache.clear()
         after = cache.info().size_bytes
+        failed = not cache.enabled  # unusable, or it failed while clearing: say so, do not claim success
+    if failed:
+        _warn((f"error: could not clear the image cache {cache.path}",), prefix="")
+        return EXIT_FAILED
     print(f"Cleared {removed} cached embedding{'s' * (removed != 1)} from {cache.path} "
           f"({_size(max(0, before - after))} freed)")
     return EXIT_OK
@@ -56,11 +62,11 @@ def run_path(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _warn(warnings: tuple[str, ...]) -> None:
+def _warn(warnings: tuple[str, ...], prefix: str = "warning: ") -> None:
     from clipdesk.cli.labeling_args import say
 
     for warning in warnings:
-        say(f"warning: {warning}")
+        say(f"{prefix}{warning}")
 
 
 def _size(size: int) -> str:

@@ -7,7 +7,8 @@ The table is OpenAI's README format, one block per photo::
               Taiwan: 20.12%
 
 Exit codes: 0 every photo labelled; 1 some could not be read (the reason is printed in its block);
-2 usage error, found before any work; 130 stopped with Ctrl-C.
+2 usage error, found before any work; 130 stopped with Ctrl-C (143 with SIGTERM), after printing the
+photos already done.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import json
 import os
 import sys
+import unicodedata
 from pathlib import Path
 
 from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
@@ -25,6 +27,7 @@ from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, UsageError, add_label_
 
 DEFAULT_TOP = 5
 LABEL_WIDTH = 16  # OpenAI's README prints f"{label:>16s}: {100 * p:.2f}%"
+MAX_LABEL_WIDTH = 40  # a 300-word label would push every percentage off the screen
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -66,30 +69,32 @@ def _run(args: argparse.Namespace) -> int:
     for warning in choice.warnings + classifier.check_labels(choice.labels, choice.templates).warnings:
         say(f"warning: {warning}")
 
+    cache_warnings = len(classifier.image_cache.warnings) if classifier.image_cache is not None else 0
     predictions = []
     with stop_on_interrupt() as stop:
         try:
-            for batch in classifier.iter_batches(args.images, choice.labels, choice.templates, stop.is_set):
-                predictions += batch
-                if not args.json:
-                    for prediction in batch:
-                        print(format_prediction(prediction, args.top or DEFAULT_TOP), flush=True)
-        except KeyboardInterrupt:
-            say("stopped")
-            return EXIT_INTERRUPTED
-    if args.json:
-        from clipdesk.labeling.export import json_document
+            with stop.abortable():
+                for batch in classifier.iter_batches(args.images, choice.labels, choice.templates, stop.is_set):
+                    predictions += batch
+                    if not args.json:
+                        for prediction in batch:
+                            print(format_prediction(prediction, args.top or DEFAULT_TOP), flush=True)
+        except KeyboardInterrupt:  # a second Ctrl-C: the batch in flight is dropped, the rest is shown
+            pass
+        if args.json:
+            from clipdesk.labeling.export import json_document
 
-        document = json_document(_limited(predictions, args.top), choice.labels, choice.templates,
-                                 classifier.model_name)
-        json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-    for warning in classifier.image_cache.warnings if classifier.image_cache is not None else ():
+            document = json_document(_limited(predictions, args.top), choice.labels, choice.templates,
+                                     classifier.model_name)
+            json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+    for warning in classifier.image_cache.warnings[cache_warnings:] if classifier.image_cache else ():
         say(f"warning: {warning}")
     failed = sum(1 for p in predictions if p.error is not None)
     if len(predictions) < len(args.images):
-        say(f"stopped by Ctrl-C after {len(predictions)} of {len(args.images)} photos")
-        return EXIT_INTERRUPTED
+        say(f"stopped by {stop.reason} after {len(predictions)} of {len(args.images)} photos")
+        return stop.exit_code
     if failed:
         say(f"{failed} of {len(predictions)} photo{'s' * (len(predictions) != 1)} could not be labelled")
         return EXIT_SOME_FAILED
@@ -97,15 +102,36 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def format_prediction(prediction, top: int) -> str:
-    """The photo's path, then one right-aligned ``label: 12.34%`` line per label, most probable first."""
+    """The photo's path, then one right-aligned ``label: 12.34%`` line per label, most probable first.
+    Alignment counts terminal columns (a Chinese character takes two); a label wider than
+    ``MAX_LABEL_WIDTH`` columns is shortened with "…" here only (JSON and exports keep it whole)."""
     lines = [prediction.path]
     if prediction.error is not None:
         lines.append(f"  error: {prediction.error}")
     else:
-        shown = prediction.scores[:top]
-        width = max([LABEL_WIDTH, *(len(score.label) for score in shown)])
-        lines += [f"{score.label:>{width}}: {100 * score.probability:.2f}%" for score in shown]
+        shown = [(_shorten(score.label), score.probability) for score in prediction.scores[:top]]
+        width = max([LABEL_WIDTH, *(_columns(label) for label, _ in shown)])
+        lines += [f"{' ' * (width - _columns(label))}{label}: {100 * probability:.2f}%"
+                  for label, probability in shown]
     return "\n".join(lines) + "\n"
+
+
+def _columns(text: str) -> int:
+    """Terminal columns ``text`` takes: wide (CJK, emoji) characters two, combining marks none."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+               for c in text)
+
+
+def _shorten(label: str) -> str:
+    if _columns(label) <= MAX_LABEL_WIDTH:
+        return label
+    kept, used = [], 0
+    for character in label:
+        used += _columns(character)
+        if used > MAX_LABEL_WIDTH - 1:  # one column left for the ellipsis
+            break
+        kept.append(character)
+    return "".join(kept).rstrip() + "…"
 
 
 def _limited(predictions, top: int | None):

@@ -2,7 +2,8 @@
 
 Exit codes: 0 every file labelled; 1 finished but some files failed (they are in the results file
 with their reason); 2 usage error, found before any work (no labels, unknown model, output not
-writable…); 130 stopped with Ctrl-C (what was done is written).
+writable…); 130 stopped with Ctrl-C, 143 with SIGTERM (what was done is written, even after a
+second Ctrl-C that drops the batch in flight).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         choice = choose_labels(args)
         check_output(args.out)
-        files = _find_files(args.paths, args.recursive)
+        files = _find_files(args.paths, args.recursive, args.out)
         classifier = load_classifier(args, batch_size=args.batch_size)
     except UsageError as error:
         say(f"error: {error}")
@@ -56,48 +57,61 @@ def run(args: argparse.Namespace) -> int:
     return _label(args, classifier, files, choice.labels, choice.templates)
 
 
-def _find_files(paths: list[Path], recursive: bool) -> list[Path]:
+def _find_files(paths: list[Path], recursive: bool, out: Path) -> list[Path]:
     from clipdesk.labeling import iter_image_files
 
     files = iter_image_files(paths, recursive)
+    if out.exists():  # `clipdesk label * --out results.csv` run twice: the old results are no photo
+        files = [f for f in files if not _same_file(f, out)]
     if not files:
         hint = "" if recursive else " (add --recursive to look in sub-folders)"
         raise UsageError(f"no photos found in {', '.join(map(str, paths))}{hint}")
     return files
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
+
+
 def _label(args: argparse.Namespace, classifier, files: list[Path], labels: tuple[str, ...],
            templates: tuple[str, ...]) -> int:
     from clipdesk.cli.progress import ProgressBar
-    from clipdesk.labeling import run_batch, write_results
+    from clipdesk.labeling import RunInterrupted, run_batch, write_results
 
+    cache_warnings = len(classifier.image_cache.warnings) if classifier.image_cache is not None else 0
     bar = ProgressBar("Labelling", unit="photos")
     with stop_on_interrupt() as stop:
         try:
-            result = run_batch(classifier, files, labels, templates, on_progress=bar.update,
-                               should_stop=stop.is_set)
-        except KeyboardInterrupt:  # a second Ctrl-C: quit without waiting for the batch
-            say("stopped; no results written")
-            return EXIT_INTERRUPTED
+            with stop.abortable():
+                result = run_batch(classifier, files, labels, templates, on_progress=bar.update,
+                                   should_stop=stop.is_set)
+        except RunInterrupted as interrupted:  # a second Ctrl-C: the batch in flight is dropped
+            result = interrupted.result
+        except KeyboardInterrupt:  # before the first batch began: nothing to write
+            say(f"stopped by {stop.reason}; no photo was labelled")
+            return stop.exit_code
         finally:
             bar.close()
-    for warning in classifier.image_cache.warnings if classifier.image_cache is not None else ():
-        say(f"warning: {warning}")
-    try:
-        write_results(args.out, result.predictions, result.labels, result.templates, result.model)
-    except OSError as error:
-        say(f"error: could not write {args.out}: {error.strerror or error}")
-        return EXIT_SOME_FAILED
+        for warning in classifier.image_cache.warnings[cache_warnings:] if classifier.image_cache else ():
+            say(f"warning: {warning}")
+        try:
+            write_results(args.out, result.predictions, result.labels, result.templates, result.model)
+        except OSError as error:
+            say(f"error: could not write {args.out}: {error.strerror or error}")
+            return EXIT_SOME_FAILED
     failures = [p for p in result.predictions if p.error is not None]
     for prediction in failures[:MAX_LISTED_FAILURES]:
         say(f"{prediction.path}: {prediction.error}")
     if len(failures) > MAX_LISTED_FAILURES:
         say(f"… and {len(failures) - MAX_LISTED_FAILURES} more failures (see the error column of {args.out})")
     rate = len(result.predictions) / result.seconds if result.seconds > 0 else 0.0
-    stopped = (f", stopped by Ctrl-C after {len(result.predictions)} of {result.total}"
+    stopped = (f", stopped by {stop.reason} after {len(result.predictions)} of {result.total}"
                if result.cancelled else "")
     say(f"labelled {result.labelled}, failed {result.failed} in {result.seconds:.1f} s "
         f"({rate:.1f} photos/s){stopped}; results in {args.out}")
     if result.cancelled:
-        return EXIT_INTERRUPTED
+        return stop.exit_code
     return EXIT_SOME_FAILED if failures else EXIT_OK

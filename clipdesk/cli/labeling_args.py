@@ -153,28 +153,64 @@ def load_classifier(args: argparse.Namespace, batch_size: int | None = None) -> 
         raise UsageError(f"cannot load model {args.model!r}: {_one_line(error)}") from None
 
 
+class StopRequest:
+    """What Ctrl-C (SIGINT) or SIGTERM asked of a running command: the first one stops the run after
+    the current batch (``is_set``); a second one aborts it at once, but only inside ``abortable()``,
+    where the command is ready to save what is done -- never while results are being written."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._signum = signal.SIGINT
+        self._abortable = False
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    @property
+    def reason(self) -> str:
+        return "Ctrl-C" if self._signum == signal.SIGINT else signal.Signals(self._signum).name
+
+    @property
+    def exit_code(self) -> int:
+        """130 for Ctrl-C, 143 for SIGTERM: the shell's 128 + signal number."""
+        return 128 + int(self._signum)
+
+    @contextmanager
+    def abortable(self) -> Iterator[None]:
+        self._abortable = True
+        try:
+            yield
+        finally:
+            self._abortable = False
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        if self._event.is_set():
+            if self._abortable:
+                raise KeyboardInterrupt
+            return  # finishing up (writing results): that takes a moment, let it complete
+        self._signum = signum
+        self._event.set()
+        if _isatty(sys.stderr):
+            sys.stderr.write("\n")  # off the progress bar's line
+        again = "Ctrl-C again" if signum == signal.SIGINT else "again"
+        say(f"{self.reason}: stopping after the current batch… ({again} to quit at once)")
+
+
 @contextmanager
-def stop_on_interrupt() -> Iterator[threading.Event]:
-    """While inside, the first Ctrl-C (SIGINT) sets the event so the run stops after the current batch
-    and writes what is done; a second Ctrl-C aborts at once."""
-    stop = threading.Event()
+def stop_on_interrupt() -> Iterator[StopRequest]:
+    """While inside, SIGINT and SIGTERM become a :class:`StopRequest` (see there) instead of killing the
+    process, so the command can stop cleanly and write what is done."""
+    stop = StopRequest()
     if threading.current_thread() is not threading.main_thread():
         yield stop  # signals go to the main thread only; nothing to install
         return
-
-    def handle(signum: int, frame: FrameType | None) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        if _isatty(sys.stderr):
-            sys.stderr.write("\n")  # off the progress bar's line
-        say("stopping after the current batch… (Ctrl-C again to quit at once)")
-
-    previous = signal.signal(signal.SIGINT, handle)
+    handled = [signal.SIGINT] + ([signal.SIGTERM] if hasattr(signal, "SIGTERM") else [])
+    previous = {signum: signal.signal(signum, stop.handle) for signum in handled}
     try:
         yield stop
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def say(line: str) -> None:

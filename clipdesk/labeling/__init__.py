@@ -24,6 +24,7 @@ Public API::
                 should_stop=None) -> BatchResult(predictions, labels, templates, model, total,
                                                   cancelled, seconds, warnings; .labelled, .failed)
     run_batch(clf, files, labels, ...) -> BatchResult   # the same for an exact file list (no folders)
+        # a KeyboardInterrupt mid-run arrives as RunInterrupted(KeyboardInterrupt) with .result so far
     LabelSet(name, labels, templates); save_label_set(set, path=None) -> Path;
     load_label_set(path) -> LabelSet; list_label_sets() -> list[Path]; import_labels(.txt|.csv)
     write_csv(path, predictions, labels); write_json(path, predictions, labels, templates, model);
@@ -34,7 +35,7 @@ that is not there, LabelSetError (a ValueError) for unreadable label files; per-
 raised, they are the ``error`` of that image's Prediction.
 """
 
-from clipdesk.labeling.batch import BatchResult, label_files, run_batch
+from clipdesk.labeling.batch import BatchResult, RunInterrupted, label_files, run_batch
 from clipdesk.labeling.classifier import DEFAULT_MODEL, PRECISIONS, ZeroShotClassifier
 from clipdesk.labeling.devices import DEVICE_CHOICES, DeviceError
 from clipdesk.labeling.embedding_cache import ImageEmbeddingCache, default_cache_path
@@ -48,7 +49,7 @@ from clipdesk.labeling.predictions import LabelScore, Prediction
 __all__ = [
     "DEFAULT_MODEL", "DEFAULT_TEMPLATE", "DEVICE_CHOICES", "PRECISIONS", "BatchResult", "CleanedLabels",
     "DeviceError", "ImageEmbeddingCache", "LabelScore", "LabelSet", "LabelSetError", "Prediction",
-    "ZeroShotClassifier", "clean_labels", "clean_templates", "default_cache_path", "image_extensions",
+    "RunInterrupted", "ZeroShotClassifier", "clean_labels", "clean_templates", "default_cache_path", "image_extensions",
     "import_labels", "iter_image_files", "label_files", "list_label_sets", "load_label_set",
     "run_batch", "save_label_set", "write_csv", "write_json", "write_results",
 ]

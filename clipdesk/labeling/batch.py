@@ -1,7 +1,8 @@
 """Labelling whole folders: find the images, rank them, time it, keep what finished if stopped.
 
 Synchronous, reporting through plain callbacks (``on_progress(done, total)``, ``should_stop()``), so the
-CLI drives it from the main thread and the window from its worker thread alike.
+CLI drives it from the main thread and the window from its worker thread alike. Even a hard interrupt
+(a second Ctrl-C) keeps the finished batches: they travel on the :class:`RunInterrupted` it becomes.
 """
 
 from __future__ import annotations
@@ -60,11 +61,32 @@ def run_batch(classifier: ZeroShotClassifier, files: Sequence[str | os.PathLike[
         raise ValueError("no labels to rank: give at least one non-blank label")
     template_list = clean_templates(templates)
     start = time.perf_counter()
-    predictions = classifier.rank(files, checked.labels, template_list, on_progress, should_stop)
-    seconds = time.perf_counter() - start
-    cache_warnings = classifier.image_cache.warnings if classifier.image_cache is not None else ()
-    return BatchResult(
-        predictions=tuple(predictions), labels=checked.labels, templates=template_list,
-        model=classifier.model_name, total=len(files), cancelled=len(predictions) < len(files),
-        seconds=seconds, warnings=checked.warnings + tuple(cache_warnings),
-    )
+    predictions: list[Prediction] = []
+
+    def result() -> BatchResult:
+        cache_warnings = classifier.image_cache.warnings if classifier.image_cache is not None else ()
+        return BatchResult(
+            predictions=tuple(predictions), labels=checked.labels, templates=template_list,
+            model=classifier.model_name, total=len(files), cancelled=len(predictions) < len(files),
+            seconds=time.perf_counter() - start, warnings=checked.warnings + tuple(cache_warnings),
+        )
+
+    if on_progress:
+        on_progress(0, len(files))
+    try:
+        for batch in classifier.iter_batches(files, checked.labels, template_list, should_stop):
+            predictions.extend(batch)
+            if on_progress:
+                on_progress(len(predictions), len(files))
+    except KeyboardInterrupt as interrupt:
+        raise RunInterrupted(result()) from interrupt
+    return result()
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A KeyboardInterrupt in the middle of a batch run, carrying the batches finished before it
+    (``result``, marked cancelled), so a front end can still save them."""
+
+    def __init__(self, result: BatchResult) -> None:
+        super().__init__()
+        self.result = result

@@ -234,7 +234,7 @@ class ImageEmbeddingCache:
 
     def _warn(self, message: str) -> None:
         self._warnings.append(message)
-        log.warning("%s", message)
+        log.info("%s", message)  # the front ends show ``warnings``; printing here too would say it twice
 
     def _run(self, query: Callable[[sqlite3.Connection], T], default: T) -> T:
         """Run ``query``; on corruption rebuild and return ``default``; on other failures turn the

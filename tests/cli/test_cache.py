@@ -41,4 +41,11 @@ def test_a_corrupt_cache_file_is_rebuilt_with_a_warning_and_the_run_succeeds(cli
               "--out", tmp_path / "r.csv")
     assert run.code == 0, run.err
     assert "warning: the image cache" in run.err and "rebuilt" in run.err
+    assert run.err.count("rebuilt") == 1, run.err  # said once, not once per layer that noticed
     assert "embeddings: 2" in cli("cache", "info").out
+
+
+def test_clear_on_an_unusable_cache_says_it_failed(cli, isolated_user_dirs: Path) -> None:
+    (isolated_user_dirs / "cache").write_text("a file where the cache folder should be")
+    run = cli("cache", "clear")
+    assert run.code == 1 and "could not clear" in run.err and "Cleared" not in run.out

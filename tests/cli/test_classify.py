@@ -129,3 +129,44 @@ def test_a_bad_checkpoint_file_is_a_usage_error_naming_it(cli, tmp_path: Path) -
     fake.write_bytes(b"not a checkpoint")
     run = cli("classify", image, "--labels", "dog", "--model", fake)
     assert run.code == 2 and str(fake) in run.err
+
+
+def test_long_and_chinese_labels_keep_the_table_aligned(cli, tmp_path: Path, tiny_vit_path: Path) -> None:
+    """Percentages line up in a terminal: a 300-word label is shortened (JSON keeps it whole) and a
+    Chinese character counts as the two columns it takes."""
+    import unicodedata
+
+    image = write_photos(tmp_path, 1)[0]
+    long_label = " ".join(["word"] * 300)
+    run = cli("classify", image, "--labels", f"中国,dog,{long_label}", "--model", tiny_vit_path)
+    assert run.code == 0, run.err
+    assert "truncated" in run.err
+    lines = _blocks(run.out)[0][1:]
+
+    def columns(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    assert len({columns(line.rsplit(":", 1)[0]) for line in lines}) == 1, lines
+    assert max(columns(line) for line in lines) <= 60
+    assert any(line.lstrip().startswith("word word") and "…" in line for line in lines)
+    assert any(line.lstrip().startswith("中国:") for line in lines)
+    as_json = json.loads(cli("classify", image, "--labels", f"中国,dog,{long_label}", "--model", tiny_vit_path,
+                             "--json").out)
+    assert as_json["labels"][2] == long_label
+
+
+def test_json_after_a_second_ctrl_c_still_holds_the_photos_done(cli, tmp_path: Path, tiny_vit_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    original = ZeroShotClassifier.iter_batches
+
+    def interrupted_after_one_photo(self, *args, **kwargs):
+        batches = original(self, *args, **kwargs)
+        yield next(batches)[:1]
+        batches.close()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ZeroShotClassifier, "iter_batches", interrupted_after_one_photo)
+    images = write_photos(tmp_path, 3)
+    run = cli("classify", *images, "--labels", "dog,cat", "--model", tiny_vit_path, "--json")
+    assert run.code == 130 and "stopped by Ctrl-C after 1 of 3" in run.err
+    assert [r["path"] for r in json.loads(run.out)["results"]] == [str(images[0])]

@@ -185,3 +185,36 @@ def test_failed_files_are_listed_on_stderr(cli, tmp_path: Path, tiny_vit_path: P
     run = cli("label", tmp_path / "photos", "--labels", "dog", "--model", tiny_vit_path, "--out", tmp_path / "r.csv")
     assert run.code == 1
     assert f"{tmp_path / 'photos' / 'zero.jpg'}: " in run.err
+
+
+def test_a_second_ctrl_c_still_writes_the_batches_already_done(cli, tmp_path: Path, tiny_vit_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from clipdesk.cli.progress import ProgressBar
+
+    update = ProgressBar.update
+
+    def impatient_user(self, done: int, total: int) -> None:  # Ctrl-C twice while batch 3 runs
+        update(self, done, total)
+        if done >= 4:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(ProgressBar, "update", impatient_user)
+    write_photos(tmp_path / "photos", 7)
+    out = tmp_path / "r.csv"
+    run = cli("label", tmp_path / "photos", "--labels", "dog,cat", "--model", tiny_vit_path, "--out", out,
+              "--batch-size", 2)
+    assert run.code == 130, run.err
+    assert "stopped by Ctrl-C after 4 of 7" in run.err
+    assert [Path(row["path"]).name for row in _read_csv(out)] == [f"p{i:02d}.jpg" for i in range(4)]
+
+
+def test_an_old_results_file_among_the_inputs_is_not_labelled(cli, tmp_path: Path, tiny_vit_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """`clipdesk label * --out results.csv`, run a second time, must not report results.csv as a bad photo."""
+    photos = write_photos(tmp_path, 2)
+    out = tmp_path / "results.csv"
+    out.write_text("old results\n")
+    monkeypatch.chdir(tmp_path)
+    run = cli("label", *photos, "results.csv", "--labels", "dog,cat", "--model", tiny_vit_path, "--out", "results.csv")
+    assert run.code == 0, run.err
+    assert sorted(Path(row["path"]).name for row in _read_csv(out)) == ["p00.jpg", "p01.jpg"]

@@ -45,7 +45,10 @@ def test_help_does_not_import_torch() -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is a POSIX signal")
-def test_ctrl_c_stops_after_the_current_batch_and_writes_what_is_done(tmp_path: Path, tiny_vit_path: Path) -> None:
+@pytest.mark.parametrize("signum, code, reason", [(signal.SIGINT, 130, "Ctrl-C"), (signal.SIGTERM, 143, "SIGTERM")])
+def test_ctrl_c_stops_after_the_current_batch_and_writes_what_is_done(tmp_path: Path, tiny_vit_path: Path,
+                                                                       signum: int, code: int, reason: str) -> None:
+    """SIGTERM (`kill`, `timeout`, a logout) is treated like Ctrl-C: hours of work are not thrown away."""
     folder = tmp_path / "many"
     folder.mkdir()
     original = big_jpeg(tmp_path / "big.jpg")  # large, so the run takes a while to decode
@@ -63,15 +66,15 @@ def test_ctrl_c_stops_after_the_current_batch_and_writes_what_is_done(tmp_path: 
         for line in process.stderr:  # the progress bar writes a line per 10 % when not on a terminal
             seen.append(line)
             if "Labelling:  10%" in line:
-                process.send_signal(signal.SIGINT)
+                process.send_signal(signum)
                 break
         stdout, rest = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()
     err = "".join(seen) + rest
-    assert process.returncode == 130, err
-    assert "stopped by Ctrl-C after" in err and "Traceback" not in err
+    assert process.returncode == code, err
+    assert f"stopped by {reason} after" in err and "Traceback" not in err
     with open(out, encoding="utf-8", newline="") as stream:
         rows = list(csv.DictReader(stream))
     assert total // 10 <= len(rows) < total

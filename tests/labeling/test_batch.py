@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from clipdesk.labeling import ZeroShotClassifier, label_files, run_batch
+from clipdesk.labeling import RunInterrupted, ZeroShotClassifier, label_files, run_batch
 from tests.labeling.conftest import make_photos
 
 
@@ -42,6 +42,24 @@ def test_stopping_keeps_the_finished_predictions(classifier: ZeroShotClassifier,
     result = run_batch(classifier, files, ["dog", "cat"], should_stop=stop_after_first_batch)
     assert result.cancelled and result.total == 7
     assert [p.path for p in result.predictions] == [str(f) for f in files[:2]]
+
+
+def test_a_hard_interrupt_still_hands_back_the_finished_batches(classifier: ZeroShotClassifier,
+                                                              tmp_path: Path) -> None:
+    """A second Ctrl-C aborts the batch in flight; the batches before it must not be thrown away."""
+    files = make_photos(tmp_path / "f", 7)
+
+    def interrupt_during_the_third_batch(done: int, total: int) -> None:
+        if done >= 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as caught:  # still a KeyboardInterrupt for callers that stop
+        run_batch(classifier, files, ["dog", "cat"], on_progress=interrupt_during_the_third_batch)
+    assert isinstance(caught.value, RunInterrupted)
+    result = caught.value.result
+    assert result.cancelled and result.total == 7 and result.labels == ("dog", "cat")
+    assert [p.path for p in result.predictions] == [str(f) for f in files[:4]]
+    assert all(p.top is not None for p in result.predictions)
 
 
 def test_run_batch_takes_files_as_given(classifier: ZeroShotClassifier, tmp_path: Path) -> None:
