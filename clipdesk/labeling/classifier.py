@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from clipdesk.labeling.decode import default_workers, describe_error, ordered_parallel_map
 from clipdesk.labeling.devices import describe_device, resolve_device
 from clipdesk.labeling.embedding_cache import ImageEmbeddingCache
+from clipdesk.labeling.files import unsupported_reason
 from clipdesk.labeling.labels import CleanedLabels, clean_labels, clean_templates, fill_template
 from clipdesk.labeling.predictions import LabelScore, Prediction
 
@@ -263,7 +264,7 @@ class ZeroShotClassifier:
             pixels = self._preprocess(image)
             return _Prepared(path, digest, pixels=pixels)
         except Exception as error:  # noqa: BLE001 - a bad file must never stop the run
-            return _Prepared(path, error=describe_error(error))
+            return _Prepared(path, error=unsupported_reason(path) or describe_error(error))
 
     def _embed_batch(self, batch: list[_Prepared]) -> list[torch.Tensor | str]:
         """Encode the pixels in ``batch`` in one forward pass, store them in the cache, and return a

@@ -3,7 +3,9 @@
 A file named explicitly is always attempted (so a mislabelled or broken file is reported, not silently
 skipped). Inside folders only names with an image extension are taken, and hidden files and folders
 (dot-names) are skipped. Without ``recursive``, a sub-folder whose name looks like an image
-("x.png") is listed too, so the user hears about it instead of wondering where it went.
+("x.png") is listed too, so the user hears about it instead of wondering where it went. For the same
+reason HEIC/HEIF photos are listed even without the optional ``pillow-heif``: the run then tells the
+user how to read them, instead of an iPhone folder looking empty.
 """
 
 from __future__ import annotations
@@ -31,11 +33,20 @@ def heif_supported() -> bool:
 
 
 def image_extensions() -> frozenset[str]:
+    """The extensions this installation can decode."""
     return BASE_EXTENSIONS | HEIF_EXTENSIONS if heif_supported() else BASE_EXTENSIONS
 
 
 def is_image_name(path: str | os.PathLike[str]) -> bool:
-    return Path(path).suffix.lower() in image_extensions()
+    """A photo by its name, readable here or not (see :func:`unsupported_reason`)."""
+    return Path(path).suffix.lower() in BASE_EXTENSIONS | HEIF_EXTENSIONS
+
+
+def unsupported_reason(path: str | os.PathLike[str]) -> str | None:
+    """Why a photo this installation cannot decode failed, when an optional package would read it."""
+    if Path(path).suffix.lower() in HEIF_EXTENSIONS and not heif_supported():
+        return "HEIC/HEIF photo: install the optional pillow-heif package to read it (pip install 'clipdesk[heif]')"
+    return None
 
 
 def is_hidden(path: Path) -> bool:
@@ -54,14 +65,13 @@ def iter_image_files(paths: Iterable[str | os.PathLike[str]], recursive: bool = 
             seen.add(key)
             found.append(path)
 
-    extensions = image_extensions()
     for raw in paths:
         path = Path(raw)
         if not path.is_dir():
             add(path)
             continue
         for entry in _walk(path, recursive):
-            if entry.suffix.lower() in extensions:
+            if is_image_name(entry):
                 add(entry)
     return found
 

@@ -56,3 +56,18 @@ def test_heic_photos_are_found_when_pillow_heif_is_installed(tmp_path: Path) -> 
     for name in ["a.HEIC", "b.heif", "c.jpg"]:
         _touch(tmp_path / name)
     assert [p.name for p in iter_image_files([tmp_path])] == ["a.HEIC", "b.heif", "c.jpg"]
+
+
+def test_heic_photos_are_listed_and_explained_without_pillow_heif(tmp_path: Path, tiny_vit_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """An iPhone folder must not look empty when the optional HEIC support is missing: the photos are
+    listed, and each one's error says what to install."""
+    from clipdesk.labeling import ZeroShotClassifier, files
+
+    monkeypatch.setattr(files, "heif_supported", lambda: False)
+    for name in ["IMG_0001.HEIC", "b.heif", "c.jpg"]:
+        _touch(tmp_path / name)
+    found = iter_image_files([tmp_path])
+    assert [p.name for p in found] == ["IMG_0001.HEIC", "b.heif", "c.jpg"]
+    prediction = ZeroShotClassifier(tiny_vit_path, device="cpu").rank(found[:1], ["dog"])[0]
+    assert "pillow-heif" in prediction.error and "pip install" in prediction.error
