@@ -194,6 +194,7 @@ class FirstRunDialog(QDialog):
         self.download_button.hide()
         self.cancel_button.setVisible(cancellable)
         self.import_button.setEnabled(False)
+        self._fit_height()
 
     def _set_idle(self, message: str = "", error: bool = False) -> None:
         self.progress.setVisible(bool(self._partial) and not error)
@@ -213,6 +214,19 @@ class FirstRunDialog(QDialog):
         self.download_button.show()
         self.cancel_button.hide()
         self.import_button.setEnabled(True)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow to show a message that just appeared: a dialog's layout does not enlarge the window for
+        wrapped text on its own, and a long error would be cut off mid-sentence."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        needed = max(needed, layout.totalMinimumSize().height())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,34 @@
+"""The window keeps its size and shows whole messages: long texts are elided or wrapped, never pushed
+off screen."""
+
+from __future__ import annotations
+
+from clipdesk.gui.dialogs import FirstRunDialog
+from clipdesk.gui.worker import JobFailed, ModelMissing
+
+LONG_PATH = "/home/someone/" + "/".join(f"folder-{i}" for i in range(40)) + "/photo.jpg"
+
+
+def test_a_long_status_message_never_widens_the_window(qtbot, window):
+    window.resize(1000, 700)
+    qtbot.waitUntil(lambda: window.width() == 1000)
+    window.status.flash(f"Could not keep the pasted image: {LONG_PATH}")
+    window.status.set_model(f"Model: {LONG_PATH}", "NVIDIA GeForce RTX 4090 Laptop GPU with a very long name")
+    qtbot.wait(50)
+    assert window.minimumSizeHint().width() < 1000
+    assert window.width() == 1000
+    assert window.status.activity.text().endswith(LONG_PATH)  # the whole text is kept ...
+    assert window.status.activity.toolTip().endswith(LONG_PATH)  # ... and shown on hover
+
+
+def test_the_first_run_dialog_grows_to_show_a_long_error(qtbot, window):
+    dialog = FirstRunDialog(window.client, ModelMissing(0, "RN50", 244 << 20, 0), window.settings, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog._job = 99
+    message = f"could not reach example.org (Connection refused); download the file ({LONG_PATH}) elsewhere"
+    dialog._on_errored(JobFailed(99, "download", message))
+    qtbot.wait(50)
+    for label in (dialog.body, dialog.detail):
+        assert label.height() >= label.heightForWidth(label.width()), label.text()
