@@ -10,7 +10,17 @@ import unicodedata
 from typing import Any
 
 from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QContextMenuEvent, QIcon, QKeyEvent, QKeySequence, QPainter, QPalette
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QIcon,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPalette,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -25,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clipdesk.gui.photo_sources import carries_photos
 from clipdesk.gui.settings import DEFAULT_TEMPLATE
 
 # Commas (ASCII, full-width, ideographic), semicolons, tabs and line breaks separate labels.
@@ -37,13 +48,18 @@ def split_labels(text: str) -> list[str]:
     return [part for part in (unicodedata.normalize("NFC", p).strip() for p in _SEPARATORS.split(text)) if part]
 
 
-class LabelEntry(QLineEdit):
-    """A line edit where pasting several lines adds them all as labels instead of one run-on line."""
+class TextOnlyLineEdit(QLineEdit):
+    """A line edit that takes typed text but leaves photos to the window: dropped or pasted files and
+    image data go on to the photo list instead of becoming a path in the text.
 
-    lines_pasted = Signal(str)
+    Ctrl+V normally reaches the focused line edit before the window's Paste action, and the label
+    entry has the focus when the window opens, so without this copied photos would land as text.
+    """
+
+    photos_pasted = Signal()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.matches(QKeySequence.StandardKey.Paste) and self._paste_lines():
+        if event.matches(QKeySequence.StandardKey.Paste) and self._paste_special():
             event.accept()
             return
         super().keyPressEvent(event)
@@ -53,11 +69,45 @@ class LabelEntry(QLineEdit):
         for action in menu.actions():
             if action.objectName() == "edit-paste":
                 action.triggered.disconnect()
-                action.triggered.connect(lambda: self._paste_lines() or self.paste())
+                action.triggered.connect(lambda: self._paste_special() or self.paste())
         menu.exec(event.globalPos())
         menu.deleteLater()
 
-    def _paste_lines(self) -> bool:
+    def _paste_special(self) -> bool:
+        """Handle a paste that is not plain typing; False lets the line edit paste as usual."""
+        if carries_photos(QApplication.clipboard().mimeData()):
+            self.photos_pasted.emit()
+            return True
+        return False
+
+    # Ignored drag events travel up to the window, which hands them to the photo list.
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if carries_photos(event.mimeData()):
+            event.ignore()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if carries_photos(event.mimeData()):
+            event.ignore()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if carries_photos(event.mimeData()):
+            event.ignore()
+        else:
+            super().dropEvent(event)
+
+
+class LabelEntry(TextOnlyLineEdit):
+    """The label entry, where pasting several lines adds them all as labels instead of one run-on line."""
+
+    lines_pasted = Signal(str)
+
+    def _paste_special(self) -> bool:
+        if super()._paste_special():
+            return True
         text = QApplication.clipboard().text()
         if "\n" not in text.strip():
             return False
@@ -261,7 +311,7 @@ class LabelEditor(QWidget):
             self.status.setStyleSheet("")
 
 
-class TemplateField(QLineEdit):
+class TemplateField(TextOnlyLineEdit):
     """The prompt template. A template without ``{}`` is flagged and not used (every label would get
     the same prompt, hence the same probability)."""
 

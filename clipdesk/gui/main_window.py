@@ -148,6 +148,8 @@ class MainWindow(QMainWindow):
         editor = self.labels_pane.editor
         editor.labels_changed.connect(self.on_labels_changed)
         editor.message.connect(self.status.flash)
+        editor.entry.photos_pasted.connect(self.photo_input.paste)
+        self.labels_pane.template.photos_pasted.connect(self.photo_input.paste)
         self.labels_pane.template.template_changed.connect(self.on_template_changed)
         self.labels_pane.label_all_button.clicked.connect(self.label_all)
         view = self.photos_pane.view

@@ -11,7 +11,7 @@ from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog
 
 from clipdesk.gui.label_editor import split_labels
-from clipdesk.gui.photo_sources import PathScanner, local_paths, paths_in_text, save_pasted_image
+from clipdesk.gui.photo_sources import PathScanner, local_paths, paths_in_text
 
 if TYPE_CHECKING:
     from clipdesk.gui.main_window import MainWindow
@@ -25,6 +25,7 @@ class PhotoInput(QObject):
         self.window = window
         self.scanner = PathScanner(self)
         self.scanner.found.connect(self.on_photos_found)
+        self.scanner.failed.connect(self.on_image_not_kept)
 
     def add_paths(self, paths: list[str]) -> None:
         """Files and folders (walked recursively) from a drop, paste, dialog or the command line."""
@@ -42,11 +43,14 @@ class PhotoInput(QObject):
             self.window.status.flash(self.tr("Not found: %1").replace("%1", ", ".join(missing)))
 
     def add_image(self, image: QImage) -> None:
-        """Pixels without a file: saved as a PNG in the cache folder, then added like any photo."""
-        try:
-            self.add_paths([save_pasted_image(image)])
-        except OSError as error:
-            self.window.status.flash(self.tr("Could not keep the pasted image: %1").replace("%1", str(error)))
+        """Pixels without a file: saved as a PNG in the cache folder (off the GUI thread: encoding a
+        big photo takes seconds), then added like any photo."""
+        self.window.status.set_activity(self.tr("Keeping the pasted image…"))
+        self.scanner.add_image(image)
+
+    def on_image_not_kept(self, reason: str) -> None:
+        self.window.status.clear_activity()
+        self.window.status.flash(self.tr("Could not keep the pasted image: %1").replace("%1", reason))
 
     def paste(self) -> None:
         """Ctrl+V: image data, copied files, pasted paths — or, for any other text, labels."""

@@ -23,7 +23,11 @@ def pasted_images_dir() -> Path:
 
 
 def save_pasted_image(image: QImage) -> str:
-    """Write clipboard/dropped pixels to a new PNG and return its path (raises OSError on failure)."""
+    """Write clipboard/dropped pixels to a new PNG and return its path (raises OSError on failure).
+
+    Encoding a 12-megapixel photo as PNG takes seconds, so the window calls this on a pool thread
+    (``PathScanner.add_image``). The file appears under its final name only once it is complete.
+    """
     folder = pasted_images_dir()
     folder.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -31,14 +35,23 @@ def save_pasted_image(image: QImage) -> str:
         target = folder / f"pasted-{stamp}-{n}.png"
         if not target.exists():
             break
-    if image.isNull() or not image.save(str(target), "PNG"):
+    partial = target.with_name(target.name + ".part")
+    if image.isNull() or not image.save(str(partial), "PNG"):
+        partial.unlink(missing_ok=True)
         raise OSError(f"could not save the pasted image to {target}")
+    os.replace(partial, target)
     return str(target)
 
 
 def local_paths(mime: QMimeData) -> list[str]:
     """Local files and folders named by dropped or copied URLs (file managers put them there)."""
     return [url.toLocalFile() for url in mime.urls() if url.isLocalFile() and url.toLocalFile()]
+
+
+def carries_photos(mime: QMimeData) -> bool:
+    """True when dropped or copied data is photos (local files or folders, or image data) rather than
+    text to type: file managers offer copied files as text too, and a text field would take the path."""
+    return bool(local_paths(mime)) or mime.hasImage()
 
 
 def paths_in_text(text: str) -> list[str]:
@@ -79,6 +92,7 @@ def expand(paths: list[str]) -> tuple[list[str], int]:
 
 class _Relay(QObject):
     done = Signal(int, list, int)
+    failed = Signal(str)
 
 
 class _ScanTask(QRunnable):
@@ -94,10 +108,25 @@ class _ScanTask(QRunnable):
         self._relay.done.emit(self._id, photos, skipped)
 
 
+class _SaveImageTask(QRunnable):
+    def __init__(self, relay: _Relay, scan_id: int, image: QImage) -> None:
+        super().__init__()
+        self._relay, self._id, self._image = relay, scan_id, image
+
+    def run(self) -> None:
+        try:
+            path = save_pasted_image(self._image)
+        except OSError as error:
+            self._relay.failed.emit(str(error))
+            return
+        self._relay.done.emit(self._id, [path], 0)
+
+
 class PathScanner(QObject):
     """Expands dropped/pasted/opened paths to photos off the GUI thread; results arrive in order."""
 
     found = Signal(list, int)  # photos, number of skipped non-photo files
+    failed = Signal(str)  # a pasted image could not be saved (the reason)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -105,11 +134,17 @@ class PathScanner(QObject):
         self._pool.setMaxThreadCount(1)  # one at a time keeps drops in the order they were made
         self._relay = _Relay(self)
         self._relay.done.connect(self._on_done)
+        self._relay.failed.connect(self.failed)
         self._next = 0
 
     def scan(self, paths: list[str]) -> None:
         self._next += 1
         self._pool.start(_ScanTask(self._relay, self._next, list(paths)))
+
+    def add_image(self, image: QImage) -> None:
+        """Pixels without a file: saved as a PNG on the pool thread, then ``found`` like a dropped file."""
+        self._next += 1
+        self._pool.start(_SaveImageTask(self._relay, self._next, QImage(image)))
 
     def busy(self) -> bool:
         return self._pool.activeThreadCount() > 0

@@ -607,6 +607,10 @@ receipt, cat, red envelope</source>
                 <numerusform>跳过了 %n 个非照片文件</numerusform>
             </translation>
         </message>
+        <message>
+            <source>Keeping the pasted image…</source>
+            <translation>正在保存粘贴的图片…</translation>
+        </message>
     </context>
     <context>
         <name>PhotoListModel</name>

@@ -150,3 +150,79 @@ def test_a_thousand_photos_only_get_thumbnails_for_what_is_on_screen(qtbot, wind
     qtbot.wait(200)  # let the view paint what is visible
     requested = len(window.thumbnails._pending) + len(window.thumbnails._cache)
     assert 0 < requested < 200
+
+
+def test_a_pasted_image_is_encoded_off_the_gui_thread(qtbot, window, monkeypatch):
+    import threading
+
+    from clipdesk.gui import photo_input, photo_sources
+
+    threads = []
+    original = photo_sources.save_pasted_image
+
+    def recording(image):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread() is threading.main_thread())
+        return original(image)
+
+    monkeypatch.setattr(photo_sources, "save_pasted_image", recording)
+    monkeypatch.setattr(photo_input, "save_pasted_image", recording, raising=False)
+    image = QImage(64, 48, QImage.Format.Format_RGB32)
+    image.fill(QColor("teal"))
+    QGuiApplication.clipboard().setImage(image)
+    with qtbot.waitSignal(window.photo_input.scanner.found, timeout=10_000):
+        window.paste_action.trigger()
+    assert threads == [False]  # a 12-megapixel photo takes seconds to encode as PNG
+    assert len(listed(window)) == 1
+
+
+def test_a_pasted_image_that_cannot_be_kept_is_explained(qtbot, window, monkeypatch, tmp_path):
+    from clipdesk.gui import photo_sources
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the pasted-images folder should be")
+    monkeypatch.setattr(photo_sources, "pasted_images_dir", lambda: blocked / "pasted")
+    image = QImage(8, 8, QImage.Format.Format_RGB32)
+    image.fill(QColor("red"))
+    QGuiApplication.clipboard().setImage(image)
+    with qtbot.waitSignal(window.photo_input.scanner.failed, timeout=10_000):
+        window.paste_action.trigger()
+    assert "Could not keep the pasted image" in window.status.activity.text()
+    assert listed(window) == []
+
+
+def copied_files_mime(paths: list[Path]) -> QMimeData:
+    """What a file manager puts on the clipboard or in a drag: the files as URLs and as text."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    mime.setText("\n".join(str(p) for p in paths))
+    return mime
+
+
+def test_ctrl_v_in_the_label_entry_pastes_photos_not_their_paths(qtbot, window, photo_files):
+    entry = window.labels_pane.editor.entry  # has the focus when the window opens
+    entry.setFocus()
+    QGuiApplication.clipboard().setMimeData(copied_files_mime(photo_files[:2]))
+    with qtbot.waitSignal(window.photo_input.scanner.found, timeout=10_000):
+        qtbot.keyClick(entry, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert listed(window) == [str(p) for p in photo_files[:2]]
+    assert entry.text() == ""
+    image = QImage(16, 16, QImage.Format.Format_RGB32)
+    image.fill(QColor("blue"))
+    QGuiApplication.clipboard().setImage(image)
+    with qtbot.waitSignal(window.photo_input.scanner.found, timeout=10_000):
+        qtbot.keyClick(entry, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert len(listed(window)) == 3 and entry.text() == ""
+    QGuiApplication.clipboard().setText("red envelope")
+    qtbot.keyClick(entry, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert entry.text() == "red envelope"  # text is still text
+
+
+def test_photos_dropped_on_a_text_field_join_the_photos_and_leave_the_text_alone(qtbot, window, photo_files):
+    template = window.labels_pane.template.text()
+    for target, photo in ((window.labels_pane.editor.entry, photo_files[0]),
+                          (window.labels_pane.template, photo_files[1])):
+        with qtbot.waitSignal(window.photo_input.scanner.found, timeout=10_000):
+            drop_mime(target, copied_files_mime([photo]))
+    assert listed(window) == [str(photo_files[0]), str(photo_files[1])]
+    assert window.labels_pane.editor.entry.text() == ""
+    assert window.labels_pane.template.text() == template
