@@ -7,6 +7,7 @@ Saves are atomic (temporary file + ``os.replace``), so a crash never leaves a ha
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -20,7 +21,12 @@ from clipdesk.labeling.paths import user_data_dir
 FORMAT = "clipdesk-labelset"
 VERSION = 1
 SUFFIX = ".json"
-CSV_HEADER_NAMES = frozenset({"label", "labels", "name", "names", "class", "classes", "category", "tag"})
+# A first row holding one of these is a header, not a label (compared lower-cased).
+CSV_HEADER_NAMES = frozenset({
+    "label", "labels", "label name", "label_name", "name", "names", "class", "classes", "class name",
+    "class_name", "classname", "category", "categories", "tag", "tags", "keyword", "keywords", "prompt",
+    "prompts", "text", "标签", "类别", "名称", "分类",
+})
 
 
 class LabelSetError(ValueError):
@@ -106,7 +112,7 @@ def import_labels(path: str | os.PathLike[str]) -> list[str]:
     except csv.Error:
         dialect = csv.excel
     try:
-        rows = [row for row in csv.reader(text.splitlines(), dialect) if row and row[0].strip()]
+        rows = [row for row in csv.reader(io.StringIO(text, newline=""), dialect) if row and row[0].strip()]
     except csv.Error as error:
         raise LabelSetError(f"cannot read labels from {source}: {error}") from error
     if rows and rows[0][0].strip().lower() in CSV_HEADER_NAMES:
@@ -115,6 +121,10 @@ def import_labels(path: str | os.PathLike[str]) -> list[str]:
 
 
 def _read_text(source: Path) -> str:
+    """The file's text. UTF-8 (with or without BOM) and BOM-marked UTF-16 are certain; otherwise it
+    is what spreadsheets on Windows save: GBK (Chinese) or Windows-1252 (Western European). Those
+    two overlap, so each is taken only when it reads as its language -- "Äpfel" must not become
+    "膒fel", nor "红包" become "ºì°ü"."""
     try:
         data = source.read_bytes()
     except OSError as error:
@@ -124,10 +134,44 @@ def _read_text(source: Path) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
+    chinese, western = _decode_or_none(data, "gb18030"), _decode_or_none(data, "cp1252")
+    if chinese is not None and all(c.isascii() or _in_gb2312(c) for c in chinese):
+        return chinese
+    if western is not None and _reads_as_western(western):
+        return western
+    if chinese is not None:
+        return chinese  # rarer characters than GB2312's, but still not Western text
+    raise LabelSetError(f"cannot read labels from {source}: it is not UTF-8 text (save it as UTF-8)")
+
+
+def _decode_or_none(data: bytes, encoding: str) -> str | None:
     try:
-        return data.decode("gb18030")  # the other encoding spreadsheets commonly save Chinese in
-    except UnicodeDecodeError as error:
-        raise LabelSetError(f"cannot read labels from {source}: it is not UTF-8 text") from error
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _in_gb2312(character: str) -> bool:
+    try:
+        character.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _reads_as_western(text: str) -> bool:
+    """Accented letters and typographic punctuation, each between plain ASCII characters: in
+    Western words they stand alone ("Café"), whereas Chinese decoded as Windows-1252 comes out as
+    runs of them ("ºì°ü")."""
+    previous_ascii = True
+    for character in text:
+        if character.isascii():
+            previous_ascii = True
+            continue
+        if not previous_ascii or not (character.isalpha() or character in "‘’“”–—…€«»°·"):
+            return False
+        previous_ascii = False
+    return True
 
 
 def _reason(error: BaseException) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from clipdesk.labeling.labels import clean_labels
 from clipdesk.labeling.labelsets import (LabelSet, LabelSetError, import_labels, label_sets_dir,
                                          list_label_sets, load_label_set, save_label_set)
 
@@ -70,6 +71,28 @@ def test_import_csv_with_semicolons_as_spreadsheets_in_europe_save(tmp_path: Pat
     path = tmp_path / "labels.csv"
     path.write_text("dog;1\ncat;2\nbird;3\n", encoding="utf-8")
     assert import_labels(path) == ["dog", "cat", "bird"]
+
+
+@pytest.mark.parametrize("labels, encoding", [
+    (["Café", "Äpfel", "Straße", "Crème brûlée"], "cp1252"),  # Excel's "CSV" on Western Windows
+    (["狗", "红包", "中国"], "gb18030"),  # the same on Chinese Windows
+    (["鳳梨", "台灣"], "gb18030"),  # traditional characters, outside GB2312
+])
+def test_import_spreadsheet_encodings_without_mixing_them_up(tmp_path: Path, labels: list[str],
+                                                             encoding: str) -> None:
+    for name in ("labels.txt", "labels.csv"):
+        path = tmp_path / name
+        path.write_bytes("\r\n".join(labels).encode(encoding))
+        assert import_labels(path) == labels
+
+
+def test_import_csv_keeps_a_quoted_line_break_and_knows_more_headers(tmp_path: Path) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_text('Category,notes\r\n"two\nlines",x\r\ndog,"a, b"\r\n', encoding="utf-8")
+    assert clean_labels(import_labels(path)).labels == ("two lines", "dog")
+    chinese = tmp_path / "chinese.csv"
+    chinese.write_text("标签,说明\n红包,x\n", encoding="utf-8")
+    assert import_labels(chinese) == ["红包"]
 
 
 def test_import_refuses_other_formats_and_missing_files(tmp_path: Path) -> None:
