@@ -105,7 +105,9 @@ def format_prediction(prediction, top: int) -> str:
     """The photo's path, then one right-aligned ``label: 12.34%`` line per label, most probable first.
     Alignment counts terminal columns (a Chinese character takes two); a label wider than
     ``MAX_LABEL_WIDTH`` columns is shortened with "…" here only (JSON and exports keep it whole)."""
-    lines = [prediction.path]
+    from clipdesk.labeling.export import printable_path
+
+    lines = [printable_path(prediction.path)]
     if prediction.error is not None:
         lines.append(f"  error: {prediction.error}")
     else:

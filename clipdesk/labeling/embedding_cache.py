@@ -106,15 +106,16 @@ class ImageEmbeddingCache:
     def digest(self, path: str | os.PathLike[str]) -> str:
         """Content hash of ``path`` (raises OSError if it cannot be read), via the fast path if the
         file is unchanged since it was last hashed."""
-        key = os.path.abspath(path)
-        before = os.stat(key)
+        file = os.path.abspath(path)
+        key = os.fsencode(file).decode("utf-8", "backslashreplace")  # SQLite text must be valid UTF-8
+        before = os.stat(file)
         row = self._run(lambda c: c.execute(
             "SELECT digest FROM files WHERE path=? AND size=? AND mtime_ns=? AND ctime_ns=? AND inode=?",
             (key, *_identity(before))).fetchone(), None)
         if row:
             return str(row[0])
-        value = hash_file(key)
-        after = os.stat(key)
+        value = hash_file(file)
+        after = os.stat(file)
         if _identity(after) == _identity(before) and time.time() - after.st_mtime > RACY_MTIME_S:
             self._write(lambda c: c.execute(
                 "INSERT OR REPLACE INTO files (path, size, mtime_ns, ctime_ns, inode, digest) VALUES (?,?,?,?,?,?)",

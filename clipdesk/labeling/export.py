@@ -64,11 +64,11 @@ def csv_text(predictions: Sequence[Prediction], labels: Sequence[str]) -> str:
     writer.writerow(["path", "top_label", "top_probability", *labels, "error"])
     for prediction in predictions:
         if prediction.error is not None or prediction.top is None:
-            writer.writerow([prediction.path, "", "", *([""] * len(labels)), prediction.error or ""])
+            writer.writerow([printable_path(prediction.path), "", "", *([""] * len(labels)), prediction.error or ""])
             continue
         by_label = {score.label: score.probability for score in prediction.scores}
         writer.writerow([
-            prediction.path, prediction.top.label, _decimal(prediction.top.probability),
+            printable_path(prediction.path), prediction.top.label, _decimal(prediction.top.probability),
             *(_decimal(by_label[label]) if label in by_label else "" for label in labels), "",
         ])
     return buffer.getvalue()
@@ -77,12 +77,12 @@ def csv_text(predictions: Sequence[Prediction], labels: Sequence[str]) -> str:
 def json_document(predictions: Sequence[Prediction], labels: Sequence[str], templates: Sequence[str],
                   model: str) -> dict[str, object]:
     return {
-        "model": model,
+        "model": printable_path(model),
         "templates": list(templates),
         "labels": list(labels),
         "results": [
             {
-                "path": p.path,
+                "path": printable_path(p.path),
                 "predictions": [{"label": s.label, "probability": s.probability} for s in p.scores],
                 "error": p.error,
             }
@@ -110,6 +110,13 @@ def write_results(path: str | os.PathLike[str], predictions: Sequence[Prediction
     if suffix == ".json":
         return write_json(path, predictions, labels, templates, model)
     raise ValueError(f"cannot export to {os.fspath(path)!r}: the file name must end in .csv or .json")
+
+
+def printable_path(path: str) -> str:
+    """``path`` as valid Unicode. A file name that is not UTF-8 (an old camera's or a Windows zip's
+    Latin-1 "caf\\xe9.jpg") reaches Python with stand-in surrogates that no UTF-8 file can hold;
+    its undecodable bytes are written as ``\\xNN`` escapes instead of failing the whole export."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _decimal(probability: float) -> str:

@@ -75,5 +75,7 @@ def fill_template(template: str, label: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    """NFC, ends trimmed, every whitespace run (tabs, newlines from a CSV cell) one space."""
-    return " ".join(unicodedata.normalize("NFC", str(text)).split())
+    """NFC, ends trimmed, every whitespace run (tabs, newlines from a CSV cell) one space; bytes that
+    were not UTF-8 on the command line (lone surrogates, which no export could write) become "�"."""
+    text = str(text).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return " ".join(unicodedata.normalize("NFC", text).split())

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -218,3 +221,20 @@ def test_an_old_results_file_among_the_inputs_is_not_labelled(cli, tmp_path: Pat
     run = cli("label", *photos, "results.csv", "--labels", "dog,cat", "--model", tiny_vit_path, "--out", "results.csv")
     assert run.code == 0, run.err
     assert sorted(Path(row["path"]).name for row in _read_csv(out)) == ["p00.jpg", "p01.jpg"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="only Linux file systems accept names that are not UTF-8")
+def test_a_photo_whose_name_is_not_utf8_is_labelled_and_exported(cli, tmp_path: Path, tiny_vit_path: Path) -> None:
+    """Old cameras and Windows zip files leave Latin-1 names ("caf\\xe9.jpg"): the photo is labelled
+    (and cached), and both exports stay valid UTF-8 instead of failing at the very end."""
+    photo = write_photos(tmp_path / "src", 1)[0]
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    shutil.copy(photo, os.path.join(os.fsencode(folder), b"caf\xe9.jpg"))
+    for out in (tmp_path / "r.csv", tmp_path / "r.json"):
+        run = cli("label", folder, "--labels", "dog,cat", "--model", tiny_vit_path, "--out", out)
+        assert run.code == 0, run.err
+        text = out.read_bytes().decode("utf-8")  # strict: valid UTF-8
+        assert "caf\\xe9.jpg" in text.replace("\\\\", "\\")
+    assert cli("label", folder, "--labels", "bird", "--model", tiny_vit_path, "--out", tmp_path / "r.csv").code == 0
+    assert "embeddings: 1 " in cli("cache", "info").out  # the cache took it too

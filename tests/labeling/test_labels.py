@@ -58,3 +58,8 @@ def test_template_without_placeholder_is_refused_with_an_example() -> None:
 def test_fill_template_treats_other_braces_as_text() -> None:
     assert fill_template("{}", "dog") == "dog"
     assert fill_template("a {x} photo of a {}.", "{weird} label}") == "a {x} photo of a {weird} label}."
+
+
+def test_command_line_bytes_that_are_not_utf8_become_a_replacement_character() -> None:
+    """``--labels $'caf\\xe9'`` arrives as a lone surrogate, which no UTF-8 export could write."""
+    assert clean_labels(["caf\udce9", "dog"]).labels == ("caf\ufffd", "dog")
