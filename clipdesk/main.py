@@ -7,6 +7,7 @@ so ``clipdesk --help`` never imports torch or Qt.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -29,9 +30,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def gui_main(argv: Sequence[str] | None = None) -> int:
+    """Run the window; once it is closed (settings saved, work stopped) the process ends at once.
+
+    Tearing down an interpreter that has loaded torch takes seconds of native clean-up that saves
+    nothing; a person who closed the window expects the process gone within a second or two.
+    """
     from clipdesk.gui.app import run
 
-    return run(list(sys.argv[1:] if argv is None else argv))
+    code = run(list(sys.argv[1:] if argv is None else argv))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QDeadlineTimer, QEvent, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -35,6 +35,7 @@ from clipdesk.gui.thumbnails import ThumbnailLoader
 from clipdesk.gui.worker import JobDone, JobFailed, JobProgress, LabelsChecked, RankBatch, RankRequest, WorkerClient
 
 RERANK_DELAY_MS = 350  # typing pauses this long before photos are re-ranked
+CLOSE_WAIT_MS = 1500  # closing waits this long for the worker and the pools, all together
 
 
 class MainWindow(QMainWindow):
@@ -235,14 +236,24 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Save, cancel whatever runs, and stop the worker; never waits more than ~2 s."""
+        """Save, then stop everything at once and wait for it together for at most ``CLOSE_WAIT_MS``.
+
+        The window disappears first, so closing feels instant even when the worker is inside something
+        it cannot leave (importing torch, reading a checkpoint); ``worker_stopped`` says whether all
+        stopped in time (``app.run`` does not wait for stragglers).
+        """
         self.write_settings()
         self.rerank_timer.stop()
         self.model.close_dialogs()
-        self.client.cancel()
-        self.photo_input.shutdown()
-        self.thumbnails.shutdown()
-        self.worker_stopped = self.client.shutdown(timeout_ms=2000)
+        self.hide()
+        deadline = QDeadlineTimer(CLOSE_WAIT_MS)
+        self.client.shutdown(timeout_ms=0)  # cancels every job and asks the thread to finish
+        self.photo_input.shutdown(timeout_ms=0)
+        self.thumbnails.shutdown(timeout_ms=0)
+        stopped = self.client.thread.wait(deadline)
+        stopped = self.photo_input.shutdown(deadline.remainingTime()) and stopped
+        stopped = self.thumbnails.shutdown(deadline.remainingTime()) and stopped
+        self.worker_stopped = stopped
         event.accept()
 
     # == photos in ================================================================================

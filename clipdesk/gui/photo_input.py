@@ -106,5 +106,5 @@ class PhotoInput(QObject):
             view.setCurrentIndex(window.photos.index(window.photos.row_of(new[0]) or 0))
         window.request_rank()
 
-    def shutdown(self) -> None:
-        self.scanner.shutdown()
+    def shutdown(self, timeout_ms: int = 1000) -> bool:
+        return self.scanner.shutdown(timeout_ms)

@@ -149,9 +149,10 @@ class PathScanner(QObject):
     def busy(self) -> bool:
         return self._pool.activeThreadCount() > 0
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout_ms: int = 1000) -> bool:
+        """Drop queued scans and wait up to ``timeout_ms`` for a running one; True when none is left."""
         self._pool.clear()
-        self._pool.waitForDone(1000)
+        return self._pool.waitForDone(timeout_ms)
 
     def _on_done(self, scan_id: int, photos: list[str], skipped: int) -> None:
         self.found.emit(photos, skipped)

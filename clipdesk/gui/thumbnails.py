@@ -107,10 +107,11 @@ class ThumbnailLoader(QObject):
         """Block until queued thumbnails are done (used at shutdown and in tests)."""
         return self._pool.waitForDone(timeout_ms)
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout_ms: int = 1000) -> bool:
+        """Drop queued thumbnails and wait up to ``timeout_ms`` for running ones; True when idle."""
         self._pool.clear()
         self._pending.clear()
-        self._pool.waitForDone(1000)
+        return self._pool.waitForDone(timeout_ms)
 
     def _on_done(self, path: str, size: int, image: QImage) -> None:
         key = (path, size)

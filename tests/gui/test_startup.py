@@ -104,3 +104,41 @@ def test_on_a_high_dpi_screen_everything_is_drawn_at_full_resolution(tmp_path, t
     assert report["dpr"] == 2
     assert report["size"] == [2000, 1280]  # device pixels: twice the logical window size
     assert report["thumbnail_sizes"] == [240]  # thumbnails decoded for the screen's real pixels
+
+
+EXIT_SCRIPT = textwrap.dedent("""
+    import threading, sys
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from clipdesk.gui.main_window import MainWindow
+    from clipdesk.main import gui_main
+
+    # Something still running after the window closes (a folder walk, a decoder, torch's own threads):
+    # it must not keep the process alive.
+    threading.Thread(target=threading.Event().wait, name="busy-in-background").start()
+
+    def close_when_ready():
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        if windows and windows[0].model.state == "ready":
+            print("closing", flush=True)
+            windows[0].close()
+        else:
+            QTimer.singleShot(50, close_when_ready)
+
+    QTimer.singleShot(0, close_when_ready)
+    gui_main(sys.argv[1:])
+    print("not reached", flush=True)
+""")
+
+
+def test_closing_the_window_ends_the_process_even_with_work_left_in_the_background(tmp_path, tiny_vit_path):
+    config = Path(os.environ["CLIPDESK_CONFIG_DIR"])
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "clipdesk-gui.ini").write_text(f"[model]\nname={tiny_vit_path}\n", encoding="utf-8")
+    photo = sample_photos.write_jpeg(tmp_path, "coffee")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, "-c", EXIT_SCRIPT, str(photo)], env=env, capture_output=True,
+                          text=True, timeout=120)  # without the fix: blocked forever by the thread
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["closing"]
+    assert "geometry=" in (config / "clipdesk-gui.ini").read_text(encoding="utf-8")  # settings were saved
