@@ -83,8 +83,22 @@ def load_classifier(model: str, device: str, precision: str, batch_size: int) ->
             target, download_root = spec.name, path.parent  # the name keys the embedding cache
         else:
             target = str(path)
+    _settle_after_imports()
     return ZeroShotClassifier(target, device=device, precision=precision, download_root=download_root,
                               image_cache=ImageEmbeddingCache(), batch_size=batch_size)
+
+
+def _settle_after_imports() -> None:
+    """Keep the window responsive later: importing torch leaves about a million long-lived objects that
+    every full garbage collection would walk while holding the GIL (100-300 ms in which the GUI thread
+    cannot run), so they are moved out of the collector's sight; and the tokenizer's vocabulary is
+    read now, while the status bar says the model is loading, not at the first label."""
+    import gc
+
+    from clipdesk.clip.tokenizer import default_tokenizer
+
+    default_tokenizer()
+    gc.freeze()
 
 
 def device_description(classifier: Any) -> str:

@@ -18,11 +18,13 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 TICK_MS = 5
 BUDGET_MS = 50.0  # issue 6's limit for one event-loop stall
+EXPLAIN_MS = 30.0  # --explain reports stalls longer than this
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--precision", default="fast", choices=("fast", "exact"))
     parser.add_argument("--timeout", type=float, default=600.0, help="give up after this many seconds")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--explain", action="store_true",
+                        help="for stalls over 30 ms, show the garbage collections that overlapped them")
     args = parser.parse_args(argv)
 
     scratch = tempfile.TemporaryDirectory(prefix="clipdesk-gui-bench-")
@@ -40,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[name] = str(Path(scratch.name, name.lower()))
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     paths, weights = _inputs(args, Path(scratch.name))
-    report = measure(weights, paths, args.precision, args.timeout)
+    sampler = StackSampler() if args.explain else None
+    report = measure(weights, paths, args.precision, args.timeout, sampler)
     report["model"] = args.model
     report["weights"] = str(weights)
     if args.json:
@@ -63,7 +68,8 @@ def _inputs(args: argparse.Namespace, scratch: Path) -> tuple[list[str], Path]:
     return paths, weights
 
 
-def measure(weights: Path, paths: list[str], precision: str, timeout: float) -> dict:
+def measure(weights: Path, paths: list[str], precision: str, timeout: float,
+            sampler: StackSampler | None = None) -> dict:
     """Open the window, load the model, add ``paths``, label them; the tick gaps of each phase."""
     from PySide6.QtCore import QElapsedTimer, QTimer
 
@@ -83,6 +89,8 @@ def measure(weights: Path, paths: list[str], precision: str, timeout: float) -> 
     def tick() -> None:
         now = clock.nsecsElapsed() / 1e6
         gaps[state["phase"]].append(now - state["last"] - TICK_MS)
+        if sampler is not None and now - state["last"] - TICK_MS > EXPLAIN_MS:
+            sampler.stall(state["phase"], time.monotonic() - (now - state["last"]) / 1000, time.monotonic())
         state["last"] = now
         advance()
 
@@ -119,7 +127,47 @@ def measure(weights: Path, paths: list[str], precision: str, timeout: float) -> 
         "max_stall_ms": max(every, default=0.0),
         "phases": {phase: _summary(values) for phase, values in gaps.items()},
         "budget_ms": BUDGET_MS,
+        "stalls_explained": sampler.explain() if sampler is not None else [],
     }
+
+
+class StackSampler:
+    """Explains stalls without touching other threads' frames (unsafe on 3.11): records every garbage
+    collection (a full one over torch's objects holds the GIL for 100+ ms) with its thread, and which
+    threads were alive; ``explain`` lists the collections that overlapped each stall."""
+
+    def __init__(self) -> None:
+        import gc
+
+        self.collections: list[tuple[float, float, int, str]] = []  # start, end, generation, thread
+        self.stalls: list[tuple[str, float, float]] = []
+        self._started = 0.0
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.monotonic()
+        else:
+            self.collections.append((self._started, time.monotonic(), info["generation"],
+                                     threading.current_thread().name))
+
+    def stall(self, phase: str, start: float, end: float) -> None:
+        self.stalls.append((phase, start, end))
+
+    def explain(self) -> list[dict]:
+        import gc
+
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+        explained = []
+        for phase, start, end in sorted(self.stalls, key=lambda s: s[1] - s[2])[:5]:
+            overlapping = [f"gen-{generation} garbage collection on {thread}: {1000 * (stop - begin):.0f} ms"
+                           for begin, stop, generation, thread in self.collections
+                           if begin < end and stop > start and stop - begin > 0.005]
+            explained.append({"phase": phase, "ms": round(1000 * (end - start)),
+                              "stacks": overlapping or ["no garbage collection: another thread held the GIL, "
+                                                        "or the GUI thread was busy"]})
+        return explained
 
 
 def _finished(window, count: int) -> bool:
@@ -142,6 +190,10 @@ def _print(report: dict) -> None:
           f"failed {report['failed']}, labelling took {report['labelling_seconds'] or float('nan'):.1f} s")
     for phase, summary in report["phases"].items():
         print(f"  {phase:14} {json.dumps(summary)}")
+    for stall in report["stalls_explained"]:
+        print(f"  stall of {stall['ms']} ms while {stall['phase']}:")
+        for line in stall["stacks"]:
+            print(f"    {line}")
     verdict = "OK" if report["finished"] and report["max_stall_ms"] <= BUDGET_MS else "OVER BUDGET"
     print(f"longest event-loop stall: {report['max_stall_ms']:.1f} ms (budget {BUDGET_MS:.0f} ms): {verdict}")
 
