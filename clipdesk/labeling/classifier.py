@@ -78,6 +78,7 @@ class ZeroShotClassifier:
                                                  download_root=download_root, precision=precision)
         self.model.eval()
         self._logit_scale = self.model.logit_scale.detach().float().exp()  # a 0-d tensor on the device
+        self._embed_dim = int(self.model.text_projection.shape[-1])
         self._text_cache: dict[tuple[tuple[str, ...], str], torch.Tensor] = {}
         self._truncated: dict[str, bool] = {}
         self._cache_key: str | None = None
@@ -255,7 +256,7 @@ class ZeroShotClassifier:
                     raise IsADirectoryError(path)
                 digest = cache.digest(path)
                 hit = cache.get(self._embedding_key(), digest)
-                if hit is not None:
+                if hit is not None and hit.shape == (self._embed_dim,):  # else a damaged row: encode again
                     return _Prepared(path, digest, embedding=hit)
             if self.precision == "fast":
                 image = open_for_model(path, self.input_resolution)

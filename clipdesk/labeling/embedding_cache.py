@@ -131,7 +131,8 @@ class ImageEmbeddingCache:
             marks = ",".join("?" * len(part))
             query = f"SELECT digest, dtype, vector FROM embeddings WHERE model=? AND digest IN ({marks})"
             rows += self._run(lambda c, q=query, p=(model, *part): c.execute(q, p).fetchall(), [])
-        return {digest: _from_blob(dtype, blob) for digest, dtype, blob in rows}
+        found = {digest: _from_blob(dtype, blob) for digest, dtype, blob in rows}
+        return {digest: vector for digest, vector in found.items() if vector is not None}
 
     def get(self, model: str, digest: str) -> torch.Tensor | None:
         return self.get_many(model, [digest]).get(digest)
@@ -290,7 +291,17 @@ def _to_blob(vector: torch.Tensor) -> tuple[str, bytes]:
     return str(flat.dtype).removeprefix("torch."), flat.view(torch.uint8).numpy().tobytes()
 
 
-def _from_blob(dtype: str, blob: bytes) -> torch.Tensor:
+_DTYPES = ("float32", "float16", "bfloat16", "float64")
+
+
+def _from_blob(dtype: str, blob: bytes) -> torch.Tensor | None:
+    """The stored vector, or None for a row that cannot be one (damaged in a way SQLite cannot see):
+    the photo is then simply encoded again."""
     import torch
 
-    return torch.frombuffer(bytearray(blob), dtype=torch.uint8).view(getattr(torch, dtype))
+    if dtype not in _DTYPES or not isinstance(blob, bytes):
+        return None
+    try:
+        return torch.frombuffer(bytearray(blob), dtype=torch.uint8).view(getattr(torch, dtype))
+    except RuntimeError:  # a length that is not a whole number of elements
+        return None

@@ -175,6 +175,25 @@ def test_edited_photo_is_encoded_again(tiny_vit_path: Path, photos: list[Path], 
     assert counter.images == 2
 
 
+@pytest.mark.parametrize("dtype, vector", [("float32", b"\x00" * 7), ("float32", b"\x00" * 8), ("load", b"\x00" * 8)])
+def test_a_damaged_cache_row_is_encoded_again_not_fatal(tiny_vit_path: Path, photos: list[Path], tmp_path: Path,
+                                                        dtype: str, vector: bytes) -> None:
+    """Damage SQLite cannot see (a vector of the wrong length or type) must cost one re-encode, never
+    the photo or the whole run."""
+    import sqlite3
+
+    cache_file = tmp_path / "c.sqlite3"
+    classifier = ZeroShotClassifier(tiny_vit_path, device="cpu", image_cache=ImageEmbeddingCache(cache_file))
+    first = classifier.rank(photos, LABELS)
+    with sqlite3.connect(cache_file) as conn:
+        conn.execute("UPDATE embeddings SET dtype=?, vector=? WHERE rowid=1", (dtype, vector))
+    conn.close()
+    counter = EncodeCounter(classifier.model)
+    again = classifier.rank(photos, LABELS)
+    assert counter.images == 1 and all(p.ok for p in again)
+    torch.testing.assert_close(_as_matrix(again, LABELS), _as_matrix(first, LABELS), atol=1e-6, rtol=0)
+
+
 def test_another_model_does_not_reuse_embeddings(tiny_checkpoints: dict, photos: list[Path], tmp_path: Path) -> None:
     cache = ImageEmbeddingCache(tmp_path / "c.sqlite3")
     ZeroShotClassifier(tiny_checkpoints[("vit", "torchscript")], device="cpu", image_cache=cache).rank(photos, LABELS)
