@@ -64,7 +64,7 @@ def load_label_set(path: str | os.PathLike[str]) -> LabelSet:
     """Read a saved set; labels and templates are cleaned as if typed. Raises LabelSetError."""
     source = Path(path)
     try:
-        document = json.loads(source.read_text(encoding="utf-8"))
+        document = json.loads(source.read_text(encoding="utf-8-sig"))  # Notepad adds a BOM
     except (OSError, UnicodeDecodeError) as error:
         raise LabelSetError(f"cannot read label set {source}: {_reason(error)}") from error
     except json.JSONDecodeError as error:

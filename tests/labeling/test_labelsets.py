@@ -34,6 +34,8 @@ def test_loading_cleans_labels_and_defaults_templates(tmp_path: Path) -> None:
     path.write_text(json.dumps({"labels": [" dog ", "", "dog", "cat"]}), encoding="utf-8")
     loaded = load_label_set(path)
     assert loaded == LabelSet("hand-written", ("dog", "cat"), ("a photo of a {}.",))
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # saved again by Windows Notepad
+    assert load_label_set(path) == loaded
 
 
 @pytest.mark.parametrize("content, message", [
