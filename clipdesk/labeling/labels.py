@@ -61,7 +61,8 @@ def clean_templates(templates: Iterable[str] | None) -> tuple[str, ...]:
         if not template:
             continue
         if PLACEHOLDER not in template:
-            raise ValueError(f"template {template!r} has no {{}} where the label goes, "
+            hint = " (just {}, without a name or number inside)" if "{" in template else ""
+            raise ValueError(f"template {template!r} has no {{}} where the label goes{hint}, "
                              f"e.g. {DEFAULT_TEMPLATE!r}")
         if template not in kept:
             kept.append(template)

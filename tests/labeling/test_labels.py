@@ -53,6 +53,9 @@ def test_templates_default_trimmed_deduplicated() -> None:
 def test_template_without_placeholder_is_refused_with_an_example() -> None:
     with pytest.raises(ValueError, match=r"no \{\}.*a photo of a \{\}"):
         clean_templates(["a photo"])
+    for formatted in ("a photo of a {0}.", "a photo of a {label}."):  # str.format habits
+        with pytest.raises(ValueError, match=r"without a name or number inside"):
+            clean_templates([formatted])
 
 
 def test_fill_template_treats_other_braces_as_text() -> None:
