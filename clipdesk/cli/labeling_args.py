@@ -20,6 +20,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from clipdesk.labeling.classifier import DEFAULT_MODEL  # torch is imported only when a model loads
 from clipdesk.labeling.devices import DEVICE_CHOICES
 from clipdesk.labeling.labels import DEFAULT_TEMPLATE
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from clipdesk.labeling import ZeroShotClassifier
 
 EXIT_INTERRUPTED = 130  # the shell's code for a process stopped by Ctrl-C
-DEFAULT_MODEL = "ViT-B/32"
 _LABEL_SEPARATORS = re.compile(r"[,，]")  # ASCII and full-width (Chinese) commas
 
 
