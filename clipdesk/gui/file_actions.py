@@ -43,7 +43,7 @@ class FileActions(QObject):
             return False
         predictions = [p for p in window.photos.predictions() if window.photos.is_up_to_date(p.path)]
         try:
-            write_results(path, predictions, signature[1], signature[2], engine.display_name(signature[0]))
+            write_results(path, predictions, signature.labels, signature.templates, signature.model)
         except (OSError, ValueError) as error:
             QMessageBox.warning(window, self.tr("Export failed"), engine.describe_error(error))
             return False

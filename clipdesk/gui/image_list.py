@@ -8,6 +8,7 @@ thousand photos cost nothing until they scroll into view.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +50,6 @@ from clipdesk.gui.thumbnails import ThumbnailLoader
 if TYPE_CHECKING:
     from clipdesk.labeling.predictions import Prediction
 
-Signature = tuple[str, tuple[str, ...], tuple[str, ...]]  # (model, labels, templates)
 Index = QModelIndex | QPersistentModelIndex
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -60,6 +60,18 @@ ERROR_ROLE = Qt.ItemDataRole.UserRole + 4
 THUMB = 120  # logical pixels of a thumbnail's longer side
 CELL = QSize(150, 176)
 ERROR_COLOR = QColor("#d93025")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What a prediction is computed under. A photo whose prediction has another signature than the
+    current one shows it dimmed until it is re-ranked: labels, template, model, device and precision
+    all change the numbers."""
+
+    model: str  # a registry name or a checkpoint path
+    engine: str  # device and precision as chosen in Preferences, e.g. "auto/fast"
+    labels: tuple[str, ...]
+    templates: tuple[str, ...]
 
 
 class PhotoListModel(QAbstractListModel):

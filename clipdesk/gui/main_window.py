@@ -25,7 +25,7 @@ from clipdesk.gui.file_actions import FileActions
 from clipdesk.gui.i18n import apply_language
 from clipdesk.gui.image_list import PhotoDelegate, PhotoListModel, Signature
 from clipdesk.gui.label_editor import split_labels
-from clipdesk.gui.model_control import READY, ModelControl
+from clipdesk.gui.model_control import FAILED, MISSING, READY, ModelControl
 from clipdesk.gui.panes import PREVIEW, LabelsPane, PhotosPane, ResultsPane
 from clipdesk.gui.photo_input import PhotoInput
 from clipdesk.gui.results_model import ResultsModel, prediction_as_text
@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
         self.results_pane.top_k.valueChanged.connect(self.on_top_k_changed)
         self.status.cancel_requested.connect(self.cancel_work)
         self.model.ready.connect(self.request_rank)
-        self.model.state_changed.connect(self.update_results_pane)
+        self.model.state_changed.connect(self.on_model_state_changed)
         client = self.client
         client.ranked.connect(self.on_ranked)
         client.labels_checked.connect(self.on_labels_checked)
@@ -297,13 +297,14 @@ class MainWindow(QMainWindow):
         self.rerank_timer.start()
 
     def current_signature(self) -> Signature | None:
-        """(model, labels, templates) results should be computed under now; None without labels."""
+        """What results should be computed under now; None without labels."""
         from clipdesk.labeling.labels import clean_labels
 
         labels = clean_labels(self.labels_pane.editor.labels()).labels
         if not labels:
             return None
-        return self.settings.model, labels, (self.labels_pane.template.template(),)
+        engine = f"{self.settings.device}/{self.settings.precision}"
+        return Signature(self.settings.model, engine, tuple(labels), (self.labels_pane.template.template(),))
 
     def request_rank(self, force: bool = False) -> None:
         """Rank photos without results for the current labels (every photo when ``force``)."""
@@ -312,16 +313,25 @@ class MainWindow(QMainWindow):
         self.photos.set_current_signature(signature)
         self.update_results_pane()
         if signature is None or self.model.state != READY:
-            if signature is not None and self._rank_job is not None:
-                self.client.cancel("rank")
+            if self._rank_job is not None:  # nothing to rank for (labels gone) or with (model changing)
+                self._rank_job = None
+                if self.client.cancel("rank") and signature is None:
+                    self.status.clear_activity()
             return
         paths = self.photos.paths() if force else self.photos.paths_needing(signature)
         if not paths:
             return
-        request = RankRequest(tuple(paths), signature[1], signature[2], self.settings.batch_size)
+        request = RankRequest(tuple(paths), signature.labels, signature.templates, self.settings.batch_size)
         self._rank_signature = signature
         self._rank_job = self.client.rank(request)
         self.status.set_activity(self.tr("Labelling photos…"), 0, len(paths), cancellable=True)
+
+    def on_model_state_changed(self) -> None:
+        """Another model is loading, or failed: results of the previous one are dimmed as out of date
+        (they are re-ranked when the new model is ready), never shown as if this model made them."""
+        self.photos.set_current_signature(self.current_signature())
+        self.update_counts()
+        self.update_results_pane()
 
     def label_all(self) -> None:
         """Ctrl+Return: add what is typed in the label entry, then (re-)rank every photo."""
@@ -427,6 +437,13 @@ class MainWindow(QMainWindow):
         elif self.model.state == READY:
             self.results.set_prediction(None)
             pane.show_note(self.tr("Not labelled yet: press Ctrl+Return to label all photos."))
+        elif self.model.state == MISSING:
+            self.results.set_prediction(None)
+            pane.show_note(self.tr("The model is not on this computer yet: use Model → Download or Import "
+                                   "Weights…"))
+        elif self.model.state == FAILED:
+            self.results.set_prediction(None)
+            pane.show_note(self.tr("No model is loaded: pick one in the Model menu."))
         else:
             self.results.set_prediction(None)
             pane.show_note(self.tr("Waiting for the model…"))

@@ -456,6 +456,14 @@ receipt, cat, red envelope</source>
                 <numerusform>已复制 %n 张照片的结果</numerusform>
             </translation>
         </message>
+        <message>
+            <source>The model is not on this computer yet: use Model → Download or Import Weights…</source>
+            <translation>这台电脑上还没有该模型：请使用“模型 → 下载或导入权重…”</translation>
+        </message>
+        <message>
+            <source>No model is loaded: pick one in the Model menu.</source>
+            <translation>尚未加载模型：请在“模型”菜单中选择一个。</translation>
+        </message>
     </context>
     <context>
         <name>ModelControl</name>

@@ -149,3 +149,45 @@ def test_choosing_another_model_reloads_it_on_the_worker_and_reranks(qtbot, wind
     assert window.status.model.text() == f"Model: {other.name}"
     after = {path: window.photos.prediction(path) for path in paths}
     assert all(after[path].scores != before[path].scores for path in paths)
+
+
+def test_results_of_the_previous_model_are_dimmed_while_another_loads_or_fails(qtbot, window, photo_files,
+                                                                              tmp_path):
+    from clipdesk.gui.image_list import STALE_ROLE
+    from clipdesk.gui.model_control import FAILED
+    from tests.gui.conftest import wait_labelled
+
+    paths = [str(p) for p in photo_files[:2]]
+    window.labels_pane.editor.add_labels(["astronaut", "coffee"])
+    window.add_paths(paths)
+    wait_labelled(qtbot, window, len(paths))
+    window.photos_pane.view.setCurrentIndex(window.photos.index(0))
+    assert window.results.prediction is not None
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(b"PK\x03\x04 not really a checkpoint")
+    window.model.choose(str(broken))
+    qtbot.waitUntil(lambda: window.model.state == FAILED, timeout=60_000)
+    for row in range(len(paths)):
+        assert window.photos.index(row).data(STALE_ROLE)  # drawn greyed: not this model's results
+        assert not window.photos.is_up_to_date(paths[row])
+    assert window.results.prediction is None  # the table does not present them as current
+    assert "Model menu" in window.results_pane.note.text()
+    assert window.photos.counts() == (0, 0)
+
+
+def test_switching_precision_reranks_every_photo(qtbot, window, photo_files):
+    from clipdesk.gui.dialogs import Preferences
+    from tests.gui.conftest import wait_labelled
+
+    paths = [str(p) for p in photo_files[:2]]
+    window.labels_pane.editor.add_labels(["astronaut", "coffee"])
+    window.add_paths(paths)
+    wait_labelled(qtbot, window, len(paths))
+    settings = window.settings
+    other = "exact" if settings.precision == "fast" else "fast"
+    ranked = []
+    window.client.ranked.connect(lambda batch: ranked.extend(p.path for p in batch.predictions))
+    window.apply_preferences(Preferences(settings.device, other, settings.batch_size, settings.language))
+    qtbot.waitUntil(lambda: window.model.state == READY, timeout=60_000)
+    wait_labelled(qtbot, window, len(paths))
+    assert sorted(ranked) == sorted(paths)  # numbers from the other precision are not kept as current

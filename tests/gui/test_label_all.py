@@ -192,3 +192,17 @@ def test_worker_reports_every_job_done_exactly_once(qtbot, window, tmp_path):
     job = window.client.rank(RankRequest(tuple(paths), ("a", "b"), ("{}",), 1))
     qtbot.waitUntil(lambda: any(d.job_id == job for d in done), timeout=30_000)
     assert [d.job_id for d in done].count(job) == 1
+
+
+def test_removing_every_label_stops_the_run(qtbot, window, tmp_path, gate):
+    window.labels_pane.editor.add_labels(["red", "green"])
+    qtbot.waitUntil(lambda: window.photos.current_signature is not None)  # labels settled
+    window.photos.add_paths(distinct_photos(tmp_path / "photos", 12))
+    window.label_all_action.trigger()
+    gate.wait_inside()
+    window.labels_pane.editor.set_labels([])
+    window.request_rank()  # what the re-rank timer does after the edit
+    gate.release.set()
+    assert "rank" not in window.client.active_kinds()
+    assert not window.status.progress.isVisible() and not window.status.cancel_button.isVisible()
+    assert window.photos.counts() == (0, 0)

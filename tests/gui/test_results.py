@@ -13,7 +13,7 @@ from PySide6.QtGui import QGuiApplication
 from clipdesk.gui.image_list import PhotoListModel
 from clipdesk.gui.results_model import PROBABILITY_ROLE, ResultsModel, prediction_as_text
 from clipdesk.labeling import ImageEmbeddingCache, LabelScore, Prediction, ZeroShotClassifier
-from clipdesk.labeling.export import csv_text
+from clipdesk.labeling.export import csv_text, json_document
 from tests import photos as sample_photos
 from tests.gui.conftest import wait_labelled
 
@@ -106,6 +106,8 @@ def test_export_writes_the_cli_formats(qtbot, window, photo_files, tmp_path, ser
     assert document["labels"] == LABELS and document["templates"] == ["a photo of a {}."]
     assert [r["path"] for r in document["results"]] == paths
     assert document["results"][0]["predictions"][0]["label"] == expected[0].top.label
+    # what `clipdesk label --model <the same model> --out x.json` writes, the model field included
+    assert document == json_document(expected, LABELS, ["a photo of a {}."], window.settings.model)
 
 
 def test_export_to_an_unwritable_place_explains_and_keeps_results(qtbot, window, photo_files, tmp_path,
