@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from clipdesk import __version__
+from clipdesk.gui import engine
 from clipdesk.gui.settings import Settings
 from clipdesk.gui.worker import JobDone, JobFailed, JobProgress, ModelMissing, WeightsReady, WorkerClient
 
-WEIGHTS_FILTER = "*.pt *.pth *.bin *.ckpt *.safetensors"
 ERROR_STYLE = "color: #c5221f;"
 
 
@@ -137,7 +137,7 @@ class FirstRunDialog(QDialog):
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Import Weights File"),
                                               self.settings.last_folder("weights"),
                                               self.tr("Model weights (%1);;All files (*)").replace(
-                                                  "%1", WEIGHTS_FILTER))
+                                                  "%1", engine.WEIGHTS_FILTER))
         if path:
             self.import_file(path)
 

@@ -30,9 +30,21 @@ class ModelChoice:
     partial: int  # bytes of a resumable download already on disk
 
 
+CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".safetensors")
+WEIGHTS_FILTER = " ".join(f"*{suffix}" for suffix in CHECKPOINT_SUFFIXES)  # for file dialogs
+
+
 def is_checkpoint_path(model: str) -> bool:
     """True when ``model`` names a file rather than a registry model."""
     return bool(model) and Path(model).expanduser().is_file()
+
+
+def check_checkpoint_exists(model: str) -> None:
+    """Raise a readable ``FileNotFoundError`` when ``model`` is a checkpoint file that has gone (moved,
+    deleted, on a drive that is not plugged in) — instead of "unknown model" and a list of names."""
+    if looks_like_file(model) and not Path(model).expanduser().is_file():
+        raise FileNotFoundError(f"the checkpoint file {model} is not there any more (moved, renamed, deleted, "
+                                f"or on a drive that is not connected)")
 
 
 def display_name(model: str) -> str:
@@ -62,6 +74,7 @@ def missing_weights(model: str) -> ModelChoice | None:
     """
     if is_checkpoint_path(model):
         return None
+    check_checkpoint_exists(model)
     from clipdesk.weights import load_registry, models_dir, resolve
 
     name = resolve(model, load_registry(), models_dir()).name
@@ -153,6 +166,20 @@ def _validate_checkpoint(path: Path) -> None:
     from clipdesk.clip.model import build_model
 
     build_model(read_state_dict(path))
+
+
+def error_topic(error: BaseException) -> str:
+    """What a failure is about, so the window can offer the right next step: ``device`` (the device
+    chosen in Preferences is not on this machine) or ``other``."""
+    from clipdesk.labeling.devices import DeviceError
+
+    return "device" if isinstance(error, DeviceError) else "other"
+
+
+def looks_like_file(model: str) -> bool:
+    """True when ``model`` was chosen as a checkpoint file (it may be gone now), not a registry name."""
+    path = Path(model).expanduser()
+    return path.is_absolute() or path.suffix.lower() in CHECKPOINT_SUFFIXES
 
 
 def describe_error(error: BaseException) -> str:

@@ -3,8 +3,10 @@ are missing, a clear explanation when loading fails, the Model menu, and the sta
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from clipdesk.gui import engine
 from clipdesk.gui.dialogs import FirstRunDialog, data_size
@@ -12,8 +14,10 @@ from clipdesk.gui.settings import Settings
 from clipdesk.gui.status_bar import ActivityStatusBar
 from clipdesk.gui.worker import JobFailed, ModelMissing, ModelReady, ModelRequest, WorkerClient
 
+if TYPE_CHECKING:
+    from clipdesk.gui.main_window import MainWindow
+
 LOADING, READY, MISSING, FAILED = "loading", "ready", "missing", "failed"
-WEIGHTS_FILTER = "*.pt *.pth *.bin *.ckpt *.safetensors"
 
 
 class ModelControl(QObject):
@@ -22,7 +26,7 @@ class ModelControl(QObject):
     ready = Signal()  # a model is loaded: photos can be ranked
     state_changed = Signal()
 
-    def __init__(self, window: QMainWindow, client: WorkerClient, settings: Settings,
+    def __init__(self, window: MainWindow, client: WorkerClient, settings: Settings,
                  status: ActivityStatusBar) -> None:
         super().__init__(window)
         self.window, self.client, self.settings, self.status = window, client, settings, status
@@ -51,7 +55,7 @@ class ModelControl(QObject):
         path, _ = QFileDialog.getOpenFileName(self.window, self.tr("Use a Checkpoint File"),
                                               self.settings.last_folder("weights"),
                                               self.tr("Model weights (%1);;All files (*)").replace(
-                                                  "%1", WEIGHTS_FILTER))
+                                                  "%1", engine.WEIGHTS_FILTER))
         if path:
             self.settings.set_last_folder("weights", path)
             self.choose(path)
@@ -111,11 +115,19 @@ class ModelControl(QObject):
                           self.tr("clipdesk could not load the model %1.").replace(
                               "%1", engine.display_name(self.settings.model)),
                           QMessageBox.StandardButton.NoButton, self.window)
-        box.setInformativeText(failure.message + "\n\n" + self.tr(
-            "Try again, pick another model in the Model menu, or import the weights file again."))
-        retry = box.addButton(self.tr("Try Again"), QMessageBox.ButtonRole.AcceptRole)
+        if failure.topic == "device":
+            step = self.tr("Choose “Automatic” or “CPU” as the device in Preferences.")
+            action, button = self.window.show_preferences, self.tr("Open Preferences…")
+        elif engine.looks_like_file(self.settings.model):
+            step = self.tr("Choose another checkpoint file, or pick a model in the Model menu.")
+            action, button = self.choose_checkpoint, self.tr("Choose Another File…")
+        else:
+            step = self.tr("Try again, pick another model in the Model menu, or import the weights file again.")
+            action, button = self.load, self.tr("Try Again")
+        box.setInformativeText(failure.message + "\n\n" + step)
+        next_step = box.addButton(button, QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Close)
-        box.finished.connect(lambda _: self.load() if box.clickedButton() is retry else None)
+        box.finished.connect(lambda _: action() if box.clickedButton() is next_step else None)
         box.open()
 
     # -- presentation --------------------------------------------------------------------------

@@ -108,6 +108,7 @@ class JobFailed:
     job_id: int
     kind: str
     message: str  # one readable line
+    topic: str = "other"  # "device" or "other": which next step to offer (engine.error_topic)
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,8 @@ class Worker(QObject):
             try:
                 body(job, *args)
             except Exception as error:  # noqa: BLE001 - the worker must survive anything
-                self.errored.emit(JobFailed(job.id, job.kind, engine.describe_error(error)))
+                self.errored.emit(JobFailed(job.id, job.kind, engine.describe_error(error),
+                                            engine.error_topic(error)))
         self.finished.emit(JobDone(job.id, job.kind, job.cancelled))
 
     def _load_model(self, job: Job, request: ModelRequest) -> None:

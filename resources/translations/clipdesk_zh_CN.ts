@@ -551,6 +551,22 @@ receipt, cat, red envelope</source>
             <source>download</source>
             <translation>需下载</translation>
         </message>
+        <message>
+            <source>Choose “Automatic” or “CPU” as the device in Preferences.</source>
+            <translation>请在“首选项”中把设备改为“自动”或“CPU”。</translation>
+        </message>
+        <message>
+            <source>Open Preferences…</source>
+            <translation>打开首选项…</translation>
+        </message>
+        <message>
+            <source>Choose another checkpoint file, or pick a model in the Model menu.</source>
+            <translation>请选择另一个检查点文件，或在“模型”菜单中选择一个模型。</translation>
+        </message>
+        <message>
+            <source>Choose Another File…</source>
+            <translation>选择其他文件…</translation>
+        </message>
     </context>
     <context>
         <name>PhotoDelegate</name>

@@ -181,8 +181,50 @@ def test_a_missing_model_file_is_explained_with_a_next_step(qtbot, settings, tmp
     qtbot.waitUntil(lambda: win.model.state == FAILED, timeout=60_000)
     [box] = boxes
     assert "not-a-model.pt" in box.text() + box.informativeText()
-    assert any(button.text() == "Try Again" for button in box.buttons())
+    assert any(button.text() == "Choose Another File…" for button in box.buttons())
     assert "not-a-model.pt" in win.status.activity.text()
+
+
+def failed_load_box(qtbot, settings, monkeypatch):  # type: ignore[no-untyped-def]
+    """Open a window on ``settings`` and return the message box its failed model load shows."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from clipdesk.gui.main_window import MainWindow
+    from clipdesk.gui.model_control import FAILED
+
+    boxes = []
+    monkeypatch.setattr(QMessageBox, "open", lambda self: boxes.append(self))
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: win.model.state == FAILED, timeout=60_000)
+    [box] = boxes
+    return win, box
+
+
+def test_a_checkpoint_file_that_was_moved_away_is_explained(qtbot, settings, tmp_path, monkeypatch):
+    settings.model = str(tmp_path / "on-a-usb-stick" / "my-clip.pt")
+    win, box = failed_load_box(qtbot, settings, monkeypatch)
+    assert "is not there any more" in box.informativeText()
+    assert "unknown model" not in box.informativeText()
+    assert any(button.text() == "Choose Another File…" for button in box.buttons())
+
+
+def test_a_device_that_is_not_there_offers_preferences(qtbot, settings, monkeypatch):
+    import torch
+
+    from clipdesk.gui.main_window import MainWindow
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    settings.device = "cuda"
+    settings.labels = ["cat", "dog"]
+    opened = []
+    monkeypatch.setattr(MainWindow, "show_preferences", lambda self: opened.append(self))
+    win, box = failed_load_box(qtbot, settings, monkeypatch)
+    assert "Preferences" in box.informativeText()
+    [button] = [b for b in box.buttons() if b.text() == "Open Preferences…"]
+    button.click()
+    assert opened == [win]
+    assert win.labels_pane.editor.labels() == ["cat", "dog"]  # nothing the user typed is lost
 
 
 def test_worker_reports_every_job_done_exactly_once(qtbot, window, tmp_path):
