@@ -22,7 +22,7 @@ import os
 import numpy as np
 from PIL import Image
 
-from clipdesk.clip.preprocess import open_image
+from clipdesk.clip.preprocess import _resize_and_crop, open_image
 
 # Requested draft size, as a multiple of the model's input size. 1: the smallest DCT scale that
 # keeps both sides >= the input size. 2 would halve the remaining error (PSNR ~55 dB instead of
@@ -44,3 +44,11 @@ def psnr(expected: Image.Image, actual: Image.Image) -> float:
         raise ValueError(f"images differ in size: {expected.size} vs {actual.size}")
     mse = float(np.mean((a - b) ** 2))
     return float("inf") if mse == 0 else 10.0 * float(np.log10(255.0 ** 2 / mse))
+
+
+def draft_psnr(path: str | os.PathLike[str], n_px: int) -> float:
+    """PSNR in dB of the ``n_px`` model input made from the draft-decoded photo against the one the
+    reference preprocessing makes from every pixel (inf when draft decoding does not apply)."""
+    exact = _resize_and_crop(open_image(path), n_px).convert("RGB")
+    fast = _resize_and_crop(open_for_model(path, n_px), n_px).convert("RGB")
+    return psnr(exact, fast)

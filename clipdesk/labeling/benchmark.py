@@ -319,18 +319,15 @@ class _Bench:
         return rows
 
     def _draft_psnr(self, photos: Sequence[Path]) -> Row:
-        from clipdesk.clip.fast_decode import open_for_model, psnr
-        from clipdesk.clip.preprocess import _resize_and_crop, open_image
+        from clipdesk.clip.fast_decode import draft_psnr
 
         n_px = self.model.visual.input_resolution
         values = []
         for photo in photos[:16]:
             try:
-                exact = _resize_and_crop(open_image(photo), n_px).convert("RGB")
-                fast = _resize_and_crop(open_for_model(photo, n_px), n_px).convert("RGB")
-            except ValueError:
+                values.append(draft_psnr(photo, n_px))
+            except ValueError:  # unreadable: reported by the labelling run already
                 continue
-            values.append(psnr(exact, fast))
         finite = [value for value in values if value != float("inf")]
         note = f"min {min(finite):.1f} dB over {len(values)} photos" if finite else "no photo was draft-decoded"
         median = statistics.median(values) if values else float("nan")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from clipdesk.clip.fast_decode import open_for_model, psnr
+from clipdesk.clip.fast_decode import draft_psnr, open_for_model, psnr
 from clipdesk.clip.preprocess import ImageError, _resize_and_crop, open_image
 from tests import photos
 
@@ -46,6 +46,7 @@ def test_the_model_input_from_draft_decoding_is_within_40_db_of_the_exact_one(tm
 
     assert exact.size == fast.size == (224, 224)
     assert MIN_PSNR_DB <= psnr(exact, fast) < float("inf")  # close, and really decoded differently
+    assert draft_psnr(path, 224) == psnr(exact, fast)  # what `clipdesk bench` reports
 
 
 @pytest.mark.parametrize("maker", [
