@@ -49,6 +49,7 @@ class MainWindow(QMainWindow):
         self.worker_stopped = False
         self._rank_job: int | None = None
         self._rank_signature: Signature | None = None
+        self._checked_prompts: tuple[tuple[str, ...], tuple[str, ...]] | None = None
         self.setAcceptDrops(True)
         self.create_status_bar()
         self.model = ModelControl(self, self.client, self.settings, self.status)
@@ -317,9 +318,11 @@ class MainWindow(QMainWindow):
                 self._rank_job = None
                 if self.client.cancel("rank") and signature is None:
                     self.status.clear_activity()
+            self.check_labels(signature)
             return
         paths = self.photos.paths() if force else self.photos.paths_needing(signature)
         if not paths:
+            self.check_labels(signature)
             return
         request = RankRequest(tuple(paths), signature.labels, signature.templates, self.settings.batch_size)
         self._rank_signature = signature
@@ -366,6 +369,17 @@ class MainWindow(QMainWindow):
         if current is not None and any(p.path == current for p in batch.predictions):
             self.update_results_pane()
         self.update_counts()
+
+    def check_labels(self, signature: Signature | None) -> None:
+        """Flag labels too long for the model even when nothing is ranked (ranking checks them too)."""
+        prompts = None if signature is None else (signature.labels, signature.templates)
+        if prompts == self._checked_prompts:
+            return
+        self._checked_prompts = prompts
+        if prompts is None:
+            self.labels_pane.editor.mark_truncated(set())
+        else:
+            self.client.check_labels(*prompts)
 
     def on_labels_checked(self, checked: LabelsChecked) -> None:
         self.labels_pane.editor.mark_truncated(set(checked.truncated))

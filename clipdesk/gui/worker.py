@@ -28,7 +28,7 @@ class Job:
     """A request's identity and its cancel switch (shared by the GUI thread and the worker)."""
 
     id: int
-    kind: str  # "load", "rank", "download", "import"
+    kind: str  # "load", "rank", "check", "download", "import"
     cancel: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
 
     @property
@@ -144,6 +144,10 @@ class Worker(QObject):
     def rank(self, job: Job, request: RankRequest) -> None:
         self._run(job, self._rank, request)
 
+    @Slot(object, object, object)
+    def check_labels(self, job: Job, labels: tuple[str, ...], templates: tuple[str, ...]) -> None:
+        self._run(job, self._check_labels, labels, templates)
+
     @Slot(object, str)
     def download(self, job: Job, model: str) -> None:
         self._run(job, self._download, model)
@@ -187,6 +191,10 @@ class Worker(QObject):
             self.ranked.emit(RankBatch(job.id, request, tuple(predictions)))
             self._report(job, done, total)
 
+    def _check_labels(self, job: Job, labels: tuple[str, ...], templates: tuple[str, ...]) -> None:
+        """Only the tokenizer: labels too long for the model are flagged before any photo is ranked."""
+        self.labels_checked.emit(LabelsChecked(job.id, engine.truncated_labels(labels, templates), ()))
+
     def _download(self, job: Job, model: str) -> None:
         finished = engine.download(model, on_progress=lambda done, total: self._report(job, done, total or 0),
                                    should_stop=job.cancel.is_set)
@@ -217,6 +225,7 @@ class WorkerClient(QObject):
     # requests, queued to the worker thread
     _load_requested = Signal(object, object)
     _rank_requested = Signal(object, object)
+    _check_requested = Signal(object, object, object)
     _download_requested = Signal(object, str)
     _import_requested = Signal(object, str)
 
@@ -231,7 +240,8 @@ class WorkerClient(QObject):
     finished = Signal(object)
     activity_changed = Signal()  # a job started or ended: re-read ``active_kinds``
 
-    SUPERSEDES = {"load": ("load", "rank"), "rank": ("rank",), "download": ("download",), "import": ("import",)}
+    SUPERSEDES = {"load": ("load", "rank"), "rank": ("rank",), "check": ("check",), "download": ("download",),
+                  "import": ("import",)}
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -245,6 +255,7 @@ class WorkerClient(QObject):
         self._thread.finished.connect(self._worker.deleteLater)
         self._load_requested.connect(self._worker.load_model)
         self._rank_requested.connect(self._worker.rank)
+        self._check_requested.connect(self._worker.check_labels)
         self._download_requested.connect(self._worker.download)
         self._import_requested.connect(self._worker.import_weights)
         # Bound methods of this QObject, so Qt queues each call onto the GUI thread.
@@ -271,6 +282,12 @@ class WorkerClient(QObject):
     def rank(self, request: RankRequest) -> int:
         job = self._new_job("rank")
         self._rank_requested.emit(job, request)
+        return job.id
+
+    def check_labels(self, labels: tuple[str, ...], templates: tuple[str, ...]) -> int:
+        """Find labels too long for the model's context without ranking anything (no photos yet)."""
+        job = self._new_job("check")
+        self._check_requested.emit(job, labels, templates)
         return job.id
 
     def download(self, model: str) -> int:

@@ -154,3 +154,15 @@ def test_a_label_too_long_for_the_model_gets_a_visible_warning(qtbot, window, ph
     assert not editor.list.item(1).icon().isNull() and editor.list.item(0).icon().isNull()
     assert "77" in editor.list.item(1).toolTip()
     assert long_label in ranked_labels(window, photo_files[0])  # truncated, still ranked
+
+
+def test_a_label_too_long_is_flagged_before_any_photo_is_added(qtbot, window):
+    editor = window.labels_pane.editor
+    long_chinese = "红包" * 200  # each character is a token or more: far past the 77-token context
+    editor.add_labels(["cat", long_chinese])
+    qtbot.waitUntil(lambda: "too long" in editor.status.text(), timeout=10_000)
+    assert window.photos.rowCount() == 0
+    assert editor.list.item(0).icon().isNull() and not editor.list.item(1).icon().isNull()
+    editor.list.item(1).setSelected(True)
+    editor.remove_selected()
+    qtbot.waitUntil(lambda: editor.status.text() == "1 label", timeout=10_000)
