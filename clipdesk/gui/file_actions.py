@@ -1,26 +1,60 @@
 """What goes to and from files besides photos: results exports (the CLI's CSV and JSON formats) and
-label sets (saved JSON sets, or plain .txt/.csv label lists), with the recent-sets menu."""
+label sets (saved JSON sets, or plain .txt/.csv label lists), with the recent-sets menu.
+
+Exports are written on a pool thread (thousands of photos, or a slow network drive, would otherwise
+freeze the window); label sets are a few hundred bytes and written directly.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from clipdesk.gui import engine
 
 if TYPE_CHECKING:
     from clipdesk.gui.main_window import MainWindow
+    from clipdesk.labeling.predictions import Prediction
+
+
+class _Relay(QObject):
+    done = Signal(str, str, int, int)  # path, error ("" when written), photos written, photos left out
+
+
+class _ExportTask(QRunnable):
+    def __init__(self, relay: _Relay, path: str, predictions: Sequence[Prediction], labels: Sequence[str],
+                 templates: Sequence[str], model: str, left_out: int) -> None:
+        super().__init__()
+        self._relay, self._path, self._left_out = relay, path, left_out
+        self._args = (predictions, labels, templates, model)
+
+    def run(self) -> None:
+        from clipdesk.labeling import write_results
+
+        try:
+            write_results(self._path, *self._args)
+            error = ""
+        except Exception as exc:  # noqa: BLE001 - reported to the user, never a dead pool thread
+            error = engine.describe_error(exc)
+        self._relay.done.emit(self._path, error, len(self._args[0]), self._left_out)
 
 
 class FileActions(QObject):
     """Exports and label sets for one window; every failure is one readable message, nothing lost."""
 
+    exported = Signal(str, bool)  # path, written: an export finished
+
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)  # exports are written in the order they were asked for
+        self._relay = _Relay(self)
+        self._relay.done.connect(self._on_exported)
 
     # -- exports -------------------------------------------------------------------------------
     def choose_export_target(self) -> None:
@@ -33,27 +67,37 @@ class FileActions(QObject):
             self.export_to(path)
 
     def export_to(self, path: str) -> bool:
-        """Write the current results; photos not labelled under the current labels are left out."""
-        from clipdesk.labeling import write_results
-
+        """Start writing the current results (``exported`` says when it is done); photos not labelled
+        under the current labels are left out. False when there is nothing to export."""
         window = self.window
         signature = window.photos.current_signature
         if signature is None:
             window.status.flash(self.tr("Nothing to export yet: add labels and photos first"))
             return False
         predictions = [p for p in window.photos.predictions() if window.photos.is_up_to_date(p.path)]
-        try:
-            write_results(path, predictions, signature.labels, signature.templates, signature.model)
-        except (OSError, ValueError) as error:
-            QMessageBox.warning(window, self.tr("Export failed"), engine.describe_error(error))
-            return False
-        window.settings.set_last_folder("exports", path)
-        note = self.tr("Exported %n photo(s) to %1", "", len(predictions)).replace("%1", path)
-        missing = window.photos.rowCount() - len(predictions)
-        if missing:
-            note += " " + self.tr("(%n not labelled yet)", "", missing)
-        window.status.flash(note)
+        left_out = window.photos.rowCount() - len(predictions)
+        window.status.flash(self.tr("Exporting results to %1…").replace("%1", path))
+        self._pool.start(_ExportTask(self._relay, path, predictions, signature.labels, signature.templates,
+                                     signature.model, left_out))
         return True
+
+    def wait(self, timeout_ms: int) -> bool:
+        """Wait up to ``timeout_ms`` for exports being written (the window is closing)."""
+        return self._pool.waitForDone(timeout_ms)
+
+    def _on_exported(self, path: str, error: str, written: int, left_out: int) -> None:
+        window = self.window
+        if error:
+            window.status.flash(self.tr("Export failed: %1").replace("%1", error))
+            QMessageBox.warning(window, self.tr("Export failed"), error)
+            self.exported.emit(path, False)
+            return
+        window.settings.set_last_folder("exports", path)
+        note = self.tr("Exported %n photo(s) to %1", "", written).replace("%1", path)
+        if left_out:
+            note += " " + self.tr("(%n not labelled yet)", "", left_out)
+        window.status.flash(note)
+        self.exported.emit(path, True)
 
     # -- label sets ----------------------------------------------------------------------------
     def _label_sets_folder(self) -> Path:

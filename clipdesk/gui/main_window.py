@@ -254,6 +254,7 @@ class MainWindow(QMainWindow):
         stopped = self.client.thread.wait(deadline)
         stopped = self.photo_input.shutdown(deadline.remainingTime()) and stopped
         stopped = self.thumbnails.shutdown(deadline.remainingTime()) and stopped
+        stopped = self.files.wait(deadline.remainingTime()) and stopped  # an export being written
         self.worker_stopped = stopped
         event.accept()
 

@@ -126,6 +126,14 @@
             <source>Clear Recent</source>
             <translation>清除最近记录</translation>
         </message>
+        <message>
+            <source>Exporting results to %1…</source>
+            <translation>正在将结果导出到 %1…</translation>
+        </message>
+        <message>
+            <source>Export failed: %1</source>
+            <translation>导出失败：%1</translation>
+        </message>
     </context>
     <context>
         <name>FirstRunDialog</name>

@@ -96,8 +96,10 @@ def test_export_writes_the_cli_formats(qtbot, window, photo_files, tmp_path, ser
     window.labels_pane.editor.add_labels(LABELS)
     window.add_paths(paths)
     wait_labelled(qtbot, window, len(paths))
-    assert window.files.export_to(str(tmp_path / "out.csv"))
-    assert window.files.export_to(str(tmp_path / "out.json"))
+    for name in ("out.csv", "out.json"):
+        with qtbot.waitSignal(window.files.exported, timeout=10_000) as exported:
+            assert window.files.export_to(str(tmp_path / name))
+        assert exported.args == [str(tmp_path / name), True]
     expected = service.rank(paths, LABELS)
     assert (tmp_path / "out.csv").read_text(encoding="utf-8") == csv_text(expected, LABELS)
     rows = list(csv.DictReader((tmp_path / "out.csv").open(encoding="utf-8")))
@@ -119,7 +121,9 @@ def test_export_to_an_unwritable_place_explains_and_keeps_results(qtbot, window,
     window.labels_pane.editor.add_labels(["cat"])
     window.add_paths([str(photo_files[0])])
     wait_labelled(qtbot, window, 1)
-    assert not window.files.export_to(str(tmp_path / "missing-folder" / "deeper" / "out.txt"))
+    with qtbot.waitSignal(window.files.exported, timeout=10_000) as exported:
+        window.files.export_to(str(tmp_path / "missing-folder" / "deeper" / "out.txt"))
+    assert exported.args[1] is False
     assert shown and ".csv" in shown[0]
     assert window.photos.prediction(str(photo_files[0])) is not None
 
@@ -132,3 +136,25 @@ def test_results_pane_explains_what_to_do_when_there_are_no_labels(qtbot, window
     assert "labels" in window.results_pane.note.text()
     assert window.results.rowCount() == 0
     assert window.photos.index(0).data(Qt.ItemDataRole.DisplayRole) == photo_files[0].name
+
+
+def test_export_is_written_off_the_gui_thread(qtbot, window, photo_files, tmp_path, monkeypatch):
+    import threading
+
+    import clipdesk.labeling
+
+    threads = []
+    original = clipdesk.labeling.write_results
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread() is threading.main_thread())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(clipdesk.labeling, "write_results", recording)
+    window.labels_pane.editor.add_labels(["cat"])
+    window.add_paths([str(photo_files[0])])
+    wait_labelled(qtbot, window, 1)
+    with qtbot.waitSignal(window.files.exported, timeout=10_000):
+        window.files.export_to(str(tmp_path / "out.json"))
+    assert threads == [False]  # ten thousand photos, or a network drive, would freeze the window
+    assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["results"]
