@@ -56,13 +56,23 @@ class ReferencePipeline:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB (0 where the OS does not say)."""
+    """Peak resident memory of this process so far, in MB (0 where the OS does not say).
+
+    Linux: VmHWM of /proc/self/status, which starts afresh in an exec'd child -- unlike getrusage's
+    ru_maxrss, which a child started by ``subprocess`` inherits from its parent's peak."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         import resource
     except ImportError:  # Windows
         return 0.0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
+    return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB elsewhere
 
 
 _MEMORY_CHILD = """
