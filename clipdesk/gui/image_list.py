@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QCoreApplication,
     QEvent,
     QMimeData,
     QModelIndex,
@@ -60,6 +61,34 @@ ERROR_ROLE = Qt.ItemDataRole.UserRole + 4
 THUMB = 120  # logical pixels of a thumbnail's longer side
 CELL = QSize(150, 176)
 ERROR_COLOR = QColor("#d93025")
+
+
+def readable_reason(reason: str) -> str:
+    """Why a photo could not be read, in the window's language. The labeling service words its reasons
+    in English (they also go into exports and the CLI); the known ones are translated here, and any
+    detail after them (a decoder's own message) is kept as it is."""
+    known = (  # longest first: "not an image (empty file)" before "not an image ..."
+        ("not an image (or a format clipdesk cannot read)",
+         QCoreApplication.translate("PhotoErrors", "not an image (or a format clipdesk cannot read)")),
+        ("not an image, or an image format clipdesk cannot read",
+         QCoreApplication.translate("PhotoErrors", "not an image (or a format clipdesk cannot read)")),
+        ("not an image (empty file)", QCoreApplication.translate("PhotoErrors", "not an image (empty file)")),
+        ("too large to decode in the available memory",
+         QCoreApplication.translate("PhotoErrors", "too large to decode in the available memory")),
+        ("truncated or corrupt", QCoreApplication.translate("PhotoErrors", "truncated or corrupt")),
+        ("truncated or damaged image", QCoreApplication.translate("PhotoErrors", "truncated or corrupt")),
+        ("not a regular file", QCoreApplication.translate("PhotoErrors", "not a regular file")),
+        ("permission denied", QCoreApplication.translate("PhotoErrors", "permission denied")),
+        ("is a directory", QCoreApplication.translate("PhotoErrors", "is a folder")),
+        ("not found", QCoreApplication.translate("PhotoErrors", "file not found")),
+        ("could not be read", QCoreApplication.translate("PhotoErrors", "could not be read")),
+        ("cannot read file", QCoreApplication.translate("PhotoErrors", "could not be read")),
+        ("too large", QCoreApplication.translate("PhotoErrors", "too large")),
+    )
+    for english, translated in known:
+        if reason == english or reason.startswith((english + " ", english + ":")):
+            return translated + reason[len(english):]
+    return reason
 
 
 @dataclass(frozen=True)
@@ -111,7 +140,7 @@ class PhotoListModel(QAbstractListModel):
     def _tooltip(self, path: str, prediction: Prediction | None) -> str:
         if prediction is not None and prediction.error:
             return self.tr("%1\n\nCould not label this photo: %2").replace("%1", path).replace(
-                "%2", prediction.error)
+                "%2", readable_reason(prediction.error))
         if prediction is not None and prediction.top is not None:
             return f"{path}\n\n{prediction.top.label}: {prediction.top.probability:.2%}"
         return path

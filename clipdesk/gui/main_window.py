@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QSplitter
 from clipdesk.gui.dialogs import AboutDialog, Preferences, PreferencesDialog
 from clipdesk.gui.file_actions import FileActions
 from clipdesk.gui.i18n import apply_language
-from clipdesk.gui.image_list import PhotoDelegate, PhotoListModel, Signature
+from clipdesk.gui.image_list import PhotoDelegate, PhotoListModel, Signature, readable_reason
 from clipdesk.gui.label_editor import split_labels
 from clipdesk.gui.model_control import FAILED, MISSING, READY, ModelControl
 from clipdesk.gui.panes import PREVIEW, LabelsPane, PhotosPane, ResultsPane
@@ -442,7 +442,8 @@ class MainWindow(QMainWindow):
                                    "each photo gets ranked against them."))
         elif prediction is not None and prediction.error:
             self.results.set_prediction(None)
-            pane.show_note(self.tr("This photo could not be read:\n%1").replace("%1", prediction.error), error=True)
+            reason = readable_reason(prediction.error)
+            pane.show_note(self.tr("This photo could not be read:\n%1").replace("%1", reason), error=True)
         elif prediction is not None and up_to_date:
             self.results.set_prediction(prediction)
             pane.show_table()

@@ -784,4 +784,47 @@ Could not label this photo: %2</source>
             <translation>请在标签的位置放上 {}，例如“a photo of a {}.”</translation>
         </message>
     </context>
+    <context>
+        <name>PhotoErrors</name>
+        <message>
+            <source>not an image (or a format clipdesk cannot read)</source>
+            <translation>不是图片（或是 clipdesk 无法读取的格式）</translation>
+        </message>
+        <message>
+            <source>not an image (empty file)</source>
+            <translation>不是图片（空文件）</translation>
+        </message>
+        <message>
+            <source>too large to decode in the available memory</source>
+            <translation>图片太大，可用内存不足以解码</translation>
+        </message>
+        <message>
+            <source>truncated or corrupt</source>
+            <translation>文件不完整或已损坏</translation>
+        </message>
+        <message>
+            <source>not a regular file</source>
+            <translation>不是普通文件</translation>
+        </message>
+        <message>
+            <source>permission denied</source>
+            <translation>没有读取权限</translation>
+        </message>
+        <message>
+            <source>is a folder</source>
+            <translation>这是一个文件夹</translation>
+        </message>
+        <message>
+            <source>file not found</source>
+            <translation>找不到文件</translation>
+        </message>
+        <message>
+            <source>could not be read</source>
+            <translation>无法读取</translation>
+        </message>
+        <message>
+            <source>too large</source>
+            <translation>图片太大</translation>
+        </message>
+    </context>
 </TS>

@@ -10,7 +10,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QLocale
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtWidgets import QApplication
 
 from clipdesk.gui.dialogs import Preferences
 from clipdesk.gui.i18n import apply_language
@@ -88,3 +89,25 @@ def test_the_translation_files_cover_every_string_in_the_code(tmp_path):
                messages(resource_path("translations", "clipdesk_zh_CN.ts"))}
     assert in_code - shipped == set(), "new strings: run pyside6-lupdate and translate them"
     assert shipped - in_code == set(), "strings no longer in the code: run pyside6-lupdate -no-obsolete"
+
+
+def test_why_a_photo_could_not_be_read_is_said_in_chinese(qtbot, window, tmp_path):
+    from tests import photos as sample_photos
+    from tests.gui.conftest import wait_labelled
+
+    empty = sample_photos.write_empty(tmp_path)
+    garbage = sample_photos.write_garbage_jpeg(tmp_path)
+    window.labels_pane.editor.add_labels(["cat"])
+    window.add_paths([str(empty), str(garbage)])
+    wait_labelled(qtbot, window, 2)
+    assert apply_language(QApplication.instance(), "zh_CN")
+    qtbot.waitUntil(lambda: window.file_menu.title() == "文件(&F)")  # LanguageChange events are posted
+    view = window.photos_pane.view
+    for path in (empty, garbage):
+        reason = window.photos.prediction(str(path)).error
+        view.setCurrentIndex(window.photos.index(window.photos.row_of(str(path))))
+        note = window.results_pane.note.text()
+        tooltip = window.photos.index(window.photos.row_of(str(path))).data(Qt.ItemDataRole.ToolTipRole)
+        assert note.startswith("无法读取这张照片")
+        assert reason not in note and reason not in tooltip  # not left in English ...
+        assert re.search(r"[\u4e00-\u9fff]", note.splitlines()[-1])  # ... but said in Chinese
