@@ -133,7 +133,8 @@ def _looks_like_safetensors(path: Path, head: bytes) -> bool:
 def _read_zip(path: Path) -> Any:
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+    # NotImplementedError: a damaged header that asks for an unknown zip version ("zip file version 8.2")
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as error:
         raise CheckpointError(f"{path}: the file is truncated or damaged ({error}). {_RE_DOWNLOAD}") from None
     with archive:
         _check_memory_claim(path, sum(info.file_size for info in archive.infolist()), "its unzipped entries")

@@ -427,3 +427,12 @@ def test_zip_bomb_is_refused_before_anything_is_unzipped(tiny_vit_path: Path, tm
 def test_a_named_pipe_is_refused_instead_of_waiting_forever(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "ViT-B-32.pt")  # opening it for reading would block until a writer comes
     assert_error(tmp_path / "ViT-B-32.pt", "not a regular file")
+
+
+def test_zip_asking_for_an_unknown_zip_version_is_refused(tmp_path: Path) -> None:
+    torch.save({"w": torch.ones(3)}, tmp_path / "ok.pt")
+    data = bytearray((tmp_path / "ok.pt").read_bytes())
+    directory = data.index(b"PK\x01\x02")  # first central directory entry; "version needed" at +6
+    data[directory + 6: directory + 8] = (82).to_bytes(2, "little")  # 8.2: a flipped bit, not a real zip
+    (tmp_path / "damaged.pt").write_bytes(bytes(data))
+    assert_error(tmp_path / "damaged.pt", "damaged")
