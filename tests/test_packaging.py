@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -49,4 +50,7 @@ def test_installed_wheel_tokenizes_from_its_own_resources(wheel: Path, tmp_path:
     module_file, resources, tokens = result.stdout.strip().splitlines()
     assert Path(module_file).is_relative_to(venv), module_file
     assert Path(resources).is_relative_to(venv), resources
-    assert tokens == "[49406, 320, 1125, 539, 320, 736, 27358, 49407]"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pkg_resources deprecation inside clip-anytorch
+        import clip as reference
+    assert tokens == str(reference.tokenize(["a photo of a red envelope"])[0, :8].tolist())
