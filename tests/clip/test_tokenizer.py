@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import subprocess
 import sys
@@ -10,7 +11,8 @@ import warnings
 import pytest
 import torch
 
-from clipdesk.clip.tokenizer import SimpleTokenizer, default_tokenizer, token_lengths, tokenize
+from clipdesk.clip.tokenizer import VOCAB_FILE, SimpleTokenizer, default_tokenizer, token_lengths, tokenize
+from clipdesk.resource_files import resource_path
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # clip-anytorch imports the deprecated pkg_resources
@@ -207,3 +209,9 @@ def test_vocab_is_read_on_first_use_and_reference_package_never_imported() -> No
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[49406, 3306, 1002, 49407]"
+
+
+def test_shipped_vocab_is_openais_file_byte_for_byte() -> None:
+    """The SHA256 pinned in the engine issue: a re-compressed or edited vocab would be caught here."""
+    data = resource_path(VOCAB_FILE).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == "924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a"
