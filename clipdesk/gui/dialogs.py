@@ -5,19 +5,24 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from typing import Any
+
 from PySide6.QtCore import QLocale, Qt
-from PySide6.QtGui import QIcon, QKeySequence
+from PySide6.QtGui import QIcon, QKeySequence, QTextOption
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -46,6 +51,49 @@ def _heading(text: str, parent: QWidget) -> QLabel:
     return label
 
 
+class MessageText(QTextEdit):
+    """A message that is always shown whole and can be selected and copied: it wraps anywhere (a
+    download URL or a deep path is one long "word" a ``QLabel`` cannot break) and takes the height its
+    text needs, up to ``MAX_LINES``, scrolling beyond that."""
+
+    MAX_LINES = 10
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.viewport().setAutoFillBackground(False)
+        self.document().setDocumentMargin(0)
+        self._style = ""
+        self._fit()
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - the QLabel name, so callers need not care
+        self.setPlainText(text)
+        self._fit()
+
+    def set_color_style(self, style: str) -> None:
+        """``color: …`` for the text (empty for the palette's); the background stays transparent."""
+        self.setStyleSheet(f"QTextEdit {{ background: transparent; {style} }}")
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        self.document().setTextWidth(self.viewport().width())
+        line = self.fontMetrics().lineSpacing()
+        wanted = max(line, round(self.document().size().height()))
+        height = min(wanted, line * self.MAX_LINES) + 2 * self.frameWidth()
+        if height != self.height():
+            self.setFixedHeight(height)
+
+
 class FirstRunDialog(QDialog):
     """The model is not on this computer yet: download it (size, progress, cancel, resume) or import a
     file copied from elsewhere. Accepted once the model is in the cache; ``model`` says which one."""
@@ -66,8 +114,8 @@ class FirstRunDialog(QDialog):
         self.progress = QProgressBar(self)
         self.progress.setTextVisible(False)
         self.progress.hide()
-        self.detail = QLabel(self)
-        self.detail.setWordWrap(True)
+        self.detail = MessageText(self)
+        self.detail.set_color_style("")
         self.detail.hide()
         self.import_button = QPushButton(self.tr("Import Weights File…"), self)
         self.later_button = QPushButton(self.tr("Not Now"), self)
@@ -188,7 +236,7 @@ class FirstRunDialog(QDialog):
     def _set_busy(self, message: str, cancellable: bool = False) -> None:
         self.progress.setRange(0, 0)
         self.progress.show()
-        self.detail.setStyleSheet("")
+        self.detail.set_color_style("")
         self.detail.setText(message)
         self.detail.show()
         self.download_button.hide()
@@ -201,7 +249,7 @@ class FirstRunDialog(QDialog):
         if self._partial and self._size:
             self.progress.setRange(0, 1000)
             self.progress.setValue(round(1000 * self._partial / self._size))
-        self.detail.setStyleSheet(ERROR_STYLE if error else "")
+        self.detail.set_color_style(ERROR_STYLE if error else "")
         self.detail.setText(message)
         self.detail.setVisible(bool(message))
         size = f" ({data_size(self._size)})" if self._size else ""

@@ -30,5 +30,9 @@ def test_the_first_run_dialog_grows_to_show_a_long_error(qtbot, window):
     message = f"could not reach example.org (Connection refused); download the file ({LONG_PATH}) elsewhere"
     dialog._on_errored(JobFailed(99, "download", message))
     qtbot.wait(50)
-    for label in (dialog.body, dialog.detail):
-        assert label.height() >= label.heightForWidth(label.width()), label.text()
+    assert dialog.body.height() >= dialog.body.heightForWidth(dialog.body.width())
+    detail = dialog.detail
+    assert LONG_PATH in detail.text()  # whole, and selectable to copy the address
+    assert detail.document().size().height() <= detail.viewport().height()  # every line on screen
+    assert detail.document().idealWidth() <= detail.viewport().width()  # the long path wraps
+    assert dialog.height() >= dialog.layout().totalMinimumSize().height()
