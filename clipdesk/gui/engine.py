@@ -48,8 +48,9 @@ def check_checkpoint_exists(model: str) -> None:
 
 
 def display_name(model: str) -> str:
-    """What the status bar shows: the registry name, or the file name of a checkpoint."""
-    return Path(model).name if is_checkpoint_path(model) else model
+    """What the status bar shows: the registry name, or the file name of a checkpoint (also of one
+    that has gone missing: a deep path would crowd out everything else)."""
+    return Path(model).name if is_checkpoint_path(model) or looks_like_file(model) else model
 
 
 def model_choices() -> list[ModelChoice]:

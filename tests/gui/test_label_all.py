@@ -203,8 +203,9 @@ def failed_load_box(qtbot, settings, monkeypatch):  # type: ignore[no-untyped-de
 
 def test_a_checkpoint_file_that_was_moved_away_is_explained(qtbot, settings, tmp_path, monkeypatch):
     settings.model = str(tmp_path / "on-a-usb-stick" / "my-clip.pt")
-    win, box = failed_load_box(qtbot, settings, monkeypatch)
+    _, box = failed_load_box(qtbot, settings, monkeypatch)
     assert "is not there any more" in box.informativeText()
+    assert box.text() == "clipdesk could not load the model my-clip.pt."  # the whole path is below
     assert "unknown model" not in box.informativeText()
     assert any(button.text() == "Choose Another File…" for button in box.buttons())
 
