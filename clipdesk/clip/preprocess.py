@@ -124,10 +124,18 @@ def _apply_exif_orientation(image: Image.Image) -> None:
 
 
 def _to_8_bit(image: Image.Image) -> Image.Image:
-    """16-bit greyscale as an 8-bit image (top byte): Pillow's own RGB conversion clips it to white."""
-    if image.mode.startswith("I;16"):
-        return Image.fromarray((np.asarray(image) >> 8).astype(np.uint8), mode="L")
-    return image
+    """16-bit greyscale as an 8-bit image (top byte): Pillow's own RGB conversion clips it to white.
+
+    PNG and TIFF open as ``I;16*``; a 16-bit PGM (raw converters, scanners) opens as 32-bit ``I``
+    holding 0..65535, recognised by values above 8 bits that still fit in 16.
+    """
+    if image.mode == "I":
+        low, high = image.getextrema()
+        if not (0 <= low and 255 < high <= 65535):
+            return image
+    elif not image.mode.startswith("I;16"):
+        return image
+    return Image.fromarray((np.asarray(image) >> 8).astype(np.uint8), mode="L")
 
 
 def open_image(path: str | os.PathLike[str], draft: int | None = None) -> Image.Image:

@@ -167,6 +167,27 @@ def test_16_bit_greyscale_is_seen_as_the_photo_not_as_white(tmp_path: Path) -> N
     assert np.array_equal(np.asarray(opened), np.asarray(photos.photo("camera")))
 
 
+def test_16_bit_pgm_opened_by_pillow_as_32_bit_is_seen_as_the_photo_not_as_white(tmp_path: Path) -> None:
+    """Raw converters and scanners write 16-bit PGM; Pillow opens it as mode I holding 0..65535."""
+    grey = np.asarray(photos.photo("camera"), dtype=np.uint16) * 257  # 8-bit photo spread over 16 bits
+    path = tmp_path / "camera-16bit.pgm"
+    path.write_bytes(f"P5\n{grey.shape[1]} {grey.shape[0]}\n65535\n".encode() + grey.astype(">u2").tobytes())
+    with Image.open(path) as raw:
+        assert raw.mode == "I"
+    opened = open_image(path)
+    assert opened.mode == "L"
+    assert np.array_equal(np.asarray(opened), np.asarray(photos.photo("camera")))
+
+
+def test_32_bit_image_holding_8_bit_values_is_left_as_it_is(tmp_path: Path) -> None:
+    grey = np.asarray(photos.photo("camera"), dtype=np.int32)
+    path = tmp_path / "camera-32bit.tif"
+    Image.fromarray(grey).save(path)
+    opened = open_image(path)
+    assert opened.mode == "I"
+    assert np.array_equal(np.asarray(opened), grey)
+
+
 def test_png_bomb_header_is_refused_before_decoding(tmp_path: Path) -> None:
     path = photos.write_png_bomb(tmp_path, 100_000, 100_000)
     with pytest.raises(ImageError, match="too large: 10,000,000,000 pixels") as caught:
