@@ -228,6 +228,8 @@ class MainWindow(QMainWindow):
         self.copy_results_action.setToolTip(self.tr("Copy the selected photos' results as text"))
         self.status.cancel_button.setText(self.tr("Cancel"))
         self.model.update_status()
+        if self.model.state == READY and not self.client.active_kinds():  # else the next report says it
+            self.status.clear_activity(self.idle_summary())
         self.update_counts()
         self.update_results_pane()
 
@@ -402,11 +404,17 @@ class MainWindow(QMainWindow):
         self._rank_job = None
         if done.cancelled:
             return
+        self.status.clear_activity(self.idle_summary())
+
+    def idle_summary(self) -> str:
+        """The status line while nothing runs: how the photos fared, or that the model is ready."""
         labelled, failed = self.photos.counts()
+        if not labelled and not failed:
+            return self.tr("Ready")
         text = self.tr("Labelled %n photo(s).", "", labelled)
         if failed:
             text += " " + self.tr("%n could not be read: hover the red badge to see why.", "", failed)
-        self.status.clear_activity(text)
+        return text
 
     def update_activity_actions(self) -> None:
         kinds = self.client.active_kinds()

@@ -472,6 +472,10 @@ receipt, cat, red envelope</source>
             <source>No model is loaded: pick one in the Model menu.</source>
             <translation>尚未加载模型：请在“模型”菜单中选择一个。</translation>
         </message>
+        <message>
+            <source>Ready</source>
+            <translation>就绪</translation>
+        </message>
     </context>
     <context>
         <name>ModelControl</name>

@@ -57,6 +57,7 @@ def test_switching_language_in_preferences_retranslates_the_open_window(qtbot, w
     assert window.labels_pane.label_all_button.text() == "为所有照片打标签"
     assert window.labels_pane.editor.entry.placeholderText() == "输入标签后按回车"
     assert window.status.model.text().startswith("模型：")
+    assert window.status.activity.text() == "就绪"  # not left in English from before the switch
     window.apply_preferences(Preferences(window.settings.device, window.settings.precision,
                                          window.settings.batch_size, "en"))
     qtbot.waitUntil(lambda: window.file_menu.title() == "&File")
