@@ -18,7 +18,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QKeySequence,
 )
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QSplitter
+from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox, QSplitter
 
 from clipdesk.gui.dialogs import AboutDialog, Preferences, PreferencesDialog
 from clipdesk.gui.file_actions import FileActions
@@ -50,6 +50,7 @@ class MainWindow(QMainWindow):
         self._rank_job: int | None = None
         self._rank_signature: Signature | None = None
         self._checked_prompts: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+        self._warned_not_saved = False
         self.setAcceptDrops(True)
         self.create_status_bar()
         self.model = ModelControl(self, self.client, self.settings, self.status)
@@ -294,11 +295,23 @@ class MainWindow(QMainWindow):
     # == labels and ranking =======================================================================
     def on_labels_changed(self, labels: list[str]) -> None:
         self.settings.labels = labels  # saved at once: a crash never loses what was typed
+        self.warn_if_not_saved()
         self.rerank_timer.start()
 
     def on_template_changed(self, template: str) -> None:
         self.settings.template = template
+        self.warn_if_not_saved()
         self.rerank_timer.start()
+
+    def warn_if_not_saved(self) -> None:
+        """Say once that labels cannot be kept (the settings file cannot be written), rather than let
+        the user find them gone after a restart."""
+        if not self.settings.writable and not self._warned_not_saved:
+            self._warned_not_saved = True
+            QMessageBox.warning(self, self.tr("Settings cannot be saved"), self.tr(
+                "clipdesk cannot write its settings file %1, so your labels and choices will not be "
+                "remembered after you close the window. Save the labels with File → Save Label Set As… "
+                "to keep them.").replace("%1", self.settings.file_name))
 
     def current_signature(self) -> Signature | None:
         """What results should be computed under now; None without labels."""

@@ -72,6 +72,12 @@ class Settings:
         self._store.sync()
 
     @property
+    def writable(self) -> bool:
+        """False once writing the settings file failed (a read-only or missing folder): nothing the
+        user sets up will be remembered, and the window says so."""
+        return self._store.status() != QSettings.Status.AccessError
+
+    @property
     def file_name(self) -> str:
         return self._store.fileName()
 

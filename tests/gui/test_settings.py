@@ -96,3 +96,23 @@ def test_saved_and_opened_label_sets_round_trip_and_show_in_recent(qtbot, window
     text_list.write_text("cat\n# a comment\ndog\n", encoding="utf-8")
     assert window.files.open_label_set(str(text_list))
     assert editor.labels() == ["cat", "dog"]
+
+
+def test_settings_that_cannot_be_written_are_reported_once(qtbot, tmp_path, monkeypatch, tiny_vit_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    blocked = tmp_path / "config-is-a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("CLIPDESK_CONFIG_DIR", str(blocked))
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: shown.append(args[2]))
+    settings = Settings()
+    settings.model = str(tiny_vit_path)
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.labels_pane.editor.add_labels(["cat"])
+    qtbot.waitUntil(lambda: bool(shown))
+    win.labels_pane.editor.add_labels(["dog"])
+    qtbot.wait(50)
+    assert len(shown) == 1 and "Save Label Set" in shown[0] and str(blocked) in shown[0]
+    assert win.labels_pane.editor.labels() == ["cat", "dog"]  # the window keeps working
