@@ -23,18 +23,17 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox, QSp
 from clipdesk.gui.dialogs import AboutDialog, Preferences, PreferencesDialog
 from clipdesk.gui.file_actions import FileActions
 from clipdesk.gui.i18n import apply_language
-from clipdesk.gui.image_list import PhotoDelegate, PhotoListModel, Signature, readable_reason
-from clipdesk.gui.label_editor import split_labels
+from clipdesk.gui.image_list import PhotoDelegate, PhotoListModel, readable_reason
 from clipdesk.gui.model_control import FAILED, MISSING, READY, ModelControl
 from clipdesk.gui.panes import PREVIEW, LabelsPane, PhotosPane, ResultsPane
 from clipdesk.gui.photo_input import PhotoInput
+from clipdesk.gui.ranking import RankControl
 from clipdesk.gui.results_model import ResultsModel, prediction_as_text
 from clipdesk.gui.settings import Settings
 from clipdesk.gui.status_bar import ActivityStatusBar
 from clipdesk.gui.thumbnails import ThumbnailLoader
-from clipdesk.gui.worker import JobDone, JobFailed, JobProgress, LabelsChecked, RankBatch, RankRequest, WorkerClient
+from clipdesk.gui.worker import WorkerClient
 
-RERANK_DELAY_MS = 350  # typing pauses this long before photos are re-ranked
 CLOSE_WAIT_MS = 1500  # closing waits this long for the worker and the pools, all together
 
 
@@ -47,19 +46,16 @@ class MainWindow(QMainWindow):
         self.photos = PhotoListModel(self)
         self.results = ResultsModel(self)
         self.worker_stopped = False
-        self._rank_job: int | None = None
-        self._rank_signature: Signature | None = None
-        self._checked_prompts: tuple[tuple[str, ...], tuple[str, ...]] | None = None
         self._warned_not_saved = False
         self.setAcceptDrops(True)
         self.create_status_bar()
         self.model = ModelControl(self, self.client, self.settings, self.status)
         self.files = FileActions(self)
         self.photo_input = PhotoInput(self)
+        self.ranking = RankControl(self)
         self.create_actions()
         self.create_menus()
         self.create_panes()
-        self.create_timers()
         self.connect_signals()
         self.read_settings()
         self.retranslate_ui()
@@ -89,8 +85,8 @@ class MainWindow(QMainWindow):
         self.remove_photos_action.triggered.connect(self.remove_selected_photos)
         self.clear_photos_action = action(self.clear_photos)
         self.preferences_action = action(self.show_preferences, QKeySequence.StandardKey.Preferences)
-        self.label_all_action = action(self.label_all, "Ctrl+Return")
-        self.cancel_action = action(self.cancel_work, "Escape")
+        self.label_all_action = action(self.ranking.label_all, "Ctrl+Return")
+        self.cancel_action = action(self.ranking.cancel_work, "Escape")
         self.cancel_action.setEnabled(False)
         self.open_checkpoint_action = action(self.model.choose_checkpoint)
         self.get_model_action = action(self.model.get_weights)
@@ -143,10 +139,6 @@ class MainWindow(QMainWindow):
         self.status = ActivityStatusBar(self)
         self.setStatusBar(self.status)
 
-    def create_timers(self) -> None:
-        self.rerank_timer = QTimer(self, singleShot=True, interval=RERANK_DELAY_MS)
-        self.rerank_timer.timeout.connect(self.request_rank)
-
     def connect_signals(self) -> None:
         editor = self.labels_pane.editor
         editor.labels_changed.connect(self.on_labels_changed)
@@ -154,7 +146,7 @@ class MainWindow(QMainWindow):
         editor.entry.photos_pasted.connect(self.photo_input.paste)
         self.labels_pane.template.photos_pasted.connect(self.photo_input.paste)
         self.labels_pane.template.template_changed.connect(self.on_template_changed)
-        self.labels_pane.label_all_button.clicked.connect(self.label_all)
+        self.labels_pane.label_all_button.clicked.connect(self.ranking.label_all)
         view = self.photos_pane.view
         view.paths_dropped.connect(self.add_paths)
         view.image_dropped.connect(self.photo_input.add_image)
@@ -165,16 +157,8 @@ class MainWindow(QMainWindow):
         self.photos.modelReset.connect(self.update_counts)
         self.thumbnails.ready.connect(self.on_thumbnail_ready)
         self.results_pane.top_k.valueChanged.connect(self.on_top_k_changed)
-        self.status.cancel_requested.connect(self.cancel_work)
-        self.model.ready.connect(self.request_rank)
-        self.model.state_changed.connect(self.on_model_state_changed)
-        client = self.client
-        client.ranked.connect(self.on_ranked)
-        client.labels_checked.connect(self.on_labels_checked)
-        client.progress.connect(self.on_progress)
-        client.errored.connect(self.on_errored)
-        client.finished.connect(self.on_finished)
-        client.activity_changed.connect(self.update_activity_actions)
+        self.status.cancel_requested.connect(self.ranking.cancel_work)
+        self.ranking.connect_worker()
 
     # == settings and language ====================================================================
     def read_settings(self) -> None:
@@ -230,7 +214,7 @@ class MainWindow(QMainWindow):
         self.status.cancel_button.setText(self.tr("Cancel"))
         self.model.update_status()
         if self.model.state == READY and not self.client.active_kinds():  # else the next report says it
-            self.status.clear_activity(self.idle_summary())
+            self.status.clear_activity(self.ranking.idle_summary())
         self.update_counts()
         self.update_results_pane()
 
@@ -247,7 +231,7 @@ class MainWindow(QMainWindow):
         stopped in time (``app.run`` does not wait for stragglers).
         """
         self.write_settings()
-        self.rerank_timer.stop()
+        self.ranking.timer.stop()
         self.model.close_dialogs()
         self.hide()
         deadline = QDeadlineTimer(CLOSE_WAIT_MS)
@@ -292,16 +276,16 @@ class MainWindow(QMainWindow):
         self.thumbnails.forget(set(self.photos.clear()))
         self.update_results_pane()
 
-    # == labels and ranking =======================================================================
+    # == labels ===================================================================================
     def on_labels_changed(self, labels: list[str]) -> None:
         self.settings.labels = labels  # saved at once: a crash never loses what was typed
         self.warn_if_not_saved()
-        self.rerank_timer.start()
+        self.ranking.schedule()
 
     def on_template_changed(self, template: str) -> None:
         self.settings.template = template
         self.warn_if_not_saved()
-        self.rerank_timer.start()
+        self.ranking.schedule()
 
     def warn_if_not_saved(self) -> None:
         """Say once that labels cannot be kept (the settings file cannot be written), rather than let
@@ -312,128 +296,6 @@ class MainWindow(QMainWindow):
                 "clipdesk cannot write its settings file %1, so your labels and choices will not be "
                 "remembered after you close the window. Save the labels with File → Save Label Set As… "
                 "to keep them.").replace("%1", self.settings.file_name))
-
-    def current_signature(self) -> Signature | None:
-        """What results should be computed under now; None without labels."""
-        from clipdesk.labeling.labels import clean_labels
-
-        labels = clean_labels(self.labels_pane.editor.labels()).labels
-        if not labels:
-            return None
-        engine = f"{self.settings.device}/{self.settings.precision}"
-        return Signature(self.settings.model, engine, tuple(labels), (self.labels_pane.template.template(),))
-
-    def request_rank(self, force: bool = False) -> None:
-        """Rank photos without results for the current labels (every photo when ``force``)."""
-        self.rerank_timer.stop()
-        signature = self.current_signature()
-        self.photos.set_current_signature(signature)
-        self.update_results_pane()
-        if signature is None or self.model.state != READY:
-            if self._rank_job is not None:  # nothing to rank for (labels gone) or with (model changing)
-                self._rank_job = None
-                if self.client.cancel("rank") and signature is None:
-                    self.status.clear_activity()
-            self.check_labels(signature)
-            return
-        paths = self.photos.paths() if force else self.photos.paths_needing(signature)
-        if not paths:
-            self.check_labels(signature)
-            return
-        request = RankRequest(tuple(paths), signature.labels, signature.templates, self.settings.batch_size)
-        self._rank_signature = signature
-        self._rank_job = self.client.rank(request)
-        self.status.set_activity(self.tr("Labelling photos…"), 0, len(paths), cancellable=True)
-
-    def on_model_state_changed(self) -> None:
-        """Another model is loading, or failed: results of the previous one are dimmed as out of date
-        (they are re-ranked when the new model is ready), never shown as if this model made them."""
-        self.photos.set_current_signature(self.current_signature())
-        self.update_counts()
-        self.update_results_pane()
-
-    def label_all(self) -> None:
-        """Ctrl+Return: add what is typed in the label entry, then (re-)rank every photo."""
-        entry = self.labels_pane.editor.entry
-        if entry.text().strip():
-            self.labels_pane.editor.add_labels(split_labels(entry.text()))
-            entry.clear()
-        if self.current_signature() is None:
-            self.status.flash(self.tr("Add at least one label first"))
-            self.labels_pane.editor.entry.setFocus()
-            return
-        if not self.photos.rowCount():
-            self.status.flash(self.tr("Add photos first: drop them on the window or press Ctrl+O"))
-            return
-        if self.model.state != READY:
-            self.status.flash(self.tr("The model is not ready yet"))
-            return
-        self.request_rank(force=True)
-
-    def cancel_work(self) -> None:
-        if self.client.cancel("rank") | self.client.cancel("download"):
-            self._rank_job = None
-            done, failed = self.photos.counts()
-            self.status.clear_activity(self.tr("Cancelled. %n photo(s) labelled so far.", "", done + failed))
-            self.update_results_pane()
-
-    def on_ranked(self, batch: RankBatch) -> None:
-        if self._rank_signature is None:
-            return
-        self.photos.set_predictions(batch.predictions, self._rank_signature)
-        current = self.current_path()
-        if current is not None and any(p.path == current for p in batch.predictions):
-            self.update_results_pane()
-        self.update_counts()
-
-    def check_labels(self, signature: Signature | None) -> None:
-        """Flag labels too long for the model even when nothing is ranked (ranking checks them too)."""
-        prompts = None if signature is None else (signature.labels, signature.templates)
-        if prompts == self._checked_prompts:
-            return
-        self._checked_prompts = prompts
-        if prompts is None:
-            self.labels_pane.editor.mark_truncated(set())
-        else:
-            self.client.check_labels(*prompts)
-
-    def on_labels_checked(self, checked: LabelsChecked) -> None:
-        self.labels_pane.editor.mark_truncated(set(checked.truncated))
-
-    # == worker reports ===========================================================================
-    def on_progress(self, progress: JobProgress) -> None:
-        if progress.kind == "rank" and progress.job_id == self._rank_job:
-            self.status.set_activity(self.tr("Labelling photos… %1 of %2").replace("%1", str(progress.done))
-                                     .replace("%2", str(progress.total)), progress.done, progress.total,
-                                     cancellable=True)
-
-    def on_errored(self, failure: JobFailed) -> None:
-        if failure.kind == "rank":
-            self.status.clear_activity(self.tr("Could not label the photos: %1").replace("%1", failure.message))
-
-    def on_finished(self, done: JobDone) -> None:
-        if done.kind != "rank" or done.job_id != self._rank_job:
-            return
-        self._rank_job = None
-        if done.cancelled:
-            return
-        self.status.clear_activity(self.idle_summary())
-
-    def idle_summary(self) -> str:
-        """The status line while nothing runs: how the photos fared, or that the model is ready."""
-        labelled, failed = self.photos.counts()
-        if not labelled and not failed:
-            return self.tr("Ready")
-        text = self.tr("Labelled %n photo(s).", "", labelled)
-        if failed:
-            text += " " + self.tr("%n could not be read: hover the red badge to see why.", "", failed)
-        return text
-
-    def update_activity_actions(self) -> None:
-        kinds = self.client.active_kinds()
-        self.cancel_action.setEnabled(any(kind in ("rank", "download") for kind in kinds))
-        if not kinds and self.model.state == READY and self.status.progress.isVisible():
-            self.status.clear_activity(self.status.activity.text())
 
     # == results ==================================================================================
     def current_path(self) -> str | None:

@@ -104,7 +104,7 @@ class PhotoInput(QObject):
         view = window.photos_pane.view
         if new and not view.currentIndex().isValid():
             view.setCurrentIndex(window.photos.index(window.photos.row_of(new[0]) or 0))
-        window.request_rank()
+        window.ranking.request_rank()
 
     def shutdown(self, timeout_ms: int = 1000) -> bool:
         return self.scanner.shutdown(timeout_ms)

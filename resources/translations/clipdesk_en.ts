@@ -52,27 +52,6 @@
     <context>
         <name>MainWindow</name>
         <message numerus="yes">
-            <source>Cancelled. %n photo(s) labelled so far.</source>
-            <translation>
-                <numerusform>Cancelled. %n photo labelled so far.</numerusform>
-                <numerusform>Cancelled. %n photos labelled so far.</numerusform>
-            </translation>
-        </message>
-        <message numerus="yes">
-            <source>Labelled %n photo(s).</source>
-            <translation>
-                <numerusform>Labelled %n photo.</numerusform>
-                <numerusform>Labelled %n photos.</numerusform>
-            </translation>
-        </message>
-        <message numerus="yes">
-            <source>%n could not be read: hover the red badge to see why.</source>
-            <translation>
-                <numerusform>%n could not be read: hover over the red badge to see why.</numerusform>
-                <numerusform>%n could not be read: hover over the red badges to see why.</numerusform>
-            </translation>
-        </message>
-        <message numerus="yes">
             <source>Copied the results of %n photo(s)</source>
             <translation>
                 <numerusform>Copied the results of %n photo</numerusform>
@@ -125,6 +104,30 @@
             <translation>
                 <numerusform>%n unreadable</numerusform>
                 <numerusform>%n unreadable</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
+        <name>RankControl</name>
+        <message numerus="yes">
+            <source>Cancelled. %n photo(s) labelled so far.</source>
+            <translation>
+                <numerusform>Cancelled. %n photo labelled so far.</numerusform>
+                <numerusform>Cancelled. %n photos labelled so far.</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Labelled %n photo(s).</source>
+            <translation>
+                <numerusform>Labelled %n photo.</numerusform>
+                <numerusform>Labelled %n photos.</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n could not be read: hover the red badge to see why.</source>
+            <translation>
+                <numerusform>%n could not be read: hover over the red badge to see why.</numerusform>
+                <numerusform>%n could not be read: hover over the red badges to see why.</numerusform>
             </translation>
         </message>
     </context>

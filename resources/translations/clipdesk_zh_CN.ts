@@ -383,48 +383,6 @@ receipt, cat, red envelope</source>
             <translation>取消</translation>
         </message>
         <message>
-            <source>Labelling photos…</source>
-            <translation>正在标注照片…</translation>
-        </message>
-        <message>
-            <source>Add at least one label first</source>
-            <translation>请先添加至少一个标签</translation>
-        </message>
-        <message>
-            <source>Add photos first: drop them on the window or press Ctrl+O</source>
-            <translation>请先添加照片：拖到窗口中，或按 Ctrl+O</translation>
-        </message>
-        <message>
-            <source>The model is not ready yet</source>
-            <translation>模型尚未就绪</translation>
-        </message>
-        <message numerus="yes">
-            <source>Cancelled. %n photo(s) labelled so far.</source>
-            <translation>
-                <numerusform>已取消。目前已标注 %n 张照片。</numerusform>
-            </translation>
-        </message>
-        <message>
-            <source>Labelling photos… %1 of %2</source>
-            <translation>正在标注照片… %1 / %2</translation>
-        </message>
-        <message>
-            <source>Could not label the photos: %1</source>
-            <translation>无法标注照片：%1</translation>
-        </message>
-        <message numerus="yes">
-            <source>Labelled %n photo(s).</source>
-            <translation>
-                <numerusform>已标注 %n 张照片。</numerusform>
-            </translation>
-        </message>
-        <message numerus="yes">
-            <source>%n could not be read: hover the red badge to see why.</source>
-            <translation>
-                <numerusform>%n 张无法读取：将鼠标悬停在红色标记上可查看原因。</numerusform>
-            </translation>
-        </message>
-        <message>
             <source>Select a photo to see how well each label fits it.</source>
             <translation>选择一张照片，查看每个标签与它的匹配程度。</translation>
         </message>
@@ -471,10 +429,6 @@ receipt, cat, red envelope</source>
         <message>
             <source>No model is loaded: pick one in the Model menu.</source>
             <translation>尚未加载模型：请在“模型”菜单中选择一个。</translation>
-        </message>
-        <message>
-            <source>Ready</source>
-            <translation>就绪</translation>
         </message>
         <message>
             <source>Settings cannot be saved</source>
@@ -837,6 +791,55 @@ Could not label this photo: %2</source>
         <message>
             <source>too large</source>
             <translation>图片太大</translation>
+        </message>
+    </context>
+    <context>
+        <name>RankControl</name>
+        <message>
+            <source>Labelling photos…</source>
+            <translation>正在标注照片…</translation>
+        </message>
+        <message>
+            <source>Add at least one label first</source>
+            <translation>请先添加至少一个标签</translation>
+        </message>
+        <message>
+            <source>Add photos first: drop them on the window or press Ctrl+O</source>
+            <translation>请先添加照片：拖到窗口中，或按 Ctrl+O</translation>
+        </message>
+        <message>
+            <source>The model is not ready yet</source>
+            <translation>模型尚未就绪</translation>
+        </message>
+        <message numerus="yes">
+            <source>Cancelled. %n photo(s) labelled so far.</source>
+            <translation>
+                <numerusform>已取消。目前已标注 %n 张照片。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Labelling photos… %1 of %2</source>
+            <translation>正在标注照片… %1 / %2</translation>
+        </message>
+        <message>
+            <source>Could not label the photos: %1</source>
+            <translation>无法标注照片：%1</translation>
+        </message>
+        <message>
+            <source>Ready</source>
+            <translation>就绪</translation>
+        </message>
+        <message numerus="yes">
+            <source>Labelled %n photo(s).</source>
+            <translation>
+                <numerusform>已标注 %n 张照片。</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n could not be read: hover the red badge to see why.</source>
+            <translation>
+                <numerusform>%n 张无法读取：将鼠标悬停在红色标记上可查看原因。</numerusform>
+            </translation>
         </message>
     </context>
 </TS>

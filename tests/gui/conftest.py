@@ -127,7 +127,7 @@ def drop_mime(target: QWidget, mime: QMimeData) -> None:
 def wait_labelled(qtbot, win: MainWindow, count: int, timeout: int = 30_000) -> None:
     """Until ``count`` photos have results for the labels now on screen and the worker is idle."""
     def done() -> bool:
-        if win.photos.current_signature != win.current_signature():
+        if win.photos.current_signature != win.ranking.current_signature():
             return False  # an edit is still waiting for its re-rank
         labelled, failed = win.photos.counts()
         return labelled + failed == count and "rank" not in win.client.active_kinds()

@@ -244,7 +244,7 @@ def test_removing_every_label_stops_the_run(qtbot, window, tmp_path, gate):
     window.label_all_action.trigger()
     gate.wait_inside()
     window.labels_pane.editor.set_labels([])
-    window.request_rank()  # what the re-rank timer does after the edit
+    window.ranking.request_rank()  # what the re-rank timer does after the edit
     gate.release.set()
     assert "rank" not in window.client.active_kinds()
     assert not window.status.progress.isVisible() and not window.status.cancel_button.isVisible()
