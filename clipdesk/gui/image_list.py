@@ -1,5 +1,6 @@
-"""The photo grid: a list model of photos with their latest prediction, a delegate that paints each
-thumbnail with its top label underneath (or an error badge), and a view that takes drops and paste.
+"""The photo grid's data and painting: a list model of photos with their latest prediction, and a
+delegate that paints each thumbnail with its top label underneath (or an error badge). The view that
+takes drops is ``photo_view.PhotoListView``.
 
 The model holds plain data (paths, ``Prediction``s, and the label/template/model signature each
 prediction was computed under); thumbnails come from ``ThumbnailLoader`` when a cell is painted, so a
@@ -15,32 +16,21 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import (
     QAbstractListModel,
     QCoreApplication,
-    QEvent,
-    QMimeData,
     QModelIndex,
     QPersistentModelIndex,
     QRect,
     QSize,
     Qt,
-    Signal,
 )
 from PySide6.QtGui import (
     QColor,
-    QDragEnterEvent,
-    QDragMoveEvent,
-    QDropEvent,
     QFont,
-    QImage,
-    QKeyEvent,
     QPainter,
     QPainterPath,
     QPalette,
     QPen,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QApplication,
-    QListView,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -346,116 +336,3 @@ class PhotoDelegate(QStyledItemDelegate):
         name = metrics.elidedText(index.data(Qt.ItemDataRole.DisplayRole), Qt.TextElideMode.ElideMiddle,
                                   second.width())
         painter.drawText(second, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
-
-
-class PhotoListView(QListView):
-    """A grid of photos that accepts dropped files, folders and image data; Delete removes."""
-
-    paths_dropped = Signal(list)  # local paths (files and folders) as dropped
-    image_dropped = Signal(QImage)  # pixels without a file (dragged from a browser, say)
-    delete_requested = Signal()
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._drag_over = False
-        self.setViewMode(QListView.ViewMode.IconMode)
-        self.setResizeMode(QListView.ResizeMode.Adjust)
-        self.setMovement(QListView.Movement.Static)
-        self.setLayoutMode(QListView.LayoutMode.Batched)  # lays out big lists in slices: stays smooth
-        self.setBatchSize(200)
-        self.setUniformItemSizes(True)
-        self.setGridSize(CELL)
-        self.setSpacing(0)
-        self.setWordWrap(False)
-        self.setMouseTracking(True)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
-        self.setAcceptDrops(True)
-        self.viewport().setAcceptDrops(True)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.empty_title = ""
-        self.empty_hint = ""
-
-    # -- drag and drop (events reach the viewport; QAbstractItemView forwards them here) --------
-    @staticmethod
-    def _usable(mime: QMimeData) -> bool:
-        return mime.hasImage() or any(url.isLocalFile() for url in mime.urls())
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._usable(event.mimeData()):
-            event.setDropAction(Qt.DropAction.CopyAction)
-            event.accept()
-            self._set_drag_over(True)
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if self._usable(event.mimeData()):
-            event.setDropAction(Qt.DropAction.CopyAction)
-            event.accept()
-        else:
-            event.ignore()
-
-    def dragLeaveEvent(self, event: QEvent) -> None:
-        self._set_drag_over(False)
-        event.accept()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        self._set_drag_over(False)
-        mime = event.mimeData()
-        paths = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
-        if paths:
-            self.paths_dropped.emit(paths)
-        elif mime.hasImage():
-            self.image_dropped.emit(QImage(mime.imageData()))
-        else:
-            event.ignore()
-            return
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-
-    def _set_drag_over(self, over: bool) -> None:
-        if over != self._drag_over:
-            self._drag_over = over
-            self.viewport().update()
-
-    # -- keys and the empty state --------------------------------------------------------------
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selectionModel().hasSelection():
-            self.delete_requested.emit()
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-    def paintEvent(self, event: Any) -> None:
-        super().paintEvent(event)
-        if self.model() is not None and self.model().rowCount() and not self._drag_over:
-            return
-        painter = QPainter(self.viewport())
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        area = self.viewport().rect().adjusted(16, 16, -16, -16)
-        accent = self.palette().color(QPalette.ColorRole.Highlight)
-        pen = QPen(accent if self._drag_over else self.palette().color(QPalette.ColorRole.Mid), 2,
-                   Qt.PenStyle.DashLine)
-        painter.setPen(pen)
-        if self._drag_over:
-            fill = QColor(accent)
-            fill.setAlpha(30)
-            painter.setBrush(fill)
-        painter.drawRoundedRect(area, 14, 14)
-        if self.model() is not None and self.model().rowCount():
-            return
-        icon = QApplication.windowIcon()
-        if not icon.isNull():
-            icon.paint(painter, QRect(area.center().x() - 32, area.center().y() - 130, 64, 64))
-        title_font = QFont(self.font())
-        title_font.setPointSizeF(self.font().pointSizeF() * 1.5)
-        painter.setFont(title_font)
-        painter.setPen(self.palette().color(QPalette.ColorRole.Text))
-        title_rect = QRect(area.left(), area.center().y() - 48, area.width(), 40)
-        painter.drawText(title_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self.empty_title)
-        painter.setFont(self.font())
-        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        hint_rect = QRect(area.left() + 24, area.center().y() + 4, area.width() - 48, 80)
-        painter.drawText(hint_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
-                         | Qt.TextFlag.TextWordWrap, self.empty_hint)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clipdesk.gui.image_list import PhotoListView
+from clipdesk.gui.photo_view import PhotoListView
 from clipdesk.gui.label_editor import LabelEditor, TemplateField
 from clipdesk.gui.results_model import LABEL_COLUMN, PROBABILITY_COLUMN, ProbabilityBarDelegate, ResultsModel
 
