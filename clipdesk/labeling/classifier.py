@@ -251,10 +251,8 @@ class ZeroShotClassifier:
         try:
             digest = None
             cache = self.image_cache
-            if cache is not None and cache.enabled:
-                if os.path.isdir(path):
-                    raise IsADirectoryError(path)
-                digest = cache.digest(path)
+            if cache is not None and cache.enabled and os.path.isfile(path):  # else the engine says why
+                digest = cache.digest(path)  # (hashing a FIFO named x.jpg would wait forever)
                 hit = cache.get(self._embedding_key(), digest)
                 if hit is not None and hit.shape == (self._embed_dim,):  # else a damaged row: encode again
                     return _Prepared(path, digest, embedding=hit)

@@ -14,10 +14,12 @@ torch is imported only when vectors are read or written, so ``clipdesk cache cle
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -109,6 +111,8 @@ class ImageEmbeddingCache:
         file = os.path.abspath(path)
         key = os.fsencode(file).decode("utf-8", "backslashreplace")  # SQLite text must be valid UTF-8
         before = os.stat(file)
+        if not stat.S_ISREG(before.st_mode):  # a folder, or a FIFO whose read would wait forever
+            raise OSError(errno.EINVAL, "not a regular file", file)
         row = self._run(lambda c: c.execute(
             "SELECT digest FROM files WHERE path=? AND size=? AND mtime_ns=? AND ctime_ns=? AND inode=?",
             (key, *_identity(before))).fetchone(), None)
@@ -275,9 +279,9 @@ def _is_corrupt(error: sqlite3.DatabaseError) -> bool:
     return "not a database" in text or "malformed" in text or "corrupt" in text or "encrypted" in text
 
 
-def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
+def _identity(info: os.stat_result) -> tuple[int, int, int, int]:
     """What the fast path compares: size, mtime, ctime (any write changes it), inode."""
-    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
 
 
 def _db_files(path: Path) -> list[Path]:

@@ -3,7 +3,9 @@ that keep photos and labels from being encoded twice."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -226,6 +228,24 @@ def test_bad_files_get_a_reason_and_the_rest_are_labelled(tiny_vit_path: Path, p
         assert reasons["missing.jpg"] == "not found"
         assert reasons["x.png"] == "is a directory"
         assert all(p.scores == () and p.top is None for p in predictions if not p.ok)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_called_photo_jpg_fails_instead_of_hanging_the_run(tiny_vit_path: Path, photos: list[Path],
+                                                                        tmp_path: Path) -> None:
+    """Reading (or hashing, for the cache) a FIFO waits for a writer that never comes."""
+    pipe = tmp_path / "pipe.jpg"
+    os.mkfifo(pipe)
+    classifier = ZeroShotClassifier(tiny_vit_path, device="cpu", image_cache=ImageEmbeddingCache(tmp_path / "c"))
+    results: list = []
+    runner = threading.Thread(target=lambda: results.extend(classifier.rank([pipe, photos[0]], LABELS)), daemon=True)
+    runner.start()
+    runner.join(timeout=60)
+    if runner.is_alive():  # unblock the stuck reader so the test process can end, then fail
+        with open(pipe, "wb"):
+            pass
+        pytest.fail("the run hung on a named pipe")
+    assert results[0].error == "not a regular file" and results[1].ok
 
 
 def test_should_stop_between_batches_keeps_the_finished_prefix(tiny_vit_path: Path, tmp_path: Path) -> None:
