@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
@@ -19,7 +19,7 @@ from PySide6.QtGui import (
     QPalette,
     QPen,
 )
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QListView
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QListView, QStyle
 
 from clipdesk.gui.image_list import CELL
 from clipdesk.gui.photo_sources import carries_photos, local_paths
@@ -93,6 +93,19 @@ class PhotoListView(QListView):
             self.viewport().update()
 
     # -- keys and the empty state --------------------------------------------------------------
+    def resizeEvent(self, event: Any) -> None:
+        """Share the width left over by whole cells among the columns, so the grid fills the pane
+        instead of leaving a strip of nothing at its right."""
+        # What QListView lays out in: the viewport without scroll bars, less room for the vertical one
+        # (reserved even while hidden, so that it appearing never re-flows the grid).
+        scroll_bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self.verticalScrollBar())
+        width = self.maximumViewportSize().width() - scroll_bar - 1  # a row ends before rect.right()
+        columns = max(1, width // CELL.width())
+        grid = QSize(max(CELL.width(), width // columns), CELL.height())
+        if grid != self.gridSize():
+            self.setGridSize(grid)
+        super().resizeEvent(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selectionModel().hasSelection():
             self.delete_requested.emit()

@@ -36,3 +36,26 @@ def test_the_first_run_dialog_grows_to_show_a_long_error(qtbot, window):
     assert detail.document().size().height() <= detail.viewport().height()  # every line on screen
     assert detail.document().idealWidth() <= detail.viewport().width()  # the long path wraps
     assert dialog.height() >= dialog.layout().totalMinimumSize().height()
+
+
+def test_the_photo_grid_spreads_its_columns_over_the_whole_pane(qtbot, window, tmp_path):
+    from clipdesk.gui.image_list import CELL
+    from tests import photos as sample_photos
+
+    one = sample_photos.write_jpeg(tmp_path, "rocket")
+    paths = []
+    for i in range(8):
+        link = tmp_path / f"copy{i}.jpg"
+        link.symlink_to(one)
+        paths.append(str(link))
+    window.photos.add_paths(paths)
+    view = window.photos_pane.view
+    for width in (1000, 1240, 1500):
+        window.resize(width, 700)
+        qtbot.waitUntil(lambda w=width: window.width() == w)
+        qtbot.wait(20)
+        first_row = [view.visualRect(window.photos.index(i)) for i in range(8)]
+        first_row = [rect for rect in first_row if rect.top() == first_row[0].top()]
+        assert len(first_row) >= view.viewport().width() // CELL.width() - 1  # columns fill the width ...
+        unused = view.viewport().width() - (first_row[-1].center().x() + view.gridSize().width() // 2)
+        assert unused < CELL.width() // 3  # ... with no empty strip down the right-hand side
