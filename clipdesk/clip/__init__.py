@@ -23,21 +23,9 @@ from clipdesk.clip.model_files import model_file
 from clipdesk.clip.precision import apply_precision, check_precision
 from clipdesk.clip.preprocess import transform
 from clipdesk.clip.tokenizer import tokenize
+from clipdesk.weights.registry import OPENAI_MODEL_NAMES
 
 __all__ = ["CLIP", "CheckpointError", "ModelNotFoundError", "available_models", "load", "tokenize"]
-
-# OpenAI's models in the reference's order, with the file names of their download URLs.
-_MODEL_FILES: dict[str, str] = {
-    "RN50": "RN50.pt",
-    "RN101": "RN101.pt",
-    "RN50x4": "RN50x4.pt",
-    "RN50x16": "RN50x16.pt",
-    "RN50x64": "RN50x64.pt",
-    "ViT-B/32": "ViT-B-32.pt",
-    "ViT-B/16": "ViT-B-16.pt",
-    "ViT-L/14": "ViT-L-14.pt",
-    "ViT-L/14@336px": "ViT-L-14-336px.pt",
-}
 
 
 class ModelNotFoundError(RuntimeError):
@@ -46,7 +34,7 @@ class ModelNotFoundError(RuntimeError):
 
 def available_models() -> list[str]:
     """The names ``load`` accepts besides file paths, in OpenAI's order."""
-    return list(_MODEL_FILES)
+    return list(OPENAI_MODEL_NAMES)
 
 
 def load(name_or_path: str | os.PathLike[str], device: str | torch.device | None = None, jit: bool = False,

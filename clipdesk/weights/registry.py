@@ -36,6 +36,9 @@ _OPENAI_MODELS: tuple[tuple[str, str, str], ...] = (
      "ViT-L-14-336px.pt"),
 )
 
+# The nine names in OpenAI's order: what ``clipdesk.clip.available_models()`` returns.
+OPENAI_MODEL_NAMES: tuple[str, ...] = tuple(name for name, _sha256, _file in _OPENAI_MODELS)
+
 # Approximate download sizes, shown by `clipdesk models list` before a model is fetched. Display only:
 # verification uses the SHA256, so an approximate number here can never accept a wrong file.
 APPROX_SIZE_MIB: dict[str, int] = {
