@@ -213,7 +213,8 @@ class MainWindow(QMainWindow):
         self.copy_results_action.setToolTip(self.tr("Copy the selected photos' results as text"))
         self.status.cancel_button.setText(self.tr("Cancel"))
         self.model.update_status()
-        if self.model.state == READY and not self.client.active_kinds():  # else the next report says it
+        busy = {"rank", "download", "import"} & set(self.client.active_kinds())
+        if self.model.state == READY and not busy:  # else the next progress report says it anew
             self.status.clear_activity(self.ranking.idle_summary())
         self.update_counts()
         self.update_results_pane()
