@@ -154,12 +154,36 @@ def import_weights(path: Path, on_progress: ProgressCallback) -> str:
     """Copy a weights file into the cache; returns the model name it is now known by.
 
     A file with a published SHA256 becomes that model; any other must be a loadable CLIP checkpoint
-    and is registered under its file name's stem.
+    and is registered under its file name's stem — or, when that name is taken, the stem with a number
+    ("ViT-B-32-2" for a re-saved ViT-B/32 from a mirror): the window has no --name to ask for.
     """
     from clipdesk.weights import import_weights as weights_import
 
-    result = weights_import(path, name=path.stem, validate=_validate_checkpoint, on_progress=on_progress)
+    result = weights_import(path, name=import_name(path), validate=_validate_checkpoint, on_progress=on_progress)
     return result.spec.name
+
+
+def import_name(path: Path) -> str:
+    """The stem of ``path`` unless a known model, or an imported one of another size, has that name or
+    file name. An imported one of the same size keeps the name: it is most likely this very file, which
+    the import then recognises by its hash."""
+    from clipdesk.weights import load_registry, models_dir
+    from clipdesk.weights.cache import imported_models
+    from clipdesk.weights.registry import safe_file_name
+
+    registry, size = load_registry(), path.stat().st_size
+    imported = imported_models(models_dir())
+    known_files = {spec.file_name.casefold() for spec in registry.models}
+
+    def free(name: str) -> bool:
+        if registry.find(name) is not None or safe_file_name(name).casefold() in known_files:
+            return False
+        same = [spec for spec in imported if spec.name.casefold() == name.casefold()
+                or spec.file_name.casefold() == safe_file_name(name, path.suffix.lower()).casefold()]
+        return all(spec.size == size for spec in same)
+
+    stem = path.stem.strip() or "model"
+    return next(name for name in (stem, *(f"{stem}-{n}" for n in range(2, 1000))) if free(name))
 
 
 def _validate_checkpoint(path: Path) -> None:

@@ -191,3 +191,19 @@ def test_switching_precision_reranks_every_photo(qtbot, window, photo_files):
     qtbot.waitUntil(lambda: window.model.state == READY, timeout=60_000)
     wait_labelled(qtbot, window, len(paths))
     assert sorted(ranked) == sorted(paths)  # numbers from the other precision are not kept as current
+
+
+def test_importing_another_checkpoint_under_a_known_models_file_name_gets_a_free_name(
+        qtbot, settings, tiny_bytes, tiny_checkpoints, tmp_path):
+    import shutil
+
+    register("http://127.0.0.1:9/tiny-vit.pt", tiny_bytes)
+    win = open_window(qtbot, settings)
+    dialog = win.model.first_run
+    mirror_copy = tmp_path / "tiny-vit.pt"  # a re-saved file from a mirror: same name, other bytes
+    shutil.copy(tiny_checkpoints[("vit", "state_dict")], mirror_copy)
+    dialog.import_file(str(mirror_copy))
+    qtbot.waitUntil(lambda: win.model.state == READY, timeout=60_000)
+    assert win.settings.model == "tiny-vit-2"  # the window has no --name to ask for: it picks one
+    assert (models_root() / "tiny-vit-2.pt").read_bytes() == mirror_copy.read_bytes()
+    assert not (models_root() / "tiny-vit.pt").exists()  # the known model's file is left alone
