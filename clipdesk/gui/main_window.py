@@ -316,10 +316,11 @@ class MainWindow(QMainWindow):
                            else self.tr("Drop photos on the window to begin."))
             return
         dpr = self.devicePixelRatioF()
-        pixmap = self.thumbnails.get(path, int(PREVIEW * max(1.0, dpr)))
+        size = int(PREVIEW * max(1.0, dpr))
+        pixmap = self.thumbnails.get(path, size)
         if pixmap is not None:
             pixmap.setDevicePixelRatio(max(1.0, dpr))
-        pane.set_photo(Path(path).name, pixmap)
+        pane.set_photo(Path(path).name, pixmap, self.tr("No preview") if self.thumbnails.failed(path, size) else "")
         if signature is None:
             self.results.set_prediction(None)
             pane.show_note(self.tr("Type some labels on the left — e.g. receipt, cat, red envelope — and "

@@ -199,11 +199,13 @@ class ResultsPane(TranslatedPane):
         self.note.setStyleSheet(f"color: {color};")
         self.stack.setCurrentIndex(1)
 
-    def set_photo(self, name: str, pixmap: QPixmap | None) -> None:
+    def set_photo(self, name: str, pixmap: QPixmap | None, placeholder: str = "") -> None:
+        """Show ``name`` and its preview; ``placeholder`` stands in for a preview there will never be."""
         metrics = self.name.fontMetrics()
         self.name.setText(metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, max(80, self.width() - 24)))
         self.name.setToolTip(name)
         if pixmap is None:
             self.preview.clear()
+            self.preview.setText(placeholder)
             return
         self.preview.setPixmap(pixmap)

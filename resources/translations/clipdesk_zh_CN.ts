@@ -438,6 +438,10 @@ receipt, cat, red envelope</source>
             <source>clipdesk cannot write its settings file %1, so your labels and choices will not be remembered after you close the window. Save the labels with File → Save Label Set As… to keep them.</source>
             <translation>clipdesk 无法写入设置文件 %1，关闭窗口后不会记住你的标签和选择。请用“文件 → 标签集另存为…”保存标签。</translation>
         </message>
+        <message>
+            <source>No preview</source>
+            <translation>无预览</translation>
+        </message>
     </context>
     <context>
         <name>ModelControl</name>

@@ -144,6 +144,7 @@ def test_selecting_a_broken_photo_shows_why_in_the_results_pane(qtbot, window, t
     pane = window.results_pane
     assert pane.stack.currentWidget() is pane.note
     assert window.photos.prediction(str(broken)).error in pane.note.text()
+    qtbot.waitUntil(lambda: pane.preview.text() == "No preview")  # not an empty hole above the note
 
 
 def test_closing_the_window_during_a_run_stops_the_worker_promptly(qtbot, settings, tmp_path, gate):
