@@ -8,6 +8,7 @@ import torch-backed code lazily. ``model_choices`` and ``missing_weights`` only 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,9 +86,10 @@ def missing_weights(model: str) -> ModelChoice | None:
 
 def load_classifier(model: str, device: str, precision: str, batch_size: int) -> Any:
     """A ``ZeroShotClassifier`` for a checkpoint path or a cached model, with the on-disk image cache."""
-    from clipdesk import clip
-    from clipdesk.labeling import ImageEmbeddingCache, ZeroShotClassifier
-    from clipdesk.weights import ensure_model, load_registry, models_dir, resolve
+    with _quiet_imports():
+        from clipdesk import clip
+        from clipdesk.labeling import ImageEmbeddingCache, ZeroShotClassifier
+        from clipdesk.weights import ensure_model, load_registry, models_dir, resolve
 
     target, download_root = model, None
     if not is_checkpoint_path(model):
@@ -97,22 +99,30 @@ def load_classifier(model: str, device: str, precision: str, batch_size: int) ->
             target, download_root = spec.name, path.parent  # the name keys the embedding cache
         else:
             target = str(path)
-    _settle_after_imports()
     return ZeroShotClassifier(target, device=device, precision=precision, download_root=download_root,
                               image_cache=ImageEmbeddingCache(), batch_size=batch_size)
 
 
-def _settle_after_imports() -> None:
-    """Keep the window responsive later: importing torch leaves about a million long-lived objects that
-    every full garbage collection would walk while holding the GIL (100-300 ms in which the GUI thread
-    cannot run), so they are moved out of the collector's sight; and the tokenizer's vocabulary is
-    read now, while the status bar says the model is loading, not at the first label."""
+@contextmanager
+def _quiet_imports() -> Iterator[None]:
+    """Keep the window responsive while the worker imports torch and afterwards. Importing torch
+    creates ~350k long-lived objects, and every full garbage collection walks them all while holding
+    the GIL (80-330 ms in which the GUI thread cannot run): no collections during the import, then the
+    objects are moved out of the collector's sight for good. The tokenizer's vocabulary is read here
+    too, while the status bar says the model is loading, not at the first label."""
     import gc
 
-    from clipdesk.clip.tokenizer import default_tokenizer
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+        from clipdesk.clip.tokenizer import default_tokenizer
 
-    default_tokenizer()
-    gc.freeze()
+        default_tokenizer()
+        gc.freeze()
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def device_description(classifier: Any) -> str:
