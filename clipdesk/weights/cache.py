@@ -14,7 +14,7 @@ from pathlib import Path
 
 from clipdesk.weights import download as downloader
 from clipdesk.weights import lock, records
-from clipdesk.weights.errors import CorruptFileError, UnknownModelError, WeightsError, storage_error
+from clipdesk.weights.errors import CorruptFileError, UnknownModelError, WeightsError
 from clipdesk.weights.locations import models_dir
 from clipdesk.weights.registry import ModelSpec, Registry, load_registry
 
@@ -117,11 +117,6 @@ def remove_model(name: str, registry: Registry | None = None, root: Path | None 
         raise WeightsError(f"{spec.name} is not in the cache ({root}); nothing to remove")
     with lock.acquire(path, wait=False):
         removed = records.remove_with_record(path)
-        try:
-            part.unlink()
+        if records.delete_if_present(part):
             removed.append(part)
-        except FileNotFoundError:
-            pass
-        except OSError as error:
-            raise storage_error(error, part, "delete") from error
     return removed

@@ -123,13 +123,15 @@ def verify(path: Path, sha256: str, name: str | None = None,
 
 def remove_with_record(path: Path) -> list[Path]:
     """Delete a cached file and its record; returns what was deleted."""
-    removed = []
-    for candidate in (path, record_path(path)):
-        try:
-            candidate.unlink()
-            removed.append(candidate)
-        except FileNotFoundError:
-            pass
-        except OSError as error:
-            raise storage_error(error, candidate, "delete") from error
-    return removed
+    return [candidate for candidate in (path, record_path(path)) if delete_if_present(candidate)]
+
+
+def delete_if_present(path: Path) -> bool:
+    """Delete ``path``; False when it was not there. Other failures are one-line ``StorageError``s."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        raise storage_error(error, path, "delete") from error
+    return True
