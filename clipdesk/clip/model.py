@@ -17,14 +17,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from clipdesk.clip.text_chunks import similar_length_chunks
+
 # Scalars stored beside the weights in OpenAI's TorchScript archives; they are not parameters.
 EXTRA_KEYS = ("input_resolution", "context_length", "vocab_size")
 # Head counts are not stored in the weights; every OpenAI model uses 64-wide attention heads.
 HEAD_WIDTH = 64
 # Texts per transformer pass in ``encode_text``: bounds activation memory for thousands of labels.
 TEXT_CHUNK = 256
-# What one extra transformer pass costs, in padded token positions: fewer, fuller passes beat many tiny ones.
-PASS_COST = 256
 
 
 class StateDictError(ValueError):
@@ -294,7 +294,7 @@ class CLIP(nn.Module):
             return self.text_projection.new_empty(0, self.text_projection.shape[1]).type(self.dtype)
         eot = text.argmax(dim=-1)  # [batch]: position of each end-of-text token
         order = torch.argsort(eot, stable=True)  # shortest texts first
-        sizes = _similar_length_chunks((eot[order] + 1).tolist(), self.text_chunk)
+        sizes = similar_length_chunks((eot[order] + 1).tolist(), self.text_chunk)
         chunks = [self._encode_text_chunk(text[rows], eot[rows]) for rows in order.split(sizes)]
         features = torch.cat(chunks)  # [batch, embed_dim], in sorted order
         return features[torch.argsort(order)]  # back in input order
@@ -319,35 +319,6 @@ class CLIP(nn.Module):
         text_features = text_features / text_features.norm(dim=-1, keepdim=True)
         logits_per_image = self.logit_scale.exp() * image_features @ text_features.t()  # [images, texts]
         return logits_per_image, logits_per_image.t()
-
-
-def _similar_length_chunks(lengths: list[int], most: int) -> list[int]:
-    """Sizes of consecutive chunks of ascending ``lengths`` (each chunk runs to its longest text), at
-    most ``most`` texts each. Chosen to minimise padded positions computed plus ``PASS_COST`` per pass
-    (dynamic programming over the distinct lengths), so short labels are not padded to long ones yet
-    each pass still multiplies large matrices."""
-    groups: list[list[int]] = []  # [length, count], ascending
-    for length in lengths:
-        if groups and groups[-1][0] == length:
-            groups[-1][1] += 1
-        else:
-            groups.append([length, 1])
-    best = [0] + [math.inf] * len(groups)  # best[j]: cost of the first j groups
-    cut = [0] * (len(groups) + 1)  # cut[j]: where the last chunk of the best plan for j groups starts
-    for end in range(1, len(groups) + 1):
-        rows = 0
-        for start in range(end - 1, -1, -1):
-            rows += groups[start][1]
-            cost = best[start] + rows * groups[end - 1][0] + PASS_COST
-            if cost < best[end]:
-                best[end], cut[end] = cost, start
-    sizes: list[int] = []
-    end = len(groups)
-    while end:
-        rows = sum(count for _, count in groups[cut[end]:end])
-        sizes[:0] = [most] * (rows // most) + ([rows % most] if rows % most else [])
-        end = cut[end]
-    return sizes
 
 
 def convert_weights(model: nn.Module) -> None:
