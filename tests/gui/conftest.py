@@ -111,7 +111,7 @@ def drop_urls(target: QWidget, paths: list[Path | str]) -> QMimeData:
 
 
 def drop_mime(target: QWidget, mime: QMimeData) -> None:
-    point = QPointF(target.rect().center())
+    point = target.rect().center()  # QPoint for enter/move, QPointF for the drop: Qt's C++ signatures
     buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     enter = QDragEnterEvent(point, Qt.DropAction.CopyAction, mime, buttons, modifiers)
     QApplication.sendEvent(target, enter)
@@ -119,7 +119,7 @@ def drop_mime(target: QWidget, mime: QMimeData) -> None:
     move = QDragMoveEvent(point, Qt.DropAction.CopyAction, mime, buttons, modifiers)
     QApplication.sendEvent(target, move)
     assert move.isAccepted(), "the drop target refused the drag move"
-    drop = QDropEvent(point, Qt.DropAction.CopyAction, mime, buttons, modifiers)
+    drop = QDropEvent(QPointF(point), Qt.DropAction.CopyAction, mime, buttons, modifiers)
     QApplication.sendEvent(target, drop)
     assert drop.isAccepted(), "the drop target refused the drop"
 
