@@ -57,7 +57,7 @@ def load(name_or_path: str | os.PathLike[str], device: str | torch.device | None
     path = _resolve_checkpoint(name_or_path, download_root)
     state_dict = read_state_dict(path)
     try:
-        model = build_model(state_dict)
+        model = build_model(state_dict, on_converted=mapped_pages.releaser(path))
     except StateDictError as error:
         raise CheckpointError(f"{path}: not a CLIP model: {error}") from error
     if device.type != "cpu":

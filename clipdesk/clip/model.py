@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import torch
@@ -54,11 +54,22 @@ class LayerNorm(nn.LayerNorm):
         return super().forward(x.type(torch.float32)).type(x.dtype)
 
 
+QUICK_GELU_SCALE = 1.702
+
+
 class QuickGELU(nn.Module):
     """The sigmoid approximation of GELU that CLIP was trained with."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x * torch.sigmoid(1.702 * x)
+        return x * torch.sigmoid(QUICK_GELU_SCALE * x)
+
+
+def attend(qkv: torch.Tensor, heads: int, causal: bool) -> torch.Tensor:
+    """[batch, tokens, 3 * width] queries, keys and values side by side -> [batch, tokens, width]."""
+    batch, tokens, width = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
+    q, k, v = qkv.view(batch, tokens, 3, heads, width // heads).permute(2, 0, 3, 1, 4)  # each [b, h, t, hw]
+    x = F.scaled_dot_product_attention(q, k, v, is_causal=causal)  # [batch, heads, tokens, head_width]
+    return x.transpose(1, 2).reshape(batch, tokens, width)
 
 
 class MultiheadSelfAttention(nn.Module):
@@ -74,14 +85,14 @@ class MultiheadSelfAttention(nn.Module):
         self.out_proj = nn.Linear(width, width)
         nn.init.xavier_uniform_(self.in_proj_weight)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        batch, tokens, width = x.shape
+    @property
+    def compute_dtype(self) -> torch.dtype:
+        """The dtype of the matrix products, which the block casts its LayerNorm outputs to."""
+        return self.in_proj_weight.dtype
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, tokens, width]
         qkv = F.linear(x, self.in_proj_weight, self.in_proj_bias)  # [batch, tokens, 3 * width]
-        qkv = qkv.view(batch, tokens, 3, self.heads, width // self.heads)
-        q, k, v = qkv.permute(2, 0, 3, 1, 4)  # each [batch, heads, tokens, head_width]
-        x = F.scaled_dot_product_attention(q, k, v, is_causal=self.causal)  # [batch, heads, tokens, head_width]
-        x = x.transpose(1, 2).reshape(batch, tokens, width)  # [batch, tokens, width]
-        return self.out_proj(x)
+        return self.out_proj(attend(qkv, self.heads, self.causal))
 
 
 class ResidualAttentionBlock(nn.Module):
@@ -99,7 +110,7 @@ class ResidualAttentionBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, tokens, width]
         # The weights' dtype for the matrix products; the residual stream keeps x's dtype. Both are
         # the same except in precision="fast" on CPUs (bf16 weights, fp32 stream: see precision.py).
-        dtype = self.attn.in_proj_weight.dtype
+        dtype = self.attn.compute_dtype
         x = x + self.attn(self.ln_1(x).type(dtype))
         return x + self.mlp(self.ln_2(x).type(dtype))
 
@@ -339,7 +350,8 @@ def convert_weights(model: nn.Module) -> None:
     model.apply(to_half)
 
 
-def build_model(state_dict: Mapping[str, torch.Tensor], round_to_fp16: bool = True) -> CLIP:
+def build_model(state_dict: Mapping[str, torch.Tensor], round_to_fp16: bool = True,
+                on_converted: Callable[[torch.Tensor], object] | None = None) -> CLIP:
     """A fp32 CLIP in eval mode holding ``state_dict``'s weights; the architecture comes from the tensor
     shapes alone. Raises ``StateDictError`` listing missing, unexpected and mis-shaped entries.
 
@@ -348,6 +360,10 @@ def build_model(state_dict: Mapping[str, torch.Tensor], round_to_fp16: bool = Tr
     CPU -- so a fp32 checkpoint gives the reference's numbers (OpenAI's files are fp16 already: no
     change). ``False`` keeps a fp32 checkpoint's full precision. fp32 tensors that need no rounding are
     used without a copy; the mapping itself is not modified.
+
+    ``on_converted`` is called with each of ``state_dict``'s tensors once its fp32 copy exists: ``load``
+    gives a memory-mapped file's pages back there, tensor by tensor, so the file and the fp32 model are
+    never resident in full at the same time.
     """
     state = {key: value for key, value in state_dict.items() if key not in EXTRA_KEYS}
     not_tensors = sorted(key for key, value in state.items() if not isinstance(value, torch.Tensor))
@@ -360,7 +376,11 @@ def build_model(state_dict: Mapping[str, torch.Tensor], round_to_fp16: bool = Tr
     if round_to_fp16:
         convert_weights(model)  # on meta: just marks which tensors the reference stores in fp16
     stored = {key: value.dtype for key, value in model.state_dict().items()}
-    weights = {key: _as_fp32(value, stored[key]) for key, value in state.items()}
+    weights = {}
+    for key, value in state.items():
+        weights[key] = _as_fp32(value, stored[key])
+        if on_converted is not None:
+            on_converted(value)
     model.load_state_dict(weights, assign=True)
     return model.eval()
 

@@ -5,9 +5,10 @@
 ``fast`` on a CPU with native bf16 arithmetic (AVX-512 BF16 or AMX) runs the matrix products of every
 transformer block in bf16, which such CPUs multiply about 2.5 times faster than fp32, while the
 residual stream, LayerNorms, embeddings and projections stay fp32 -- so rounding errors do not pile up
-across layers (embedding cosine vs fp32 above 0.9999). The modified-ResNet image tower has no
-residual stream to protect; it runs in bf16 from its second convolution on. On GPUs the reference's own recipe (fp16 weights)
-is already the fast one, so ``fast`` changes nothing there. On a CPU *without* native bf16, bf16 is
+across layers (embedding cosine vs fp32 above 0.9999). Where torch has oneDNN's packed products (see
+``onednn.py``) the blocks use them, with attention in fp32. The modified-ResNet image tower has no
+residual stream to protect; it runs in bf16 from its second convolution on. On GPUs the reference's
+own recipe (fp16 weights) is already the fast one, so ``fast`` changes nothing there. On a CPU *without* native bf16, bf16 is
 emulated and slower than fp32, so ``fast`` changes nothing either.
 """
 
@@ -16,9 +17,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from clipdesk.clip.model import CLIP, ModifiedResNet, Transformer
+from clipdesk.clip.model import CLIP, ModifiedResNet, Transformer, VisionTransformer
+from clipdesk.clip.onednn import (PackedLinear, PackedPatchEmbedding, PackedSelfAttention, packed_mlp,
+                                  packing_available)
 
 PRECISIONS = ("exact", "fast")
+# Bumped whenever fast mode computes different numbers, so image embeddings cached under the old ones
+# are not reused (2: oneDNN-packed products, fused SiLU, fp32 attention, LayerNorm weights kept exact).
+FAST_REVISION = 2
 
 
 def cpu_has_native_bf16() -> bool:
@@ -78,18 +84,30 @@ def apply_precision(model: CLIP, precision: str, device: str | torch.device) -> 
     return model
 
 
-def to_bf16(model: CLIP) -> None:
+def to_bf16(model: CLIP, pack: bool | None = None) -> None:
     """bf16 weights for the matrix products inside every transformer block and the whole ResNet image
     tower; ``ResidualAttentionBlock`` then casts its LayerNorm outputs to bf16 and adds the results
-    to the fp32 residual stream."""
-    for module in model.modules():
-        if isinstance(module, Transformer):
-            module.resblocks.to(torch.bfloat16)
-            for block in module.resblocks:  # LayerNorms compute in fp32 anyway: keep their weights exact
-                block.ln_1.float()
-                block.ln_2.float()
+    to the fp32 residual stream.
+
+    With ``pack`` (default: where this torch has them, see ``onednn.py``) the blocks' products -- and a
+    ViT's patch embedding -- become oneDNN-packed bf16 products with SiLU fused into the MLP, attention
+    in fp32; otherwise the weights are simply cast to bf16 and ``F.linear`` runs them.
+    """
+    if pack is None:
+        pack = packing_available()
+    transformers = [module for module in model.modules() if isinstance(module, Transformer)]
+    for transformer in transformers:
+        for block in transformer.resblocks:  # LayerNorms compute in fp32 anyway: keep their weights exact
+            if pack:
+                block.attn = PackedSelfAttention(block.attn)
+                block.mlp = packed_mlp(block.mlp)
+            else:
+                block.attn.to(torch.bfloat16)
+                block.mlp.to(torch.bfloat16)
     if isinstance(model.visual, ModifiedResNet):
         _resnet_to_bf16(model.visual)
+    elif pack and isinstance(model.visual, VisionTransformer):
+        model.visual.conv1 = PackedPatchEmbedding(model.visual.conv1)
 
 
 def _resnet_to_bf16(visual: ModifiedResNet) -> None:
@@ -107,5 +125,6 @@ def describe(model: nn.Module) -> str:
     """A short name for the dtypes of a model's weights -- ``fp32`` (exact on CPU), ``fp16+fp32`` (the
     GPU recipe), ``bf16+fp32`` (fast on CPU) -- for cache keys and benchmark reports."""
     dtypes = {parameter.dtype for parameter in model.parameters() if parameter.is_floating_point()}
+    dtypes |= {module.packed_weight.dtype for module in model.modules() if isinstance(module, PackedLinear)}
     names = {torch.float32: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}
     return "+".join(sorted(names.get(dtype, str(dtype)) for dtype in dtypes)) or "fp32"

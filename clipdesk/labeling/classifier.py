@@ -211,11 +211,13 @@ class ZeroShotClassifier:
     def _embedding_key(self) -> str:
         """Identity of (weights, numeric precision, preprocessing) for the image cache: the same photo
         under another model, dtype or input size is a different embedding."""
+        from clipdesk.clip.precision import FAST_REVISION
+
         with self._cache_key_lock:
             if self._cache_key is None:
                 dtype = str(self.model.dtype).removeprefix("torch.")
                 if self.precision == "fast":  # other numbers (bf16 products) and pixels (draft decoding)
-                    dtype += "+fast"
+                    dtype += f"+fast{FAST_REVISION}"
                 self._cache_key = (f"{self._weights_identity()}|{dtype}|{self.input_resolution}px"
                                    f"|v{EMBEDDING_FORMAT}")
             return self._cache_key

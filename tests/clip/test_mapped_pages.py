@@ -12,6 +12,7 @@ import clipdesk.clip as ours
 from clipdesk.clip import mapped_pages
 from clipdesk.clip.checkpoint import read_state_dict
 from clipdesk.clip.model import build_model
+from tests import checkpoints
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/smaps is Linux's")
 
@@ -88,3 +89,42 @@ def test_release_leaves_other_mappings_of_the_same_file_alone(tiny_checkpoints):
 
 def test_release_of_tensors_not_from_the_file_does_nothing(tiny_checkpoints):
     assert mapped_pages.release(tiny_checkpoints[("vit", "torchscript")], [torch.zeros(3)]) == 0
+
+
+# Wide enough that each weight spans many pages (the tiny fixtures' tensors mostly share pages).
+WIDE = checkpoints.TinyConfig(embed_dim=64, image_resolution=32, vision_layers=2, vision_width=512,
+                              vision_patch_size=16, transformer_width=512, transformer_heads=8)
+
+
+@torch.no_grad()
+def test_building_with_the_releaser_gives_pages_back_tensor_by_tensor(tmp_path):
+    """``load`` converts and releases one tensor at a time, so the file and the fp32 model are never both
+    resident in full; the model is the same as one built without releasing."""
+    path = checkpoints.save_torchscript(checkpoints.make_reference_model(WIDE, seed=5), tmp_path / "wide.pt")
+    state = read_state_dict(path)
+    release = mapped_pages.releaser(path)
+    resident_during: list[int] = []
+
+    def release_and_measure(tensor: torch.Tensor) -> None:
+        release(tensor)
+        resident_during.append(resident_kib(path, state.values()))
+
+    model = build_model(state, on_converted=release_and_measure)
+    plain = build_model(read_state_dict(path))
+
+    converted_kib = sum(t.nbytes for t in state.values() if t.dtype == torch.float16) // 1024
+    assert converted_kib > 8 * 1024  # megabytes of fp16 weights, each read whole to be converted
+    assert len(resident_during) == len(state)
+    assert max(resident_during) < converted_kib // 4  # never more than a few tensors' pages at once
+    image = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    text = ours.tokenize(["a dog", "a photo of a red envelope"])
+    assert torch.equal(model.encode_image(image), plain.encode_image(image))
+    assert torch.equal(model.encode_text(text), plain.encode_text(text))
+
+
+def test_the_releaser_never_touches_memory_that_is_not_the_files(tiny_checkpoints):
+    release = mapped_pages.releaser(tiny_checkpoints[("vit", "torchscript")])
+    in_ram = torch.arange(1 << 16, dtype=torch.float32)  # 256 KiB of anonymous memory: DONTNEED would zero it
+
+    assert release(in_ram) == 0
+    assert torch.equal(in_ram, torch.arange(1 << 16, dtype=torch.float32))
