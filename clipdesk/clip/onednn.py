@@ -86,9 +86,9 @@ class PackedSelfAttention(nn.Module):
         self.in_proj = PackedLinear(attention.in_proj_weight, attention.in_proj_bias)
         self.out_proj = PackedLinear(attention.out_proj.weight, attention.out_proj.bias)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, tokens, width], bf16
+    def forward(self, x: torch.Tensor, queries: int | None = None) -> torch.Tensor:  # x: [batch, tokens, width]
         qkv = self.in_proj(x).float()  # [batch, tokens, 3 * width]
-        return self.out_proj(attend(qkv, self.heads, self.causal).to(torch.bfloat16))
+        return self.out_proj(attend(qkv, self.heads, self.causal, queries).to(torch.bfloat16))
 
 
 def packed_mlp(mlp: nn.Module) -> nn.Sequential:
@@ -127,4 +127,4 @@ class PackedPatchEmbedding(nn.Module):
         patches = (pixels.reshape(batch, channels, rows, patch, cols, patch).permute(0, 2, 4, 1, 3, 5)
                    .reshape(batch, rows * cols, channels * patch * patch))  # (channel, y, x) as the weight
         out = self.project(patches).float()  # [batch, rows * cols, out]
-        return out.view(batch, rows, cols, -1).permute(0, 3, 1, 2)
+        return out.view(batch, rows, cols, self.project.out_features).permute(0, 3, 1, 2)

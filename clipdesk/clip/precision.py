@@ -6,10 +6,11 @@
 transformer block in bf16, which such CPUs multiply about 2.5 times faster than fp32, while the
 residual stream, LayerNorms, embeddings and projections stay fp32 -- so rounding errors do not pile up
 across layers (embedding cosine vs fp32 above 0.9999). Where torch has oneDNN's packed products (see
-``onednn.py``) the blocks use them, with attention in fp32. The modified-ResNet image tower has no
-residual stream to protect; it runs in bf16 from its second convolution on. On GPUs the reference's
-own recipe (fp16 weights) is already the fast one, so ``fast`` changes nothing there. On a CPU *without* native bf16, bf16 is
-emulated and slower than fp32, so ``fast`` changes nothing either.
+``onednn.py``) the blocks use them, with attention in fp32, and a ViT's last block computes only the
+class token it is read for. The modified-ResNet image tower has no residual stream to protect; it runs
+in bf16 from its second convolution on. On GPUs the reference's own recipe (fp16 weights) is already
+the fast one, so ``fast`` changes nothing there. On a CPU *without* native bf16, bf16 is emulated and
+slower than fp32, so ``fast`` changes nothing either.
 """
 
 from __future__ import annotations
@@ -106,8 +107,10 @@ def to_bf16(model: CLIP, pack: bool | None = None) -> None:
                 block.mlp.to(torch.bfloat16)
     if isinstance(model.visual, ModifiedResNet):
         _resnet_to_bf16(model.visual)
-    elif pack and isinstance(model.visual, VisionTransformer):
-        model.visual.conv1 = PackedPatchEmbedding(model.visual.conv1)
+    elif isinstance(model.visual, VisionTransformer):
+        model.visual.class_token_only = True  # the last block skips outputs nobody reads
+        if pack:
+            model.visual.conv1 = PackedPatchEmbedding(model.visual.conv1)
 
 
 def _resnet_to_bf16(visual: ModifiedResNet) -> None:

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import clipdesk.clip as ours
-from clipdesk.clip.model import CLIPConfig, StateDictError, build_model, convert_weights
+from clipdesk.clip.model import CLIPConfig, ResidualAttentionBlock, StateDictError, build_model, convert_weights
 from tests import checkpoints
 
 with warnings.catch_warnings():
@@ -259,6 +259,37 @@ def test_text_cut_to_the_longest_label_gives_the_full_length_numbers(tiny_pair):
         cut = model.encode_text(text)
 
     assert (cut - full_length_text_features(model, text)).abs().max().item() <= TOLERANCE
+
+
+@pytest.mark.parametrize("causal", [False, True])
+@torch.no_grad()
+def test_a_block_asked_for_its_first_tokens_gives_the_full_blocks_first_tokens(causal):
+    torch.manual_seed(4)
+    block = ResidualAttentionBlock(128, 2, causal).eval()
+    x = torch.randn(3, 9, 128)
+
+    full = block(x)
+    first = block(x, queries=2)
+
+    assert first.shape == (3, 2, 128)
+    assert (first - full[:, :2]).abs().max().item() <= 1e-5
+
+
+@torch.no_grad()
+def test_the_class_token_shortcut_gives_the_same_image_features(tiny_pair):
+    """The last block may skip every token but the class token, the only one read after it."""
+    _, model = tiny_pair
+    image = images_for(model.visual.input_resolution, count=3)
+    assert not model.visual.class_token_only  # exact mode keeps the reference's computation
+
+    full = model.encode_image(image)
+    model.visual.class_token_only = True
+    try:
+        shortcut = model.encode_image(image)
+    finally:
+        model.visual.class_token_only = False
+
+    assert (shortcut - full).abs().max().item() <= TOLERANCE
 
 
 def test_chunked_text_encoding_keeps_order_and_numbers(tiny_pair):

@@ -116,6 +116,15 @@ def test_fast_transformer_blocks_keep_the_residual_stream_in_fp32(exact_and_fast
     assert precision.describe(fast) == "bf16+fp32"
 
 
+@torch.no_grad()
+def test_fast_models_take_an_empty_batch(exact_and_fast):
+    _, fast = exact_and_fast
+    resolution = fast.visual.input_resolution
+
+    assert fast.encode_image(torch.zeros(0, 3, resolution, resolution)).shape[0] == 0
+    assert fast.encode_text(torch.zeros(0, 77, dtype=torch.long)).shape[0] == 0
+
+
 def test_a_bf16_cpu_gets_the_packed_recipe_where_torch_has_it():
     """The torch this project pins has oneDNN's packed products; fast then uses them for every block."""
     assert packing_available()
