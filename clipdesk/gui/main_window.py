@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         self.clear_photos_action = action(self.clear_photos)
         self.preferences_action = action(self.show_preferences, QKeySequence.StandardKey.Preferences)
         self.label_all_action = action(self.ranking.label_all, "Ctrl+Return")
-        self.cancel_action = action(self.ranking.cancel_work, "Escape")
+        self.cancel_action = action(self.cancel_work, "Escape")
         self.cancel_action.setEnabled(False)
         self.open_checkpoint_action = action(self.model.choose_checkpoint)
         self.get_model_action = action(self.model.get_weights)
@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
         self.photos.modelReset.connect(self.update_counts)
         self.thumbnails.ready.connect(self.on_thumbnail_ready)
         self.results_pane.top_k.valueChanged.connect(self.on_top_k_changed)
-        self.status.cancel_requested.connect(self.ranking.cancel_work)
+        self.status.cancel_requested.connect(self.cancel_work)
         self.ranking.connect_worker()
 
     # == settings and language ====================================================================
@@ -245,6 +245,11 @@ class MainWindow(QMainWindow):
         stopped = self.files.wait(deadline.remainingTime()) and stopped  # an export being written
         self.worker_stopped = stopped
         event.accept()
+
+    def cancel_work(self) -> None:
+        """Escape / Cancel: stop labelling or a download, and any folder still being looked through."""
+        self.ranking.cancel_work()
+        self.photo_input.cancel_scans()
 
     # == photos in ================================================================================
     def add_paths(self, paths: list[str]) -> None:

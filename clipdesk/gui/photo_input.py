@@ -30,8 +30,14 @@ class PhotoInput(QObject):
     def add_paths(self, paths: list[str]) -> None:
         """Files and folders (walked recursively) from a drop, paste, dialog or the command line."""
         if paths:
-            self.window.status.set_activity(self.tr("Looking for photos…"))
+            self.window.status.set_activity(self.tr("Looking for photos…"), cancellable=True)
             self.scanner.scan(paths)
+            self.window.ranking.update_activity_actions()
+
+    def cancel_scans(self) -> None:
+        """Escape or Cancel while folders are walked (a whole disk dropped by mistake): stop looking;
+        the photos found so far are added."""
+        self.scanner.cancel()
 
     def open_arguments(self, arguments: list[str]) -> None:
         """Photos and folders named on the command line ("Open with clipdesk" arrives this way)."""
@@ -85,10 +91,12 @@ class PhotoInput(QObject):
             settings.set_last_folder("images", folder)
             self.add_paths([folder])
 
-    def on_photos_found(self, photos: list[str], skipped: int) -> None:
+    def on_photos_found(self, photos: list[str], skipped: int, stopped: bool = False) -> None:
         window = self.window
         new = window.photos.add_paths(photos)
-        if new:
+        if stopped:
+            note = self.tr("Stopped looking for photos; %n photo(s) added", "", len(new))
+        elif new:
             note = self.tr("Added %n photo(s)", "", len(new))
         elif photos:
             note = self.tr("Those photos are already in the list")
@@ -99,8 +107,10 @@ class PhotoInput(QObject):
         if skipped:
             extra = self.tr("%n file(s) skipped: not photos", "", skipped)
             note = f"{note}; {extra}" if note else extra
-        window.status.clear_activity()
+        if not self.scanner.scanning():
+            window.status.clear_activity()
         window.status.flash(note)
+        window.ranking.update_activity_actions()
         view = window.photos_pane.view
         if new and not view.currentIndex().isValid():
             view.setCurrentIndex(window.photos.index(window.photos.row_of(new[0]) or 0))

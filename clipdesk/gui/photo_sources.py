@@ -9,7 +9,9 @@ so they can be labelled, exported and found again like any other photo.
 from __future__ import annotations
 
 import os
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QObject, QRunnable, QThreadPool, Signal
@@ -71,18 +73,21 @@ def paths_in_text(text: str) -> list[str]:
     return paths
 
 
-def expand(paths: list[str]) -> tuple[list[str], int]:
+def expand(paths: list[str], should_stop: Callable[[], bool] | None = None) -> tuple[list[str], int]:
     """``(photos, skipped)``: files with a photo extension as given, folders walked recursively (hidden
     entries and non-photos left out), each photo once, as absolute paths; ``skipped`` counts dropped
-    files that are not photos."""
+    files that are not photos. Once ``should_stop`` says yes, what was found so far is returned."""
     from clipdesk.labeling.files import is_image_name, iter_image_files
 
+    stop = should_stop or (lambda: False)
     photos: list[str] = []
     skipped = 0
     for raw in paths:
+        if stop():
+            break
         path = Path(raw).expanduser()
         if path.is_dir():
-            photos += [str(p.absolute()) for p in iter_image_files([path], recursive=True)]
+            photos += [str(p.absolute()) for p in iter_image_files([path], recursive=True, should_stop=stop)]
         elif is_image_name(path):
             photos.append(str(path.absolute()))
         else:
@@ -91,21 +96,21 @@ def expand(paths: list[str]) -> tuple[list[str], int]:
 
 
 class _Relay(QObject):
-    done = Signal(int, list, int)
+    done = Signal(int, list, int, bool)  # id, photos, skipped, stopped early
     failed = Signal(str)
 
 
 class _ScanTask(QRunnable):
-    def __init__(self, relay: _Relay, scan_id: int, paths: list[str]) -> None:
+    def __init__(self, relay: _Relay, scan_id: int, paths: list[str], stop: threading.Event) -> None:
         super().__init__()
-        self._relay, self._id, self._paths = relay, scan_id, paths
+        self._relay, self._id, self._paths, self._stop = relay, scan_id, paths, stop
 
     def run(self) -> None:
         try:
-            photos, skipped = expand(self._paths)
+            photos, skipped = expand(self._paths, self._stop.is_set)
         except Exception:  # noqa: BLE001 - an unreadable folder must not kill the pool thread
             photos, skipped = [], len(self._paths)
-        self._relay.done.emit(self._id, photos, skipped)
+        self._relay.done.emit(self._id, photos, skipped, self._stop.is_set())
 
 
 class _SaveImageTask(QRunnable):
@@ -119,13 +124,13 @@ class _SaveImageTask(QRunnable):
         except OSError as error:
             self._relay.failed.emit(str(error))
             return
-        self._relay.done.emit(self._id, [path], 0)
+        self._relay.done.emit(self._id, [path], 0, False)
 
 
 class PathScanner(QObject):
     """Expands dropped/pasted/opened paths to photos off the GUI thread; results arrive in order."""
 
-    found = Signal(list, int)  # photos, number of skipped non-photo files
+    found = Signal(list, int, bool)  # photos, number of skipped non-photo files, cancelled part-way
     failed = Signal(str)  # a pasted image could not be saved (the reason)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -136,10 +141,21 @@ class PathScanner(QObject):
         self._relay.done.connect(self._on_done)
         self._relay.failed.connect(self.failed)
         self._next = 0
+        self._stops: dict[int, threading.Event] = {}  # the scans not finished yet
 
     def scan(self, paths: list[str]) -> None:
         self._next += 1
-        self._pool.start(_ScanTask(self._relay, self._next, list(paths)))
+        self._stops[self._next] = threading.Event()
+        self._pool.start(_ScanTask(self._relay, self._next, list(paths), self._stops[self._next]))
+
+    def scanning(self) -> bool:
+        """Whether folders are still being looked through (pasted images being saved do not count)."""
+        return bool(self._stops)
+
+    def cancel(self) -> None:
+        """Stop every scan: each reports what it found so far (queued ones: nothing) with ``stopped``."""
+        for stop in self._stops.values():
+            stop.set()
 
     def add_image(self, image: QImage) -> None:
         """Pixels without a file: saved as a PNG on the pool thread, then ``found`` like a dropped file."""
@@ -154,5 +170,6 @@ class PathScanner(QObject):
         self._pool.clear()
         return self._pool.waitForDone(timeout_ms)
 
-    def _on_done(self, scan_id: int, photos: list[str], skipped: int) -> None:
-        self.found.emit(photos, skipped)
+    def _on_done(self, scan_id: int, photos: list[str], skipped: int, stopped: bool) -> None:
+        self._stops.pop(scan_id, None)
+        self.found.emit(photos, skipped, stopped)

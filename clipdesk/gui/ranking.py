@@ -177,6 +177,7 @@ class RankControl(QObject):
     def update_activity_actions(self) -> None:
         window = self.window
         kinds = window.client.active_kinds()
-        window.cancel_action.setEnabled(any(kind in ("rank", "download") for kind in kinds))
+        window.cancel_action.setEnabled(any(kind in ("rank", "download") for kind in kinds)
+                                        or window.photo_input.scanner.scanning())
         if not kinds and window.model.state == READY and window.status.progress.isVisible():
             window.status.clear_activity(window.status.activity.text())

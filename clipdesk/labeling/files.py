@@ -11,7 +11,7 @@ user how to read them, instead of an iPhone folder looking empty.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,9 +53,14 @@ def is_hidden(path: Path) -> bool:
     return path.name.startswith(".")
 
 
-def iter_image_files(paths: Iterable[str | os.PathLike[str]], recursive: bool = False) -> list[Path]:
+def iter_image_files(paths: Iterable[str | os.PathLike[str]], recursive: bool = False,
+                     should_stop: Callable[[], bool] | None = None) -> list[Path]:
     """The files to label, in a stable order: explicit paths as given (missing ones included, so the
-    run reports them), then each folder's images sorted by path. Each file appears once."""
+    run reports them), then each folder's images sorted by path. Each file appears once.
+
+    ``should_stop`` is asked before each entry: once it says yes, the files found so far are returned
+    (a window's Cancel while a whole disk is being walked)."""
+    stop = should_stop or (lambda: False)
     found: list[Path] = []
     seen: set[str] = set()
 
@@ -66,17 +71,19 @@ def iter_image_files(paths: Iterable[str | os.PathLike[str]], recursive: bool = 
             found.append(path)
 
     for raw in paths:
+        if stop():
+            break
         path = Path(raw)
         if not path.is_dir():
             add(path)
             continue
-        for entry in _walk(path, recursive):
+        for entry in _walk(path, recursive, stop):
             if is_image_name(entry):
                 add(entry)
     return found
 
 
-def _walk(folder: Path, recursive: bool) -> list[Path]:
+def _walk(folder: Path, recursive: bool, stop: Callable[[], bool]) -> list[Path]:
     """Non-hidden entries of ``folder`` (descending into non-hidden sub-folders when recursive),
     sorted so runs are reproducible. Unreadable sub-folders are skipped, not fatal."""
     out: list[Path] = []
@@ -85,6 +92,8 @@ def _walk(folder: Path, recursive: bool) -> list[Path]:
     except OSError:
         return out
     for entry in entries:
+        if stop():
+            break
         path = Path(entry.path)
         if is_hidden(path):
             continue
@@ -93,7 +102,7 @@ def _walk(folder: Path, recursive: bool) -> list[Path]:
         except OSError:
             is_dir = False
         if is_dir and recursive:
-            out.extend(_walk(path, recursive))
+            out.extend(_walk(path, recursive, stop))
         else:
             out.append(path)
     return out

@@ -69,6 +69,13 @@
             </translation>
         </message>
         <message numerus="yes">
+            <source>Stopped looking for photos; %n photo(s) added</source>
+            <translation>
+                <numerusform>Stopped looking for photos; %n photo added</numerusform>
+                <numerusform>Stopped looking for photos; %n photos added</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
             <source>Added %n photo(s)</source>
             <translation>
                 <numerusform>Added %n photo</numerusform>

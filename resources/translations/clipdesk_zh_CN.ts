@@ -590,6 +590,12 @@ receipt, cat, red envelope</source>
             <translation>添加照片文件夹</translation>
         </message>
         <message numerus="yes">
+            <source>Stopped looking for photos; %n photo(s) added</source>
+            <translation>
+                <numerusform>已停止查找照片；已添加 %n 张照片</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
             <source>Added %n photo(s)</source>
             <translation>
                 <numerusform>已添加 %n 张照片</numerusform>

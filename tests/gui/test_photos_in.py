@@ -226,3 +226,40 @@ def test_photos_dropped_on_a_text_field_join_the_photos_and_leave_the_text_alone
     assert listed(window) == [str(photo_files[0]), str(photo_files[1])]
     assert window.labels_pane.editor.entry.text() == ""
     assert window.labels_pane.template.text() == template
+
+
+def test_looking_through_a_huge_folder_can_be_cancelled_and_keeps_what_was_found(qtbot, window, tmp_path,
+                                                                                   monkeypatch):
+    """A whole disk dropped by mistake: Escape stops the walk; photos found before it are added."""
+    import threading
+
+    from clipdesk.labeling import files
+
+    folder = tmp_path / "disk"
+    early = sample_photos.write_jpeg(folder / "a-early", "coffee")
+    sample_photos.write_jpeg(folder / "b-slow", "rocket")
+    sample_photos.write_jpeg(folder / "c-late", "chelsea")
+    reached, gate = threading.Event(), threading.Event()
+    real_is_hidden = files.is_hidden
+
+    def slow_is_hidden(path: Path) -> bool:
+        if path.name == "b-slow":  # the walk stalls here, as on a slow network drive
+            reached.set()
+            gate.wait(10)
+        return real_is_hidden(path)
+
+    monkeypatch.setattr(files, "is_hidden", slow_is_hidden)
+    window.add_paths([str(folder)])
+    qtbot.waitUntil(reached.is_set, timeout=10_000)
+    assert window.cancel_action.isEnabled()
+    assert window.status.cancel_button.isVisible()
+
+    with qtbot.waitSignal(window.photo_input.scanner.found, timeout=10_000) as found:
+        window.cancel_action.trigger()  # Escape
+        gate.set()
+
+    assert found.args[2] is True  # stopped part-way
+    assert listed(window) == [str(early)]
+    assert window.status.activity.text() == "Stopped looking for photos; 1 photo added"
+    assert not window.cancel_action.isEnabled()
+    assert not window.status.cancel_button.isVisible()

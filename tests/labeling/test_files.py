@@ -71,3 +71,24 @@ def test_heic_photos_are_listed_and_explained_without_pillow_heif(tmp_path: Path
     assert [p.name for p in found] == ["IMG_0001.HEIC", "b.heif", "c.jpg"]
     prediction = ZeroShotClassifier(tiny_vit_path, device="cpu").rank(found[:1], ["dog"])[0]
     assert "pillow-heif" in prediction.error and "pip install" in prediction.error
+
+
+def test_a_walk_that_is_told_to_stop_returns_what_it_found_so_far(tmp_path: Path):
+    for folder in ("a", "b", "c", "d"):
+        for name in ("1.jpg", "2.png"):
+            (tmp_path / folder).mkdir(exist_ok=True)
+            (tmp_path / folder / name).write_bytes(b"")
+    everything = iter_image_files([tmp_path], recursive=True)
+    asked = 0
+
+    def stop_after_five() -> bool:
+        nonlocal asked
+        asked += 1
+        return asked > 5
+
+    partial = iter_image_files([tmp_path], recursive=True, should_stop=stop_after_five)
+
+    assert len(everything) == 8
+    assert 0 < len(partial) < len(everything)
+    assert partial == everything[:len(partial)]  # a prefix, in the same order
+    assert iter_image_files([tmp_path], recursive=True, should_stop=lambda: True) == []
