@@ -1,7 +1,7 @@
 """CLIP's networks — vision transformer, modified ResNet, text transformer — and ``build_model``.
 
 Attribute names equal the keys of OpenAI's checkpoints, so weights load without renaming, and every
-hyper-parameter is read from tensor shapes. Attention runs through ``F.scaled_dot_product_attention`` on
+hyper-parameter is read from tensor shapes (``architecture.py``). Attention runs through ``F.scaled_dot_product_attention`` on
 batch-first tensors, but keeps ``nn.MultiheadAttention``'s parameter names. This module never opens a
 file: reading checkpoints is ``checkpoint.py``'s job.
 """
@@ -11,40 +11,17 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from clipdesk.clip.architecture import (EXTRA_KEYS, HEAD_WIDTH, CLIPConfig, StateDictError, check_keys_and_shapes,
+                                        infer_config, listing)
 from clipdesk.clip.text_chunks import similar_length_chunks
 
-# Scalars stored beside the weights in OpenAI's TorchScript archives; they are not parameters.
-EXTRA_KEYS = ("input_resolution", "context_length", "vocab_size")
-# Head counts are not stored in the weights; every OpenAI model uses 64-wide attention heads.
-HEAD_WIDTH = 64
 # Texts per transformer pass in ``encode_text``: bounds activation memory for thousands of labels.
 TEXT_CHUNK = 256
-
-
-class StateDictError(ValueError):
-    """The tensors do not describe a CLIP model: keys missing, unexpected, or of the wrong shape."""
-
-
-@dataclass(frozen=True)
-class CLIPConfig:
-    """The reference ``CLIP`` constructor's arguments, all inferred from a state dict's shapes."""
-
-    embed_dim: int  # width of the joint image-text embedding space
-    image_resolution: int
-    vision_layers: int | tuple[int, int, int, int]  # int: ViT depth; 4-tuple: ResNet blocks per stage
-    vision_width: int
-    vision_patch_size: int | None  # None for the ResNets
-    context_length: int
-    vocab_size: int
-    transformer_width: int
-    transformer_heads: int
-    transformer_layers: int
 
 
 class LayerNorm(nn.LayerNorm):
@@ -386,11 +363,11 @@ def build_model(state_dict: Mapping[str, torch.Tensor], round_to_fp16: bool = Tr
     state = {key: value for key, value in state_dict.items() if key not in EXTRA_KEYS}
     not_tensors = sorted(key for key, value in state.items() if not isinstance(value, torch.Tensor))
     if not_tensors:
-        raise StateDictError(f"entries that are not tensors: {_listing(not_tensors)}")
+        raise StateDictError(f"entries that are not tensors: {listing(not_tensors)}")
     config = infer_config(state)
     with torch.device("meta"):  # no memory and no random init for weights that are replaced at once
         model = CLIP(config)
-    _check_keys_and_shapes(model, state, config)
+    check_keys_and_shapes({key: tuple(value.shape) for key, value in model.state_dict().items()}, state, config)
     if round_to_fp16:
         convert_weights(model)  # on meta: just marks which tensors the reference stores in fp16
     stored = {key: value.dtype for key, value in model.state_dict().items()}
@@ -407,95 +384,3 @@ def _as_fp32(value: torch.Tensor, stored: torch.dtype) -> torch.Tensor:
     if not value.is_floating_point():
         return value  # BatchNorm's num_batches_tracked
     return value.to(stored).float()  # a no-op for fp32 -> fp32, one rounding for fp32 -> fp16 -> fp32
-
-
-def infer_config(state: Mapping[str, torch.Tensor]) -> CLIPConfig:
-    """The architecture of a CLIP state dict, from its shapes (as the reference ``build_model`` does)."""
-    if "visual.proj" in state:
-        width, _, patch_size, _ = _shape(state, "visual.conv1.weight", 4)  # [width, 3, patch, patch]
-        if patch_size < 1:
-            raise StateDictError(f"'visual.conv1.weight' has shape {tuple(state['visual.conv1.weight'].shape)}: "
-                                 "patches of size 0")
-        grid = _grid(state, "visual.positional_embedding")  # grid ** 2 + 1 positions
-        vision_layers: int | tuple[int, int, int, int] = _count_blocks(state, "visual.transformer.resblocks.")
-        image_resolution = patch_size * grid
-        vision_width, vision_patch_size = width, patch_size
-        _check_heads(vision_width, "visual.conv1.weight")
-    elif any(key.startswith("visual.layer1.") for key in state):
-        stages = tuple(_count_blocks(state, f"visual.layer{stage}.") for stage in (1, 2, 3, 4))
-        vision_layers = stages  # type: ignore[assignment]
-        vision_width = _shape(state, "visual.layer1.0.conv1.weight", 4)[0]  # [width, width, 1, 1]
-        image_resolution = 32 * _grid(state, "visual.attnpool.positional_embedding")  # feature grid * 32
-        vision_patch_size = None
-        _check_heads(vision_width * 32, "visual.layer1.0.conv1.weight")
-    else:
-        raise StateDictError("no image tower: expected 'visual.proj' (vision transformer) or "
-                             "'visual.layer1.*' (ResNet) keys")
-    transformer_width = _shape(state, "ln_final.weight", 1)[0]
-    _check_heads(transformer_width, "ln_final.weight")
-    return CLIPConfig(
-        embed_dim=_shape(state, "text_projection", 2)[1],  # [text width, embed_dim]
-        image_resolution=image_resolution,
-        vision_layers=vision_layers,
-        vision_width=vision_width,
-        vision_patch_size=vision_patch_size,
-        context_length=_shape(state, "positional_embedding", 2)[0],  # [context, width]
-        vocab_size=_shape(state, "token_embedding.weight", 2)[0],  # [vocab, width]
-        transformer_width=transformer_width,
-        transformer_heads=transformer_width // HEAD_WIDTH,
-        transformer_layers=_count_blocks(state, "transformer.resblocks."),
-    )
-
-
-def _shape(state: Mapping[str, torch.Tensor], key: str, ndim: int) -> tuple[int, ...]:
-    if key not in state:
-        raise StateDictError(f"missing key {key!r}, needed to infer the architecture")
-    shape = tuple(state[key].shape)
-    if len(shape) != ndim:
-        raise StateDictError(f"{key!r} has shape {shape}; expected {ndim} dimensions")
-    return shape
-
-
-def _grid(state: Mapping[str, torch.Tensor], key: str) -> int:
-    positions = _shape(state, key, 2)[0]
-    grid = math.isqrt(max(positions - 1, 0))
-    if grid < 1 or grid * grid + 1 != positions:
-        raise StateDictError(f"{key!r} has {positions} positions; expected a square grid plus one")
-    return grid
-
-
-def _count_blocks(state: Mapping[str, torch.Tensor], prefix: str) -> int:
-    """Blocks under ``prefix`` (``prefix + "<index>." ...``): the highest index + 1, so a gap in the
-    numbering shows up as missing keys rather than a silently shallower model."""
-    indices = [key[len(prefix):].split(".", 1)[0] for key in state if key.startswith(prefix)]
-    return max((int(index) + 1 for index in indices if index.isdigit()), default=0)
-
-
-def _check_heads(width: int, key: str) -> None:
-    if width < HEAD_WIDTH or width % HEAD_WIDTH:
-        raise StateDictError(f"width {width} (from {key!r}) is not a multiple of the {HEAD_WIDTH}-wide "
-                             "attention heads every CLIP model uses")
-
-
-def _check_keys_and_shapes(model: CLIP, state: Mapping[str, torch.Tensor], config: CLIPConfig) -> None:
-    expected = {key: tuple(value.shape) for key, value in model.state_dict().items()}
-    optional = [key for key in expected if key.endswith("num_batches_tracked")]  # BatchNorm restores it
-    missing = [key for key in expected if key not in state and key not in optional]
-    unexpected = [key for key in state if key not in expected]
-    wrong = [f"{key} {tuple(state[key].shape)} (expected {expected[key]})"
-             for key in expected if key in state and tuple(state[key].shape) != expected[key]]
-    # Weights must be real floating point (any width: fp64/fp32/fp16/bf16 are cast); integers, bools or
-    # complex numbers cannot be weights and would fail deep inside torch with a baffling message.
-    not_float = [f"{key} ({state[key].dtype})" for key in expected if key in state and key not in optional
-                 and not state[key].is_floating_point()]
-    problems = [f"{label}: {_listing(keys)}" for label, keys in
-                [("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong),
-                 ("not floating point", not_float)] if keys]
-    if problems:
-        raise StateDictError(f"tensors do not match the architecture inferred from them ({config}); "
-                             + "; ".join(problems))
-
-
-def _listing(items: list[str], limit: int = 10) -> str:
-    shown = ", ".join(items[:limit])
-    return shown + (f" ... and {len(items) - limit} more" if len(items) > limit else "")
