@@ -49,8 +49,7 @@ def attend(qkv: torch.Tensor, heads: int, causal: bool, queries: int | None = No
     """
     batch, tokens, width = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
     q, k, v = qkv.view(batch, tokens, 3, heads, width // heads).permute(2, 0, 3, 1, 4)  # each [b, h, t, hw]
-    if queries is not None:
-        q = q[:, :, :queries]
+    q = q[:, :, :queries]  # all of them when None
     x = F.scaled_dot_product_attention(q, k, v, is_causal=causal)  # [batch, heads, queries, head_width]
     return x.transpose(1, 2).reshape(batch, q.shape[2], width)
 
@@ -96,7 +95,7 @@ class ResidualAttentionBlock(nn.Module):
         # the same except in precision="fast" on CPUs (bf16 weights, fp32 stream: see precision.py).
         dtype = self.attn.compute_dtype
         attended = self.attn(self.ln_1(x).type(dtype), queries)
-        x = x + attended if queries is None else x[:, :queries] + attended
+        x = x[:, :queries] + attended  # the whole stream when queries is None
         return x + self.mlp(self.ln_2(x).type(dtype))
 
 
