@@ -1,7 +1,10 @@
-"""The wheel is what users install: it must carry resources/ and work away from the checkout."""
+"""The wheel is what users install: it must carry resources/ and work away from the checkout.
+
+Building and installing a wheel takes a while, so the whole module is ``slow``."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import warnings
@@ -11,6 +14,19 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+
+def dependency_folders() -> list[str]:
+    """Where this interpreter finds torch & co.: every site-/dist-packages folder on its path.
+
+    Whatever made this environment -- a plain venv, a venv inside a venv, a system Python, conda -- the
+    packages the tests run with are in these folders. ``venv --system-site-packages`` is no substitute:
+    it exposes the *base* interpreter's folders, not this venv's.
+    """
+    return [entry for entry in sys.path
+            if os.path.basename(entry) in ("site-packages", "dist-packages") and os.path.isdir(entry)]
 
 
 @pytest.fixture(scope="module")
@@ -32,24 +48,33 @@ def test_wheel_contains_resources(wheel: Path) -> None:
     assert not any(n.startswith(("tests/", "resources/")) for n in names)
 
 
-@pytest.mark.slow
 def test_installed_wheel_tokenizes_from_its_own_resources(wheel: Path, tmp_path: Path) -> None:
     """Installed in a fresh venv, run from an unrelated folder: resources come from site-packages."""
     venv = tmp_path / "venv"
-    # System site-packages provide torch & co.; the wheel itself goes into the venv, which comes first.
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    inner_site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+    # The wheel goes into the venv's own site-packages; this environment's folders come after it (a .pth
+    # line appends a folder without running the .pth files inside it, so an editable install of the
+    # checkout stays out of sight) and provide torch & co.
+    Path(inner_site, "outer-environment.pth").write_text("\n".join(dependency_folders()) + "\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
+                    str(wheel)], check=True)
     script = (
-        "import clipdesk, clipdesk.resource_files as r, clipdesk.clip as clip\n"
+        "import clipdesk, clipdesk.resource_files as r, clipdesk.clip as clip, torch\n"
         "print(clipdesk.__file__)\n"
         "print(r.resources_dir())\n"
         "print(clip.tokenize(['a photo of a red envelope'])[0, :8].tolist())\n"
+        "print(torch.__file__)\n"
     )
-    result = subprocess.run([str(python), "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True)
-    module_file, resources, tokens = result.stdout.strip().splitlines()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    result = subprocess.run([str(python), "-c", script], cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    module_file, resources, tokens, torch_file = result.stdout.strip().splitlines()
     assert Path(module_file).is_relative_to(venv), module_file
     assert Path(resources).is_relative_to(venv), resources
+    assert not Path(torch_file).is_relative_to(venv)  # the dependencies really came from outside
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pkg_resources deprecation inside clip-anytorch
         import clip as reference

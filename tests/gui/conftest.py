@@ -26,8 +26,18 @@ from clipdesk.gui.model_control import READY
 from clipdesk.gui.settings import Settings
 from tests import photos as sample_photos
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 MODEL_TIMEOUT_MS = 60_000  # loading torch the first time in a busy CI machine can be slow
+ARTIFACTS_VARIABLE = "CLIPDESK_TEST_ARTIFACTS"
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots for people to look at go: ``$CLIPDESK_TEST_ARTIFACTS`` when set, else a folder of
+    pytest's temporary tree (never the checkout)."""
+    chosen = os.environ.get(ARTIFACTS_VARIABLE)
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(autouse=True)

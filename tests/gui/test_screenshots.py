@@ -1,5 +1,5 @@
 """Screenshots of the window as a user sees it — photos, labels and results — in English and Chinese,
-saved to test-artifacts/ for people to look at (and checked here for the basics)."""
+saved for people to look at (in $CLIPDESK_TEST_ARTIFACTS, else in pytest's temporary folder) (and checked here for the basics)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from clipdesk.gui.i18n import apply_language
 from clipdesk.gui.main_window import MainWindow
 from clipdesk.gui.model_control import READY
 from tests import photos as sample_photos
-from tests.gui.conftest import ARTIFACTS, wait_labelled
+from tests.gui.conftest import wait_labelled
 
 SIZE = (1280, 800)
 SCENES = {
@@ -28,7 +28,7 @@ def distinct_colours(image: QImage) -> int:
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
-def test_screenshot_of_the_window_with_photos_and_results(qtbot, qapp, settings, tmp_path, language):
+def test_screenshot_of_the_window_with_photos_and_results(qtbot, qapp, settings, tmp_path, artifacts, language):
     locale = QLocale(language if language != "en" else "en_US")
     QLocale.setDefault(locale)
     apply_language(qapp, "system")
@@ -51,8 +51,7 @@ def test_screenshot_of_the_window_with_photos_and_results(qtbot, qapp, settings,
     qtbot.waitUntil(lambda: not win.thumbnails._pending, timeout=10_000)
     qtbot.wait(50)  # let the grid repaint with every thumbnail
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    target = ARTIFACTS / f"main-window-{language}.png"
+    target = artifacts / f"main-window-{language}.png"
     assert win.grab().save(str(target))
     shot = QImage(str(target))
     assert (shot.width(), shot.height()) == SIZE
@@ -64,7 +63,7 @@ def test_screenshot_of_the_window_with_photos_and_results(qtbot, qapp, settings,
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
-def test_screenshot_of_the_first_run_dialog(qtbot, qapp, language):
+def test_screenshot_of_the_first_run_dialog(qtbot, qapp, artifacts, language):
     from clipdesk.gui.settings import Settings
 
     QLocale.setDefault(QLocale(language if language != "en" else "en_US"))
@@ -74,6 +73,5 @@ def test_screenshot_of_the_first_run_dialog(qtbot, qapp, language):
     win.show()
     qtbot.waitUntil(lambda: win.model.first_run is not None and win.model.first_run.isVisible(), timeout=60_000)
     dialog = win.model.first_run
-    ARTIFACTS.mkdir(exist_ok=True)
-    assert dialog.grab().save(str(ARTIFACTS / f"first-run-{language}.png"))
+    assert dialog.grab().save(str(artifacts / f"first-run-{language}.png"))
     assert "ViT-B/32" in dialog.heading.text() and "338" in dialog.download_button.text()

@@ -85,16 +85,14 @@ HIDPI_SCRIPT = textwrap.dedent("""
 """)
 
 
-def test_on_a_high_dpi_screen_everything_is_drawn_at_full_resolution(tmp_path, tiny_vit_path):
+def test_on_a_high_dpi_screen_everything_is_drawn_at_full_resolution(tmp_path, tiny_vit_path, artifacts):
     from clipdesk.gui.thumbnails import read_scaled  # noqa: F401 - the module the pool runs
-    from tests.gui.conftest import ARTIFACTS
 
     screen = tmp_path / "hidpi.json"
     screen.write_text(json.dumps({"screens": [{"name": "retina", "x": 0, "y": 0, "width": 2880, "height": 1800,
                                                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
     photo = sample_photos.write_jpeg(tmp_path, "chelsea")
-    ARTIFACTS.mkdir(exist_ok=True)
-    target = ARTIFACTS / "main-window-hidpi.png"
+    target = artifacts / "main-window-hidpi.png"
     # The offscreen platform ignores a screen's own ratio; Qt's scale factor gives the same 2x drawing.
     env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={screen}", QT_SCALE_FACTOR="2")
     done = subprocess.run([sys.executable, "-c", HIDPI_SCRIPT, str(tiny_vit_path), str(photo), str(target)],
