@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
 
 from clipdesk import __version__
@@ -17,6 +18,7 @@ from clipdesk import __version__
 COMMAND_MODULES: tuple[str, ...] = ("classify", "label", "models", "cache", "bench")
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_WRITE_FAILED = 3  # the photos were labelled but the results file could not be written (it is unchanged)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,9 +34,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    never_fail_to_print()
+    # Pillow warns for photos of 89-179 MP (a big panorama, a medium-format scan) and still reads them, as
+    # we do; past its hard limit a photo fails with a one-line reason in the results instead.
+    warnings.filterwarnings("ignore", message=r"Image size \(\d+ pixels\) exceeds limit")
     parser = build_parser()
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
     return int(args.func(args))
+
+
+def never_fail_to_print() -> None:
+    """A console that cannot show a label (a Windows code page and 猫) gets an escape instead of a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a closed or detached stream: nothing to protect
+                pass
+
+
+def writes_unicode(stream: object) -> bool:
+    """Whether ``stream`` encodes every character (UTF-8/16/32), so JSON may be printed unescaped."""
+    return str(getattr(stream, "encoding", "") or "").lower().replace("_", "-").startswith("utf")

@@ -20,7 +20,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
+from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, writes_unicode
 from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, UsageError, add_label_arguments,
                                         add_model_arguments, choose_labels, load_classifier, positive_int,
                                         say, stop_on_interrupt)
@@ -86,7 +86,8 @@ def _run(args: argparse.Namespace) -> int:
 
             document = json_document(_limited(predictions, args.top), choice.labels, choice.templates,
                                      classifier.model_name)
-            json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
+            # \u escapes where the console's code page cannot show a label: still the same JSON
+            json.dump(document, sys.stdout, ensure_ascii=not writes_unicode(sys.stdout), indent=2)
             sys.stdout.write("\n")
             sys.stdout.flush()
     for warning in classifier.image_cache.warnings[cache_warnings:] if classifier.image_cache else ():

@@ -2,8 +2,9 @@
 
 Exit codes: 0 every file labelled; 1 finished but some files failed (they are in the results file
 with their reason); 2 usage error, found before any work (no labels, unknown model, output not
-writable…); 130 stopped with Ctrl-C, 143 with SIGTERM (what was done is written, even after a
-second Ctrl-C that drops the batch in flight).
+writable…); 3 the results file could not be written (an existing one is left as it was, so it is
+*not* this run's); 130 stopped with Ctrl-C, 143 with SIGTERM, 129 with SIGHUP (what was done is
+written, even after a second Ctrl-C that drops the batch in flight).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
+from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_WRITE_FAILED
 from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, UsageError, add_label_arguments,
                                         add_model_arguments, check_output, choose_labels, load_classifier,
                                         positive_int, say, stop_on_interrupt)
@@ -25,7 +26,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Rank the labels for every photo in the given files and folders and write the results "
                     "to a CSV or JSON file. Photos that cannot be read are listed with the reason, and the "
                     "run goes on. Ctrl-C stops after the current batch and writes what is done.",
-        epilog="exit codes: 0 all labelled, 1 some files failed, 2 usage error, 130 stopped by Ctrl-C")
+        epilog="exit codes: 0 all labelled, 1 some files failed, 2 usage error, 3 results could not be written "
+               "(an existing results file is unchanged), 130 stopped by Ctrl-C (143 SIGTERM, 129 SIGHUP)")
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="photos and folders")
     add_label_arguments(parser)
     parser.add_argument("--out", required=True, type=Path, metavar="FILE.csv|FILE.json",
@@ -100,8 +102,9 @@ def _label(args: argparse.Namespace, classifier, files: list[Path], labels: tupl
         try:
             write_results(args.out, result.predictions, result.labels, result.templates, result.model)
         except OSError as error:
-            say(f"error: could not write {args.out}: {error.strerror or error}")
-            return EXIT_SOME_FAILED
+            kept = " (the existing file is unchanged: it is not this run's results)" if args.out.exists() else ""
+            say(f"error: could not write {args.out}: {error.strerror or error}{kept}")
+            return EXIT_WRITE_FAILED
     failures = [p for p in result.predictions if p.error is not None]
     for prediction in failures[:MAX_LISTED_FAILURES]:
         say(f"{prediction.path}: {prediction.error}")

@@ -112,6 +112,8 @@ def check_output(path: Path) -> None:
     folder, or a folder in the way."""
     if path.suffix.lower() not in (".csv", ".json"):
         raise UsageError(f"--out {path}: the file name must end in .csv or .json")
+    if path.is_symlink():  # results are written through the link, into the file it points at
+        path = Path(os.path.realpath(path))
     if path.is_dir():
         raise UsageError(f"--out {path} is a folder; give a file name ending in .csv or .json")
     folder = path.parent if str(path.parent) else Path(".")
@@ -172,7 +174,7 @@ class StopRequest:
 
     @property
     def exit_code(self) -> int:
-        """130 for Ctrl-C, 143 for SIGTERM: the shell's 128 + signal number."""
+        """130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP: the shell's 128 + signal number."""
         return 128 + int(self._signum)
 
     @contextmanager
@@ -191,7 +193,10 @@ class StopRequest:
         self._signum = signum
         self._event.set()
         if _isatty(sys.stderr):
-            sys.stderr.write("\n")  # off the progress bar's line
+            try:
+                sys.stderr.write("\n")  # off the progress bar's line
+            except (OSError, ValueError):
+                pass
         again = "Ctrl-C again" if signum == signal.SIGINT else "again"
         say(f"{self.reason}: stopping after the current batch… ({again} to quit at once)")
 
@@ -204,7 +209,8 @@ def stop_on_interrupt() -> Iterator[StopRequest]:
     if threading.current_thread() is not threading.main_thread():
         yield stop  # signals go to the main thread only; nothing to install
         return
-    handled = [signal.SIGINT] + ([signal.SIGTERM] if hasattr(signal, "SIGTERM") else [])
+    # SIGHUP: the terminal was closed -- as much a request to stop as SIGTERM; hours of work are kept.
+    handled = [signal.SIGINT] + [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
     previous = {signum: signal.signal(signum, stop.handle) for signum in handled}
     try:
         yield stop
@@ -214,7 +220,11 @@ def stop_on_interrupt() -> Iterator[StopRequest]:
 
 
 def say(line: str) -> None:
-    print(f"clipdesk: {line}", file=sys.stderr, flush=True)
+    """A line on stderr; a terminal that went away (SIGHUP, EIO) must not stop the run saving its work."""
+    try:
+        print(f"clipdesk: {line}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def _isatty(stream: object) -> bool:

@@ -2,7 +2,10 @@
 never half of one, even if the process is killed mid-write.
 
 CSV: ``path,top_label,top_probability,<label 1>,…,<label N>,error`` — one row per file, probabilities
-as plain decimals, ``error`` empty on success; a failed file has only ``path`` and ``error``.
+as plain decimals, ``error`` empty on success; a failed file has only ``path`` and ``error``. A text
+cell that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
+return) is written with a leading ``'``, as spreadsheet exports conventionally do; a cell holding a line
+break of any kind is quoted, so every file is one row.
 JSON: ``{"model", "templates", "labels", "results": [{"path", "predictions": [{"label",
 "probability"}, …] (most probable first), "error"}]}``.
 """
@@ -25,9 +28,14 @@ EXPORT_SUFFIXES = (".csv", ".json")
 PROBABILITY_DIGITS = 6
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet run a cell (OWASP's list)
+
+
 def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` as UTF-8 via a temporary file in the same folder, fsync, then ``os.replace``."""
-    target = Path(path)
+    """Write ``text`` as UTF-8 via a temporary file in the same folder, fsync, then ``os.replace``.
+
+    A symbolic link is written through: its target is replaced and the link stays a link."""
+    target = Path(os.path.realpath(path))
     folder = target.parent if str(target.parent) else Path(".")
     handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
@@ -60,18 +68,38 @@ def _umask() -> int:
 
 def csv_text(predictions: Sequence[Prediction], labels: Sequence[str]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["path", "top_label", "top_probability", *labels, "error"])
+    rows = CsvRows(buffer)
+    rows.write(["path", "top_label", "top_probability", *map(text_cell, labels), "error"])
     for prediction in predictions:
+        path = text_cell(printable_path(prediction.path))
         if prediction.error is not None or prediction.top is None:
-            writer.writerow([printable_path(prediction.path), "", "", *([""] * len(labels)), prediction.error or ""])
+            rows.write([path, "", "", *([""] * len(labels)), text_cell(prediction.error or "")])
             continue
         by_label = {score.label: score.probability for score in prediction.scores}
-        writer.writerow([
-            printable_path(prediction.path), prediction.top.label, _decimal(prediction.top.probability),
+        rows.write([
+            path, text_cell(prediction.top.label), _decimal(prediction.top.probability),
             *(_decimal(by_label[label]) if label in by_label else "" for label in labels), "",
         ])
     return buffer.getvalue()
+
+
+class CsvRows:
+    """CSV rows with ``\n`` endings. Python's writer quotes only the characters of its own line ending,
+    so a cell holding a carriage return (legal in a file name) would break its row in two for every
+    reader; such rows are written with every cell quoted."""
+
+    def __init__(self, stream: io.TextIOBase) -> None:
+        self._minimal = csv.writer(stream, lineterminator="\n")
+        self._quoted = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def write(self, cells: Sequence[str]) -> None:
+        breaks = any(any(c in cell for c in "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029") for cell in cells)
+        (self._quoted if breaks else self._minimal).writerow(cells)
+
+
+def text_cell(text: str) -> str:
+    """A text cell a spreadsheet shows as text, never runs as a formula (``'=1+1`` for ``=1+1``)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def json_document(predictions: Sequence[Prediction], labels: Sequence[str], templates: Sequence[str],

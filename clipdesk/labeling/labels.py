@@ -22,8 +22,8 @@ class CleanedLabels:
 
 
 def clean_labels(labels: Iterable[str]) -> CleanedLabels:
-    """Trim each label, collapse runs of spaces, drop blanks, drop repeats (first one wins) with a
-    warning per repeat.
+    """Trim each label, collapse runs of spaces, drop invisible characters, drop blanks, drop labels
+    holding control characters and repeats (first one wins) with a warning each.
 
     Repeats are what the model cannot tell apart: CLIP's tokenizer lower-cases the prompt and
     collapses whitespace, so "Dog", "dog" and "DOG" are one prompt and would only split the same
@@ -36,6 +36,12 @@ def clean_labels(labels: Iterable[str]) -> CleanedLabels:
     for raw in labels:
         label = _tidy(raw)
         if not label:
+            if str(raw).strip():  # there was something, but nothing visible: zero-width spaces, BOMs…
+                warnings.append(f"label {str(raw)!r} ignored: it has no visible characters")
+            continue
+        if any(unicodedata.category(c) == "Cc" for c in label):
+            warnings.append(f"label {label!r} ignored: it contains control characters (is the labels file "
+                            "in an encoding clipdesk did not recognise?)")
             continue
         key = label.lower()  # what the tokenizer does (after collapsing whitespace, done by _tidy)
         if key in first_spelling:
@@ -76,7 +82,26 @@ def fill_template(template: str, label: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    """NFC, ends trimmed, every whitespace run (tabs, newlines from a CSV cell) one space; bytes that
-    were not UTF-8 on the command line (lone surrogates, which no export could write) become "�"."""
+    """NFC, invisible format characters removed, ends trimmed, every whitespace run (tabs, newlines
+    from a CSV cell) one space; bytes that were not UTF-8 on the command line (lone surrogates, which
+    no export could write) become "�".
+
+    Format characters (zero-width space, BOM, direction marks, soft hyphen…) are invisible, so "dog"
+    and "dog" + U+200B would look like one label and rank as two. Only the joiners that shape what is
+    seen -- ZWJ in an emoji sequence, ZWNJ in Persian or Indic words -- stay, where they stand between
+    two non-ASCII characters.
+    """
     text = str(text).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    text = unicodedata.normalize("NFC", text)
+    kept = [c for i, c in enumerate(text) if unicodedata.category(c) != "Cf" or _shaping_joiner(text, i)]
+    return " ".join("".join(kept).split())
+
+
+JOINERS = frozenset({"\u200c", "\u200d"})  # ZWNJ, ZWJ
+
+
+def _shaping_joiner(text: str, index: int) -> bool:
+    if text[index] not in JOINERS or index == 0 or index == len(text) - 1:
+        return False
+    before, after = text[index - 1], text[index + 1]
+    return not (before.isascii() or after.isascii() or before.isspace() or after.isspace())

@@ -121,19 +121,25 @@ def import_labels(path: str | os.PathLike[str]) -> list[str]:
 
 
 def _read_text(source: Path) -> str:
-    """The file's text. UTF-8 (with or without BOM) and BOM-marked UTF-16 are certain; otherwise it
-    is what spreadsheets on Windows save: GBK (Chinese) or Windows-1252 (Western European). Those
-    two overlap, so each is taken only when it reads as its language -- "Äpfel" must not become
-    "膒fel", nor "红包" become "ºì°ü"."""
+    """The file's text. A BOM (UTF-8, UTF-16, UTF-32) is certain; UTF-16/32 without one is recognised
+    by where its NUL bytes stand; else UTF-8, and otherwise what spreadsheets on Windows save: GBK
+    (Chinese) or Windows-1252 (Western European). Those two overlap, so each is taken only when it
+    reads as its language -- "Äpfel" must not become "膒fel", nor "红包" become "ºì°ü". Text that still
+    holds NUL bytes is no labels file at all."""
     try:
         data = source.read_bytes()
     except OSError as error:
         raise LabelSetError(f"cannot read labels from {source}: {_reason(error)}") from error
-    for encoding in ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",):
+    encoding = _unicode_encoding(data)
+    if encoding is not None:
         try:
-            return data.decode(encoding)
+            return _without_nul(source, data.decode(encoding))
         except UnicodeDecodeError:
-            continue
+            raise LabelSetError(f"cannot read labels from {source}: it looks like {encoding.upper()} text "
+                                "but is not valid (save it as UTF-8)") from None
+    if b"\x00" in data:
+        raise LabelSetError(f"cannot read labels from {source}: it holds NUL bytes, so it is not text in any "
+                            "encoding clipdesk knows (save it as UTF-8)")
     chinese, western = _decode_or_none(data, "gb18030"), _decode_or_none(data, "cp1252")
     if chinese is not None and all(c.isascii() or _in_gb2312(c) for c in chinese):
         return chinese
@@ -142,6 +148,39 @@ def _read_text(source: Path) -> str:
     if chinese is not None:
         return chinese  # rarer characters than GB2312's, but still not Western text
     raise LabelSetError(f"cannot read labels from {source}: it is not UTF-8 text (save it as UTF-8)")
+
+
+BOMS = ((b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe\x00\x00", "utf-32"),  # before UTF-16's, which they start with
+        (b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _unicode_encoding(data: bytes) -> str | None:
+    """The Unicode encoding ``data`` is certainly in: by its BOM, by the NUL pattern of BOM-less
+    UTF-32/UTF-16 (ASCII characters have zero high bytes), or valid UTF-8 without NULs; else None."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            return encoding
+    sample = data[:4096]
+    if b"\x00" in sample:
+        units = range(0, len(sample) // 4 * 4, 4)  # a code point needs at most 21 bits: 0x00 0x00-0x10 …
+        if units and all(sample[i + 3] == 0 and sample[i + 2] <= 0x10 for i in units):
+            return "utf-32-le"
+        if units and all(sample[i] == 0 and sample[i + 1] <= 0x10 for i in units):
+            return "utf-32-be"
+        odd, even = sample[1::2].count(0), sample[0::2].count(0)
+        if odd > 2 * even and odd >= len(sample) // 8:
+            return "utf-16-le"
+        if even > 2 * odd and even >= len(sample) // 8:
+            return "utf-16-be"
+        return None
+    return "utf-8" if _decode_or_none(data, "utf-8") is not None else None
+
+
+def _without_nul(source: Path, text: str) -> str:
+    if "\x00" in text:
+        raise LabelSetError(f"cannot read labels from {source}: it holds NUL characters, so it is not a text "
+                            "file (save it as UTF-8)")
+    return text
 
 
 def _decode_or_none(data: bytes, encoding: str) -> str | None:

@@ -139,6 +139,8 @@ def read_user_models(path: Path) -> tuple[ModelSpec, ...]:
                             f"{error.msg}); fix or delete it") from error
     except RecursionError as error:
         raise RegistryError(f"{path} is nested too deeply to be a model list; fix or delete it") from error
+    except ValueError as error:  # a number of thousands of digits: Python refuses to convert it
+        raise RegistryError(f"{path} holds a number too long to read ({error}); fix or delete it") from error
     if not isinstance(document, dict) or not isinstance(document.get("models"), list):
         raise RegistryError(f'{path} must look like {{"models": [{{"name": ..., "url": ..., '
                             f'"sha256": ...}}]}}')

@@ -170,3 +170,27 @@ def test_json_after_a_second_ctrl_c_still_holds_the_photos_done(cli, tmp_path: P
     run = cli("classify", *images, "--labels", "dog,cat", "--model", tiny_vit_path, "--json")
     assert run.code == 130 and "stopped by Ctrl-C after 1 of 3" in run.err
     assert [r["path"] for r in json.loads(run.out)["results"]] == [str(images[0])]
+
+
+@pytest.mark.parametrize("json_output", [False, True], ids=["table", "json"])
+def test_a_console_that_cannot_show_a_label_gets_escapes_not_a_crash(tmp_path: Path, tiny_vit_path: Path,
+                                                                      json_output: bool) -> None:
+    """A Windows console (cp1252) and a Chinese label: the run finishes, every label is there."""
+    import os
+    import subprocess
+    import sys
+
+    photo = write_photos(tmp_path, 1)[0]
+    args = [sys.executable, "-m", "clipdesk", "classify", str(photo), "--labels", "猫,dog,🐈", "--model",
+            str(tiny_vit_path), "--no-cache", *(["--json"] if json_output else [])]
+    done = subprocess.run(args, capture_output=True, timeout=180,
+                          env={**os.environ, "PYTHONIOENCODING": "cp1252", "PYTHONWARNINGS": "ignore"})
+    err = done.stderr.decode("cp1252", "replace")
+    assert done.returncode == 0, err
+    assert "Traceback" not in err
+    out = done.stdout.decode("cp1252")
+    if json_output:
+        labels = {p["label"] for p in json.loads(out)["results"][0]["predictions"]}
+        assert labels == {"猫", "dog", "🐈"}
+    else:
+        assert "\\u732b" in out and "dog" in out

@@ -238,3 +238,52 @@ def test_a_photo_whose_name_is_not_utf8_is_labelled_and_exported(cli, tmp_path: 
         assert "caf\\xe9.jpg" in text.replace("\\\\", "\\")
     assert cli("label", folder, "--labels", "bird", "--model", tiny_vit_path, "--out", tmp_path / "r.csv").code == 0
     assert "embeddings: 1 " in cli("cache", "info").out  # the cache took it too
+
+
+def test_a_results_file_that_cannot_be_written_exits_3_and_says_the_old_one_is_stale(
+        cli, tmp_path: Path, tiny_vit_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A script that accepts exit 1 ("some photos failed") must not then read last week's results."""
+    import clipdesk.labeling.export as export
+
+    write_photos(tmp_path / "photos", 2)
+    out = tmp_path / "r.csv"
+    out.write_text("last week's results\n")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export, "write_atomic", disk_full)
+    run = cli("label", tmp_path / "photos", "--labels", "dog,cat", "--model", tiny_vit_path, "--out", out)
+    assert run.code == 3, run.err
+    assert "No space left on device" in run.err and "not this run's results" in run.err
+    assert out.read_text() == "last week's results\n"
+
+
+def test_out_through_a_symbolic_link_updates_the_linked_file(cli, tmp_path: Path, tiny_vit_path: Path) -> None:
+    write_photos(tmp_path / "photos", 1)
+    real = tmp_path / "real.csv"
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    run = cli("label", tmp_path / "photos", "--labels", "dog,cat", "--model", tiny_vit_path, "--out", link)
+    assert run.code == 0, run.err
+    assert link.is_symlink() and len(_read_csv(real)) == 1
+
+
+def test_a_photo_over_pillows_warning_size_is_read_without_a_raw_warning(cli, tmp_path: Path, tiny_vit_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """89-179 MP photos (panoramas, scans) are below Pillow's hard limit: labelled, without Pillow's
+    DecompressionBombWarning text in the terminal. Scaled down here: a 1,000-pixel limit, a 40x40 photo."""
+    import warnings
+
+    from PIL import Image
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.new("RGB", (40, 40), "red").save(folder / "panorama.png")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run = cli("label", folder, "--labels", "dog,cat", "--model", tiny_vit_path, "--out", tmp_path / "r.csv")
+    assert run.code == 0, run.err
+    assert not [w for w in caught if issubclass(w.category, Image.DecompressionBombWarning)]
+    assert _read_csv(tmp_path / "r.csv")[0]["error"] == ""

@@ -45,10 +45,12 @@ def test_help_does_not_import_torch() -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is a POSIX signal")
-@pytest.mark.parametrize("signum, code, reason", [(signal.SIGINT, 130, "Ctrl-C"), (signal.SIGTERM, 143, "SIGTERM")])
+@pytest.mark.parametrize("signum, code, reason", [(signal.SIGINT, 130, "Ctrl-C"), (signal.SIGTERM, 143, "SIGTERM"),
+                                                  (getattr(signal, "SIGHUP", None), 129, "SIGHUP")])
 def test_ctrl_c_stops_after_the_current_batch_and_writes_what_is_done(tmp_path: Path, tiny_vit_path: Path,
                                                                        signum: int, code: int, reason: str) -> None:
-    """SIGTERM (`kill`, `timeout`, a logout) is treated like Ctrl-C: hours of work are not thrown away."""
+    """SIGTERM (`kill`, `timeout`, a logout) and SIGHUP (the terminal closed) are treated like Ctrl-C: hours
+    of work are not thrown away."""
     folder = tmp_path / "many"
     folder.mkdir()
     original = big_jpeg(tmp_path / "big.jpg")  # large, so the run takes a while to decode

@@ -76,3 +76,41 @@ def test_new_export_is_an_ordinary_readable_file(tmp_path: Path) -> None:
     old_mask = os.umask(0o022)
     os.umask(old_mask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~old_mask
+
+
+@pytest.mark.parametrize("name", ["two\rrows.jpg", "line\nbreak.jpg", "cr\r\nlf.jpg", "sep\u2028arator.jpg"])
+def test_a_line_break_in_a_file_name_keeps_one_row_per_photo(tmp_path: Path, name: str) -> None:
+    photos = [Prediction(f"photos/{name}", OK.scores), Prediction("photos/next.jpg", OK.scores), BAD]
+    target = write_csv(tmp_path / "out.csv", photos, LABELS)
+    with open(target, encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert [row["path"] for row in rows] == [f"photos/{name}", "photos/next.jpg", "photos/b.jpg"]
+
+
+@pytest.mark.parametrize("cell", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_cells_a_spreadsheet_would_run_as_formulas_are_written_as_text(tmp_path: Path, cell: str) -> None:
+    prediction = Prediction(f"{cell}.jpg", (LabelScore(cell, 0.6), LabelScore("dog", 0.4)))
+    failed = Prediction.failed(f"{cell}-bad.jpg", f"{cell} error")
+    target = write_csv(tmp_path / "out.csv", [prediction, failed], (cell, "dog"))
+    with open(target, encoding="utf-8", newline="") as stream:
+        header, row, bad = list(csv.reader(stream))
+    assert header[3] == "'" + cell and row[0] == f"'{cell}.jpg" and row[1] == "'" + cell
+    assert row[2] == "0.600000" and bad[0] == f"'{cell}-bad.jpg" and bad[-1] == f"'{cell} error"
+
+
+def test_ordinary_cells_and_numbers_are_written_as_they_are(tmp_path: Path) -> None:
+    prediction = Prediction("photos/a-b.jpg", (LabelScore("dog", 0.5), LabelScore("猫", 0.5)))
+    text = write_csv(tmp_path / "out.csv", [prediction], ("dog", "猫")).read_text(encoding="utf-8")
+    assert "'" not in text and "photos/a-b.jpg,dog,0.500000" in text
+
+
+def test_an_export_to_a_symbolic_link_writes_through_to_its_target(tmp_path: Path) -> None:
+    real = tmp_path / "shared" / "results.csv"
+    real.parent.mkdir()
+    real.write_text("old\n")
+    link = tmp_path / "results.csv"
+    link.symlink_to(real)
+    write_csv(link, [OK], LABELS)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text(encoding="utf-8").startswith("path,top_label")
+    assert sorted(p.name for p in real.parent.iterdir()) == ["results.csv"]  # no temp file left

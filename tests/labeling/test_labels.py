@@ -66,3 +66,29 @@ def test_fill_template_treats_other_braces_as_text() -> None:
 def test_command_line_bytes_that_are_not_utf8_become_a_replacement_character() -> None:
     """``--labels $'caf\\xe9'`` arrives as a lone surrogate, which no UTF-8 export could write."""
     assert clean_labels(["caf\udce9", "dog"]).labels == ("caf\ufffd", "dog")
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\ufeff", "\u200e", "\u00ad", "\u2060", "\u200d"])
+def test_invisible_characters_never_make_a_second_label(invisible: str) -> None:
+    cleaned = clean_labels(["dog", f"dog{invisible}", f"{invisible}d{invisible}og"])
+    assert cleaned.labels == ("dog",)
+    assert len(cleaned.warnings) == 2
+
+
+def test_a_label_of_only_invisible_characters_is_dropped_with_a_warning() -> None:
+    cleaned = clean_labels(["\u200b\u200b", "cat", "\ufeff"])
+    assert cleaned.labels == ("cat",)
+    assert len(cleaned.warnings) == 2 and all("no visible characters" in w for w in cleaned.warnings)
+
+
+def test_joiners_that_shape_an_emoji_or_a_word_are_kept() -> None:
+    family = "\U0001F468\u200d\U0001F469\u200d\U0001F467"
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    assert clean_labels([family, persian]).labels == (family, persian)
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x07", "\x1b", "\x7f", "\x9b"])
+def test_a_label_holding_control_characters_is_refused_with_a_warning(control: str) -> None:
+    cleaned = clean_labels([f"do{control}g", "cat"])
+    assert cleaned.labels == ("cat",)
+    assert "control characters" in cleaned.warnings[0]

@@ -102,3 +102,22 @@ def test_import_refuses_other_formats_and_missing_files(tmp_path: Path) -> None:
         import_labels(tmp_path / "labels.xlsx")
     with pytest.raises(LabelSetError, match="file not found"):
         import_labels(tmp_path / "absent.txt")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "utf-16"])
+@pytest.mark.parametrize("suffix", [".txt", ".csv"])
+def test_utf16_and_utf32_files_with_or_without_a_bom_read_as_their_labels(tmp_path: Path, encoding: str,
+                                                                         suffix: str) -> None:
+    """Notepad, Excel and PowerShell save UTF-16 (PowerShell's `>` without a BOM); read as bytes, such
+    a file would give labels full of NULs."""
+    labels = ["dog", "red envelope", "红包", "Café", "🐈"]
+    path = tmp_path / f"labels{suffix}"
+    path.write_bytes("\n".join(labels).encode(encoding))
+    assert import_labels(path) == labels
+
+
+def test_a_file_with_nul_bytes_in_no_known_encoding_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "labels.txt"
+    path.write_bytes(b"dog\ncat\x00\x00\x01\nbird\n" * 3)
+    with pytest.raises(LabelSetError, match="NUL"):
+        import_labels(path)

@@ -145,7 +145,8 @@ def test_a_malformed_models_json_says_how_it_should_look(text, expected):
 @pytest.mark.parametrize(("data", "expected"), [
     (b'{"models": [{"name": "caf\xe9"}]}', r"is not UTF-8 text \(byte 25\); save it as UTF-8"),
     (b"[" * 100_000 + b"]" * 100_000, r"is nested too deeply"),
-], ids=["latin-1", "deeply-nested"])
+    (b'{"models": [{"name": "x", "size": ' + b"9" * 5000 + b"}]}", r"holds a number too long to read"),
+], ids=["latin-1", "deeply-nested", "5000-digit-number"])
 def test_a_models_json_that_is_not_json_text_is_one_clear_line(data, expected):
     path = write_models_json([])
     path.write_bytes(data)
