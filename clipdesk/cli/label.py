@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_WRITE_FAILED
 from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, UsageError, add_label_arguments,
                                         add_model_arguments, check_output, choose_labels, load_classifier,
                                         positive_int, say, stop_on_interrupt)
+
+if TYPE_CHECKING:
+    from clipdesk.labeling import Prediction
 
 MAX_LISTED_FAILURES = 20  # beyond this the results file has the full list
 
@@ -43,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         choice = choose_labels(args)
         check_output(args.out)
-        files = _find_files(args.paths, args.recursive, args.out)
+        files, unreadable = _find_files(args.paths, args.recursive, args.out)
         classifier = load_classifier(args, batch_size=args.batch_size)
     except UsageError as error:
         say(f"error: {error}")
@@ -56,19 +60,22 @@ def run(args: argparse.Namespace) -> int:
         say(f"warning: {warning}")
     say(f"labelling {len(files)} photo{'s' * (len(files) != 1)} with {len(choice.labels)} labels, "
         f"model {classifier.model_name} on {classifier.device_description}")
-    return _label(args, classifier, files, choice.labels, choice.templates)
+    return _label(args, classifier, files, unreadable, choice.labels, choice.templates)
 
 
-def _find_files(paths: list[Path], recursive: bool, out: Path) -> list[Path]:
-    from clipdesk.labeling import iter_image_files
+def _find_files(paths: list[Path], recursive: bool, out: Path) -> tuple[list[Path], list[Prediction]]:
+    """The photos to label, and a failed result for each folder that could not be read."""
+    from clipdesk.labeling.batch import find_files
 
-    files = iter_image_files(paths, recursive)
+    files, unreadable = find_files(paths, recursive)
     if out.exists():  # `clipdesk label * --out results.csv` run twice: the old results are no photo
         files = [f for f in files if not _same_file(f, out)]
+    if not files and unreadable:
+        raise UsageError("; ".join(f"{p.path}: {p.error}" for p in unreadable[:MAX_LISTED_FAILURES]))
     if not files:
         hint = "" if recursive else " (add --recursive to look in sub-folders)"
         raise UsageError(f"no photos found in {', '.join(map(str, paths))}{hint}")
-    return files
+    return files, unreadable
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -78,8 +85,8 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _label(args: argparse.Namespace, classifier, files: list[Path], labels: tuple[str, ...],
-           templates: tuple[str, ...]) -> int:
+def _label(args: argparse.Namespace, classifier, files: list[Path], unreadable: list[Prediction],
+           labels: tuple[str, ...], templates: tuple[str, ...]) -> int:
     from clipdesk.cli.progress import ProgressBar
     from clipdesk.labeling import RunInterrupted, run_batch, write_results
 
@@ -99,13 +106,14 @@ def _label(args: argparse.Namespace, classifier, files: list[Path], labels: tupl
             bar.close()
         for warning in classifier.image_cache.warnings[cache_warnings:] if classifier.image_cache else ():
             say(f"warning: {warning}")
+        predictions = (*unreadable, *result.predictions)  # unreadable folders are failures too
         try:
-            write_results(args.out, result.predictions, result.labels, result.templates, result.model)
+            write_results(args.out, predictions, result.labels, result.templates, result.model)
         except OSError as error:
             kept = " (the existing file is unchanged: it is not this run's results)" if args.out.exists() else ""
             say(f"error: could not write {args.out}: {error.strerror or error}{kept}")
             return EXIT_WRITE_FAILED
-    failures = [p for p in result.predictions if p.error is not None]
+    failures = [p for p in predictions if p.error is not None]
     for prediction in failures[:MAX_LISTED_FAILURES]:
         say(f"{prediction.path}: {prediction.error}")
     if len(failures) > MAX_LISTED_FAILURES:
@@ -113,7 +121,7 @@ def _label(args: argparse.Namespace, classifier, files: list[Path], labels: tupl
     rate = len(result.predictions) / result.seconds if result.seconds > 0 else 0.0
     stopped = (f", stopped by {stop.reason} after {len(result.predictions)} of {result.total}"
                if result.cancelled else "")
-    say(f"labelled {result.labelled}, failed {result.failed} in {result.seconds:.1f} s "
+    say(f"labelled {result.labelled}, failed {result.failed + len(unreadable)} in {result.seconds:.1f} s "
         f"({rate:.1f} photos/s){stopped}; results in {args.out}")
     if result.cancelled:
         return stop.exit_code

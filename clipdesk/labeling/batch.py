@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from clipdesk.labeling.classifier import ProgressCallback, StopCallback, ZeroShotClassifier
 from clipdesk.labeling.files import iter_image_files
@@ -45,10 +46,22 @@ def label_files(classifier: ZeroShotClassifier, paths: Iterable[str | os.PathLik
                 on_progress: ProgressCallback | None = None,
                 should_stop: StopCallback | None = None) -> BatchResult:
     """Rank ``labels`` for every image in ``paths`` (files and folders, see :func:`iter_image_files`).
-    Per-file failures are in the predictions; raises ValueError only for unusable labels or templates,
-    before any work."""
-    return run_batch(classifier, iter_image_files(paths, recursive), labels, templates, on_progress,
-                     should_stop)
+    Per-file failures are in the predictions, and so is each folder that could not be read (first);
+    raises ValueError only for unusable labels or templates, before any work."""
+    files, unreadable = find_files(paths, recursive)
+    result = run_batch(classifier, files, labels, templates, on_progress, should_stop)
+    return replace(result, predictions=(*unreadable, *result.predictions), total=result.total + len(unreadable))
+
+
+def find_files(paths: Iterable[str | os.PathLike[str]], recursive: bool = False
+               ) -> tuple[list[Path], list[Prediction]]:
+    """:func:`iter_image_files`, plus a failed result for every folder that could not be read."""
+    unreadable: list[Prediction] = []
+
+    def report(folder: Path, reason: str) -> None:
+        unreadable.append(Prediction.failed(str(folder), reason))
+
+    return iter_image_files(paths, recursive, on_unreadable=report), unreadable
 
 
 def run_batch(classifier: ZeroShotClassifier, files: Sequence[str | os.PathLike[str]], labels: Sequence[str],

@@ -11,7 +11,8 @@ user how to read them, instead of an iPhone folder looking empty.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+import stat
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,14 +54,21 @@ def is_hidden(path: Path) -> bool:
     return path.name.startswith(".")
 
 
+UnreadableCallback = Callable[[Path, str], None]
+
+
 def iter_image_files(paths: Iterable[str | os.PathLike[str]], recursive: bool = False,
-                     should_stop: Callable[[], bool] | None = None) -> list[Path]:
+                     should_stop: Callable[[], bool] | None = None,
+                     on_unreadable: UnreadableCallback | None = None) -> list[Path]:
     """The files to label, in a stable order: explicit paths as given (missing ones included, so the
     run reports them), then each folder's images sorted by path. Each file appears once.
 
     ``should_stop`` is asked before each entry: once it says yes, the files found so far are returned
-    (a window's Cancel while a whole disk is being walked)."""
+    (a window's Cancel while a whole disk is being walked). A folder that cannot be listed (permission
+    denied, a name too long, an I/O error) is passed to ``on_unreadable(folder, reason)`` -- the given
+    folder itself or any sub-folder at any depth -- so the run reports it instead of seeming empty."""
     stop = should_stop or (lambda: False)
+    unreadable = on_unreadable or (lambda folder, reason: None)
     found: list[Path] = []
     seen: set[str] = set()
 
@@ -77,32 +85,51 @@ def iter_image_files(paths: Iterable[str | os.PathLike[str]], recursive: bool = 
         if not path.is_dir():
             add(path)
             continue
-        for entry in _walk(path, recursive, stop):
+        for entry in _walk(path, recursive, stop, unreadable):
             if is_image_name(entry):
                 add(entry)
     return found
 
 
-def _walk(folder: Path, recursive: bool, stop: Callable[[], bool]) -> list[Path]:
-    """Non-hidden entries of ``folder`` (descending into non-hidden sub-folders when recursive),
-    sorted so runs are reproducible. Unreadable sub-folders are skipped, not fatal."""
+def _walk(folder: Path, recursive: bool, stop: Callable[[], bool], unreadable: UnreadableCallback) -> list[Path]:
+    """Non-hidden entries of ``folder`` (descending into non-hidden sub-folders when recursive), sorted
+    so runs are reproducible: depth first, each folder's entries by name. A stack instead of recursion,
+    so no depth of nesting is too deep; folders that cannot be listed go to ``unreadable``."""
     out: list[Path] = []
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
-        return out
-    for entry in entries:
+    pending: list[Iterator[Path]] = [iter([folder])]
+    first = True
+    while pending:
+        path = next(pending[-1], None)
+        if path is None:
+            pending.pop()
+            continue
         if stop():
             break
-        path = Path(entry.path)
-        if is_hidden(path):
-            continue
+        if not first:
+            if is_hidden(path):
+                continue
+            try:
+                descend = recursive and _is_real_folder(path)
+            except OSError as error:  # e.g. a path longer than the system allows
+                unreadable(path, f"could not be read: {_os_reason(error)}")
+                continue
+            if not descend:
+                out.append(path)
+                continue
+        first = False
         try:
-            is_dir = entry.is_dir(follow_symlinks=False)  # never loop through a linked folder
-        except OSError:
-            is_dir = False
-        if is_dir and recursive:
-            out.extend(_walk(path, recursive, stop))
-        else:
-            out.append(path)
+            entries = sorted(Path(entry.path) for entry in os.scandir(path))
+        except OSError as error:
+            unreadable(path, f"folder could not be read: {_os_reason(error)}")
+            continue
+        pending.append(iter(entries))
     return out
+
+
+def _is_real_folder(path: Path) -> bool:
+    """A folder, not a link to one (never loop through a linked folder); OSError when it cannot be told."""
+    return stat.S_ISDIR(os.lstat(path).st_mode)
+
+
+def _os_reason(error: OSError) -> str:
+    return error.strerror.lower() if error.strerror else str(error)

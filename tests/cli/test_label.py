@@ -287,3 +287,26 @@ def test_a_photo_over_pillows_warning_size_is_read_without_a_raw_warning(cli, tm
     assert run.code == 0, run.err
     assert not [w for w in caught if issubclass(w.category, Image.DecompressionBombWarning)]
     assert _read_csv(tmp_path / "r.csv")[0]["error"] == ""
+
+
+def test_unreadable_folders_are_failures_with_their_reason(cli, tmp_path: Path, tiny_vit_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    write_photos(tmp_path / "photos", 2)
+    write_photos(tmp_path / "photos" / "locked", 1)
+    real_scandir = os.scandir
+
+    def scandir(path):  # root ignores chmod 000, so the refusal is simulated
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    out = tmp_path / "r.csv"
+    run = cli("label", tmp_path / "photos", "-r", "--labels", "dog,cat", "--model", tiny_vit_path, "--out", out)
+    assert run.code == 1, run.err
+    assert "labelled 2, failed 1" in run.err
+    rows = _read_csv(out)
+    assert rows[0]["path"] == str(tmp_path / "photos" / "locked") and "permission denied" in rows[0]["error"]
+
+    alone = cli("label", tmp_path / "photos" / "locked", "--labels", "dog", "--model", tiny_vit_path, "--out", out)
+    assert alone.code == 2 and "permission denied" in alone.err and "no photos found" not in alone.err

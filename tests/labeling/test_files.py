@@ -92,3 +92,50 @@ def test_a_walk_that_is_told_to_stop_returns_what_it_found_so_far(tmp_path: Path
     assert 0 < len(partial) < len(everything)
     assert partial == everything[:len(partial)]  # a prefix, in the same order
     assert iter_image_files([tmp_path], recursive=True, should_stop=lambda: True) == []
+
+
+def test_a_folder_that_cannot_be_listed_is_reported_with_its_reason(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    _touch(tmp_path / "a.png")
+    _touch(tmp_path / "locked" / "b.png")
+    _touch(tmp_path / "open" / "c.png")
+    real_scandir = os.scandir
+
+    def scandir(path):  # tests run as root here, where chmod 000 does not lock anything
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    unreadable: list[tuple[Path, str]] = []
+    found = iter_image_files([tmp_path], recursive=True, on_unreadable=lambda f, r: unreadable.append((f, r)))
+    assert [p.name for p in found] == ["a.png", "c.png"]
+    assert unreadable == [(tmp_path / "locked", "folder could not be read: permission denied")]
+
+    unreadable.clear()
+    assert iter_image_files([tmp_path / "locked"], on_unreadable=lambda f, r: unreadable.append((f, r))) == []
+    assert unreadable == [(tmp_path / "locked", "folder could not be read: permission denied")]
+
+
+def test_no_depth_of_nesting_is_too_deep_and_paths_too_long_are_reported(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """1,500 levels (deeper than Python's recursion limit) are walked; beyond the system's path length
+    limit a folder is reported, not silently dropped."""
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    for _ in range(1500):
+        os.mkdir("d")
+        os.chdir("d")
+    Path("deep.jpg").write_bytes(b"x")
+    for _ in range(700):  # past PATH_MAX (4,096 bytes on Linux) from tmp_path
+        os.mkdir("e")
+        os.chdir("e")
+    Path("too-deep.jpg").write_bytes(b"x")
+    os.chdir(tmp_path)
+    unreadable: list[tuple[Path, str]] = []
+    found = iter_image_files([tmp_path], recursive=True, on_unreadable=lambda f, r: unreadable.append((f, r)))
+    assert [p.name for p in found] == ["deep.jpg"]
+    assert len(unreadable) == 1 and "too long" in unreadable[0][1]
