@@ -30,10 +30,10 @@ from clipdesk.clip.preprocess import _resize_and_crop, open_image
 DRAFT_OVERSAMPLE = 1
 
 
-def open_for_model(path: str | os.PathLike[str], n_px: int) -> Image.Image:
-    """``open_image(path)``, except that a JPEG at least twice ``n_px`` on both sides is decoded at a
-    reduced DCT scale that keeps both sides at least ``n_px``. Same errors as ``open_image``."""
-    return open_image(path, draft=n_px * DRAFT_OVERSAMPLE)
+def open_for_model(path: str | os.PathLike[str], n_px: int, data: bytes | None = None) -> Image.Image:
+    """``open_image(path, data=data)``, except that a JPEG at least twice ``n_px`` on both sides is
+    decoded at a reduced DCT scale that keeps both sides at least ``n_px``. Same errors as ``open_image``."""
+    return open_image(path, draft=n_px * DRAFT_OVERSAMPLE, data=data)
 
 
 def psnr(expected: Image.Image, actual: Image.Image) -> float:

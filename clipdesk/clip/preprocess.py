@@ -12,6 +12,7 @@ and it shows the model the photo a person sees (EXIF orientation applied, 16-bit
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import stat
@@ -138,7 +139,7 @@ def _to_8_bit(image: Image.Image) -> Image.Image:
     return Image.fromarray((np.asarray(image) >> 8).astype(np.uint8), mode="L")
 
 
-def open_image(path: str | os.PathLike[str], draft: int | None = None) -> Image.Image:
+def open_image(path: str | os.PathLike[str], draft: int | None = None, data: bytes | None = None) -> Image.Image:
     """Decode the first frame of the photo at ``path``, upright, with all pixels in memory.
 
     ``draft`` (default None: every pixel, exactly): let a JPEG decoder skip detail, decoding at the
@@ -149,15 +150,19 @@ def open_image(path: str | os.PathLike[str], draft: int | None = None) -> Image.
     directory, permission denied, not an image, truncated or corrupt, too large (Pillow's
     ``MAX_IMAGE_PIXELS`` decompression-bomb limit, which is respected and never changed here).
     The image keeps its mode; ``transform`` does the RGB conversion, as the reference does.
+
+    ``data``: the file's bytes, already read by the caller (who hashed exactly these bytes); ``path``
+    then only names the photo in errors.
     """
     name = os.fspath(path)
     try:
-        info = os.stat(name)
-        if not stat.S_ISREG(info.st_mode):
-            raise ImageError(name, "is a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file")
-        if info.st_size == 0:
+        if data is None:
+            info = os.stat(name)
+            if not stat.S_ISREG(info.st_mode):
+                raise ImageError(name, "is a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file")
+        if (info.st_size if data is None else len(data)) == 0:
             raise ImageError(name, "not an image (empty file)")
-        with open(name, "rb") as file:
+        with (open(name, "rb") if data is None else io.BytesIO(data)) as file:
             image = Image.open(file, formats=_readable_formats())
             if draft is not None:
                 image.draft(None, (draft, draft))  # JPEG only: scale down while decoding

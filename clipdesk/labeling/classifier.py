@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from clipdesk.labeling.decode import default_workers, describe_error, ordered_parallel_map
 from clipdesk.labeling.devices import describe_device, resolve_device
-from clipdesk.labeling.embedding_cache import ImageEmbeddingCache
+from clipdesk.labeling.embedding_cache import ImageEmbeddingCache, hash_bytes, regular_file_stat
 from clipdesk.labeling.files import unsupported_reason
 from clipdesk.labeling.labels import CleanedLabels, clean_labels, clean_templates, fill_template
 from clipdesk.labeling.predictions import LabelScore, Prediction
@@ -246,26 +246,47 @@ class ZeroShotClassifier:
 
     def _prepare(self, path: str) -> _Prepared:
         """Runs on a worker thread: cached embedding if any, else decoded and preprocessed pixels.
-        Never raises: any failure becomes the file's error text."""
-        from clipdesk.clip.fast_decode import open_for_model
-        from clipdesk.clip.preprocess import open_image
+        Never raises: any failure becomes the file's error text.
 
+        With a cache, the photo's bytes are read once, and those very bytes are both hashed and
+        decoded: a photo replaced during the run can never leave its new content's embedding under
+        its old content's hash."""
         try:
-            digest = None
+            digest, data = None, None
             cache = self.image_cache
             if cache is not None and cache.enabled and os.path.isfile(path):  # else the engine says why
-                digest = cache.digest(path)  # (hashing a FIFO named x.jpg would wait forever)
-                hit = cache.get(self._embedding_key(), digest)
-                if hit is not None and hit.shape == (self._embed_dim,):  # else a damaged row: encode again
-                    return _Prepared(path, digest, embedding=hit)
-            if self.precision == "fast":
-                image = open_for_model(path, self.input_resolution)
-            else:
-                image = open_image(path)
-            pixels = self._preprocess(image)
+                before = regular_file_stat(path)  # (hashing a FIFO named x.jpg would wait forever)
+                known = cache.known_digest(path, before)
+                hit = self._cached_embedding(known)
+                if hit is not None:
+                    return _Prepared(path, known, embedding=hit)
+                with open(path, "rb") as file:
+                    data = file.read()
+                digest = hash_bytes(data)
+                if known is None:
+                    cache.remember_digest(path, before, digest)
+                if digest != known:  # first seen here, or changed behind an unchanged identity
+                    hit = self._cached_embedding(digest)
+                    if hit is not None:
+                        return _Prepared(path, digest, embedding=hit)
+            pixels = self._preprocess(self._open(path, data))
             return _Prepared(path, digest, pixels=pixels)
         except Exception as error:  # noqa: BLE001 - a bad file must never stop the run
             return _Prepared(path, error=unsupported_reason(path) or describe_error(error))
+
+    def _cached_embedding(self, digest: str | None) -> torch.Tensor | None:
+        if digest is None or self.image_cache is None:
+            return None
+        hit = self.image_cache.get(self._embedding_key(), digest)
+        return hit if hit is not None and hit.shape == (self._embed_dim,) else None  # else damaged: encode
+
+    def _open(self, path: str, data: bytes | None):
+        from clipdesk.clip.fast_decode import open_for_model
+        from clipdesk.clip.preprocess import open_image
+
+        if self.precision == "fast":
+            return open_for_model(path, self.input_resolution, data=data)
+        return open_image(path, data=data)
 
     def _embed_batch(self, batch: list[_Prepared]) -> list[torch.Tensor | str]:
         """Encode the pixels in ``batch`` in one forward pass, store them in the cache, and return a

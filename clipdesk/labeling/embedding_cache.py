@@ -65,6 +65,23 @@ def default_cache_path() -> Path:
     return user_cache_dir() / CACHE_FILE_NAME
 
 
+def regular_file_stat(path: str | os.PathLike[str]) -> os.stat_result:
+    """``os.stat(path)``; OSError for a folder, or a FIFO whose read would wait forever."""
+    info = os.stat(os.path.abspath(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+    return info
+
+
+def hash_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _path_key(path: str | os.PathLike[str]) -> str:
+    """The absolute path as SQLite text, which must be valid UTF-8."""
+    return os.fsencode(os.path.abspath(path)).decode("utf-8", "backslashreplace")
+
+
 def hash_file(path: str | os.PathLike[str]) -> str:
     """SHA-256 of a file's bytes, streamed so memory stays flat for any size."""
     digest = hashlib.sha256()
@@ -108,23 +125,30 @@ class ImageEmbeddingCache:
     def digest(self, path: str | os.PathLike[str]) -> str:
         """Content hash of ``path`` (raises OSError if it cannot be read), via the fast path if the
         file is unchanged since it was last hashed."""
-        file = os.path.abspath(path)
-        key = os.fsencode(file).decode("utf-8", "backslashreplace")  # SQLite text must be valid UTF-8
-        before = os.stat(file)
-        if not stat.S_ISREG(before.st_mode):  # a folder, or a FIFO whose read would wait forever
-            raise OSError(errno.EINVAL, "not a regular file", file)
+        before = regular_file_stat(path)
+        known = self.known_digest(path, before)
+        if known is not None:
+            return known
+        value = hash_file(path)
+        self.remember_digest(path, before, value)
+        return value
+
+    def known_digest(self, path: str | os.PathLike[str], before: os.stat_result) -> str | None:
+        """The fast path alone: the digest recorded for ``path`` while it had the identity ``before``
+        (size, mtime, ctime, inode), or None."""
         row = self._run(lambda c: c.execute(
             "SELECT digest FROM files WHERE path=? AND size=? AND mtime_ns=? AND ctime_ns=? AND inode=?",
-            (key, *_identity(before))).fetchone(), None)
-        if row:
-            return str(row[0])
-        value = hash_file(file)
-        after = os.stat(file)
+            (_path_key(path), *_identity(before))).fetchone(), None)
+        return str(row[0]) if row else None
+
+    def remember_digest(self, path: str | os.PathLike[str], before: os.stat_result, digest: str) -> None:
+        """Record ``digest`` -- hashed from bytes read after ``before`` was taken -- for the fast path,
+        but only if the file still has that identity and was not modified too recently to trust it."""
+        after = os.stat(os.path.abspath(path))
         if _identity(after) == _identity(before) and time.time() - after.st_mtime > RACY_MTIME_S:
             self._write(lambda c: c.execute(
                 "INSERT OR REPLACE INTO files (path, size, mtime_ns, ctime_ns, inode, digest) VALUES (?,?,?,?,?,?)",
-                (key, *_identity(after), value)))
-        return value
+                (_path_key(path), *_identity(after), digest)))
 
     def get_many(self, model: str, digests: Iterable[str]) -> dict[str, torch.Tensor]:
         """The cached embeddings among ``digests`` for ``model`` (missing ones are simply absent)."""

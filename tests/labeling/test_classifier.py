@@ -318,3 +318,64 @@ def test_heic_photo_is_labelled_like_its_lossless_twin(tiny_vit_path: Path, tmp_
     assert second.ok, second.error
     for label in LABELS:
         assert second.probability_of(label) == pytest.approx(first.probability_of(label), abs=0.03)
+
+
+def test_a_photo_replaced_during_a_run_never_poisons_the_cache(tiny_vit_path: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another program swaps the photo's bytes right after clipdesk has read them once (here: the first
+    time a read of it is closed). Whatever was decoded, the embedding stored under a content hash must be
+    the embedding of exactly that content -- or a renamed copy later gets another photo's labels."""
+    import builtins
+    import hashlib
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    photo, other = folder / "photo.png", tmp_path / "other.png"
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(photo)
+    Image.new("RGB", (64, 48), (20, 30, 220)).save(other)
+    contents = {hashlib.sha256(p.read_bytes()).hexdigest(): p.read_bytes() for p in (photo, other)}
+    real_open, swapped = builtins.open, []
+
+    class SwapAfterRead:
+        def __init__(self, handle):
+            self._handle = handle
+
+        def __getattr__(self, name):
+            return getattr(self._handle, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.close()
+
+        def close(self):
+            self._handle.close()
+            if not swapped:
+                swapped.append(True)
+                replacement = tmp_path / "replacement.png"
+                replacement.write_bytes(other.read_bytes())
+                os.replace(replacement, photo)
+
+    def spying_open(file, mode="r", *args, **kwargs):
+        handle = real_open(file, mode, *args, **kwargs)
+        if "r" in mode and "b" in mode and os.fspath(file) == str(photo):
+            return SwapAfterRead(handle)
+        return handle
+
+    monkeypatch.setattr(builtins, "open", spying_open)
+    cache = ImageEmbeddingCache(tmp_path / "cache.sqlite3")
+    classifier = ZeroShotClassifier(tiny_vit_path, device="cpu", image_cache=cache, workers=1)
+    classifier.rank([photo], LABELS)
+    monkeypatch.setattr(builtins, "open", real_open)
+    assert swapped  # the race really happened
+
+    plain = ZeroShotClassifier(tiny_vit_path, device="cpu", workers=1)
+    key = classifier._embedding_key()
+    stored = {digest: cache.get(key, digest) for digest in contents}
+    assert any(vector is not None for vector in stored.values())
+    for digest, vector in stored.items():
+        if vector is not None:
+            (tmp_path / "check.png").write_bytes(contents[digest])
+            (expected,) = plain.image_features([tmp_path / "check.png"])
+            assert torch.equal(vector, expected), "an embedding is stored under another content's hash"

@@ -135,7 +135,27 @@ def test_no_depth_of_nesting_is_too_deep_and_paths_too_long_are_reported(tmp_pat
         os.chdir("e")
     Path("too-deep.jpg").write_bytes(b"x")
     os.chdir(tmp_path)
-    unreadable: list[tuple[Path, str]] = []
-    found = iter_image_files([tmp_path], recursive=True, on_unreadable=lambda f, r: unreadable.append((f, r)))
-    assert [p.name for p in found] == ["deep.jpg"]
-    assert len(unreadable) == 1 and "too long" in unreadable[0][1]
+    try:
+        unreadable: list[tuple[Path, str]] = []
+        found = iter_image_files([tmp_path], recursive=True, on_unreadable=lambda f, r: unreadable.append((f, r)))
+        assert [p.name for p in found] == ["deep.jpg"]
+        assert len(unreadable) == 1 and "too long" in unreadable[0][1]
+    finally:
+        _remove_chain(tmp_path, ["d"] * 1500 + ["e"] * 700)
+
+
+def _remove_chain(top: Path, names: list[str]) -> None:
+    """Remove a chain of nested folders bottom up (shutil.rmtree, and so pytest's clean-up, recurses
+    once per level and would overflow Python's stack on this one)."""
+    import os
+
+    os.chdir(top)
+    for name in names:
+        os.chdir(name)
+    for name in reversed(names):
+        for entry in os.listdir("."):
+            if not os.path.isdir(entry):
+                os.unlink(entry)
+        os.chdir("..")
+        os.rmdir(name)
+    os.chdir(top)
