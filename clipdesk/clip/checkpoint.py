@@ -25,10 +25,11 @@ import pickle
 import re
 import struct
 import zipfile
+import zlib
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import torch
 
@@ -80,7 +81,22 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     state = _as_state_dict(path, state)
     _check_memory_claim(path, sum(tensor.numel() * tensor.element_size() for tensor in state.values()),
                         "its tensors")
+    _check_finite(path, state)
     return state
+
+
+def _check_finite(path: Path, state: dict[str, torch.Tensor]) -> None:
+    """NaN or infinite weights make every probability NaN: a damaged file, refused here rather than
+    shown as ``nan%`` for every label. Each tensor's file pages are given back once checked, so the
+    check does not leave the whole file resident (``load`` reads them again one by one)."""
+    from clipdesk.clip.mapped_pages import releaser
+
+    release = releaser(path)
+    for key, tensor in state.items():
+        if tensor.is_floating_point() and tensor.numel() and not bool(torch.isfinite(tensor).all()):
+            raise CheckpointError(f"{path}: the tensor {key} holds NaN or infinite numbers, so the file is "
+                                  f"damaged. {_RE_DOWNLOAD}")
+        release(tensor)
 
 
 # ---------------------------------------------------------------------------------------- dispatch
@@ -138,6 +154,7 @@ def _read_zip(path: Path) -> Any:
         raise CheckpointError(f"{path}: the file is truncated or damaged ({error}). {_RE_DOWNLOAD}") from None
     with archive:
         _check_memory_claim(path, sum(info.file_size for info in archive.infolist()), "its unzipped entries")
+        _check_crcs(path, archive)
         names = archive.namelist()
         pickles = [name for name in names if name.count("/") == 1 and name.endswith("/data.pkl")]
         if len(pickles) != 1:
@@ -149,6 +166,56 @@ def _read_zip(path: Path) -> Any:
         if f"{prefix}constants.pkl" in names or any(name.startswith(f"{prefix}code/") for name in names):
             return _ArchiveReader(path, archive, prefix).read()
     return _torch_load(path, use_mmap=True)
+
+
+def _check_crcs(path: Path, archive: zipfile.ZipFile) -> None:
+    """Every entry's bytes against the CRC-32 the zip records for it. Tensors are mapped straight from
+    the file, and neither that nor ``torch.load(mmap=True)`` checks CRCs, so a few flipped bytes would
+    otherwise load as wrong (often NaN) weights. About 0.1 s per 300 MB. Read with ``read`` into one
+    reused buffer, not through a mapping, so the check leaves nothing resident."""
+    buffer = bytearray(_CRC_CHUNK)
+    with path.open("rb") as file:
+        for info in archive.infolist():
+            try:
+                if info.compress_type != zipfile.ZIP_STORED:
+                    with archive.open(info) as entry:  # zipfile checks the CRC at the end of the entry
+                        while entry.read(_CRC_CHUNK):
+                            pass
+                    continue
+                crc, left = 0, info.file_size
+                file.seek(_entry_data_offset(file, info))
+                with memoryview(buffer) as view:
+                    while left:
+                        got = file.readinto(view[:min(left, _CRC_CHUNK)])
+                        if not got:
+                            raise _Damaged(f"zip entry {info.filename} runs past the end of the file")
+                        crc = zlib.crc32(view[:got], crc)
+                        left -= got
+            except (zipfile.BadZipFile, _Damaged, OSError, EOFError) as error:
+                raise CheckpointError(f"{path}: the file is damaged ({error}). {_RE_DOWNLOAD}") from None
+            if crc != info.CRC:
+                raise CheckpointError(f"{path}: the file is damaged (zip entry {info.filename} fails its CRC "
+                                      f"check). {_RE_DOWNLOAD}")
+
+
+_CRC_CHUNK = 1 << 20
+
+
+def _entry_data_offset(source: mmap.mmap | BinaryIO, info: zipfile.ZipInfo) -> int:
+    """Where a zip entry's bytes start in the file (a mapping of it, or an open file), checked to lie
+    inside it."""
+    if isinstance(source, mmap.mmap):
+        header, total = source[info.header_offset: info.header_offset + _LOCAL_HEADER.size], len(source)
+    else:
+        source.seek(info.header_offset)
+        header, total = source.read(_LOCAL_HEADER.size), os.fstat(source.fileno()).st_size
+    if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+        raise _Damaged(f"zip entry {info.filename} has no valid header")
+    *_, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+    start = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
+    if start + info.file_size > total:
+        raise _Damaged(f"zip entry {info.filename} runs past the end of the file")
+    return start
 
 
 # ------------------------------------------------------------------------ torch.save and safetensors
@@ -312,15 +379,7 @@ class _ArchiveReader:
         return self.mapped
 
     def _data_offset(self, info: zipfile.ZipInfo) -> int:
-        mapped = self._mapping()
-        header = mapped[info.header_offset: info.header_offset + _LOCAL_HEADER.size]
-        if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
-            raise _Damaged(f"zip entry {info.filename} has no valid header")
-        *_, name_length, extra_length = _LOCAL_HEADER.unpack(header)
-        start = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
-        if start + info.file_size > len(mapped):
-            raise _Damaged(f"zip entry {info.filename} runs past the end of the file")
-        return start
+        return _entry_data_offset(self._mapping(), info)
 
 
 class _RestrictedUnpickler(pickle.Unpickler):

@@ -33,6 +33,8 @@ DEFAULT_BATCH_SIZE = 32  # CPU throughput is flat above ~16; GPUs want more but 
 TEXT_CHUNK = 256  # prompts per encode_text call, so thousands of labels stay within memory
 EMBEDDING_FORMAT = 1  # bump when preprocessing changes, so old cached image embeddings are not reused
 
+INVALID_NUMBERS = "the model computed no valid numbers for this photo (NaN); is the checkpoint damaged?"
+
 ProgressCallback = Callable[[int, int], None]
 StopCallback = Callable[[], bool]
 
@@ -322,7 +324,11 @@ class ZeroShotClassifier:
             image = torch.stack([features[i] for i in good]).to(self.device).float()  # [n, dim]
             image = image / image.norm(dim=-1, keepdim=True)
             probs = (self._logit_scale * image @ text.t()).softmax(dim=-1).to("cpu")  # [n, labels]
+            finite = torch.isfinite(probs).all(dim=-1).tolist()
             for row, i in enumerate(good):
+                if not finite[row]:  # NaN from the model: never a probability, never in an export
+                    predictions[i] = Prediction.failed(batch[i].path, INVALID_NUMBERS)
+                    continue
                 values = probs[row].tolist()
                 order = sorted(range(len(labels)), key=lambda j: -values[j])
                 scores = tuple(LabelScore(labels[j], values[j]) for j in order)

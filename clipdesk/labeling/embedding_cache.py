@@ -35,7 +35,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CACHE_FILE_NAME = "image-embeddings.sqlite3"
-SCHEMA_VERSION = 2  # 2: ctime_ns in the files table (a version-1 cache keeps its embeddings)
+# 2: ctime_ns in the files table; 3: a checksum per embedding. Older caches keep their embeddings: each
+# row is checksummed once when the cache is upgraded (rows that are no vector then are dropped).
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_S = 30.0  # another process holding the write lock this long is stuck, not busy
 RACY_MTIME_S = 2.0  # a file modified this recently may change again within the same mtime tick
 _HASH_CHUNK = 1 << 20
@@ -48,6 +50,7 @@ CREATE TABLE IF NOT EXISTS embeddings (
     digest TEXT NOT NULL,
     dtype TEXT NOT NULL,
     vector BLOB NOT NULL,
+    checksum BLOB,
     PRIMARY KEY (model, digest)
 );
 CREATE TABLE IF NOT EXISTS files (
@@ -157,9 +160,10 @@ class ImageEmbeddingCache:
         for start in range(0, len(wanted), 500):  # stay under SQLite's bound-parameter limit
             part = wanted[start:start + 500]
             marks = ",".join("?" * len(part))
-            query = f"SELECT digest, dtype, vector FROM embeddings WHERE model=? AND digest IN ({marks})"
+            query = f"SELECT digest, dtype, vector, checksum FROM embeddings WHERE model=? AND digest IN ({marks})"
             rows += self._run(lambda c, q=query, p=(model, *part): c.execute(q, p).fetchall(), [])
-        found = {digest: _from_blob(dtype, blob) for digest, dtype, blob in rows}
+        found = {digest: _from_blob(dtype, blob) for digest, dtype, blob, checksum in rows
+                 if checksum == _checksum(model, digest, dtype, blob)}  # else damaged: encode again
         return {digest: vector for digest, vector in found.items() if vector is not None}
 
     def get(self, model: str, digest: str) -> torch.Tensor | None:
@@ -167,10 +171,15 @@ class ImageEmbeddingCache:
 
     def put_many(self, model: str, embeddings: Mapping[str, torch.Tensor]) -> None:
         """Store one 1-D embedding per digest (in one transaction, so a crash stores all or none)."""
-        rows = [(model, digest, *_to_blob(vector)) for digest, vector in embeddings.items()]
+        rows = []
+        for digest, vector in embeddings.items():
+            dtype, blob = _to_blob(vector)
+            if blob is not None:  # NaN or infinite numbers are never stored
+                rows.append((model, digest, dtype, blob, _checksum(model, digest, dtype, blob)))
         if rows:
             self._write(lambda c: c.executemany(
-                "INSERT OR REPLACE INTO embeddings (model, digest, dtype, vector) VALUES (?,?,?,?)", rows))
+                "INSERT OR REPLACE INTO embeddings (model, digest, dtype, vector, checksum) VALUES (?,?,?,?,?)",
+                rows))
 
     def put(self, model: str, digest: str, embedding: torch.Tensor) -> None:
         self.put_many(model, {digest: embedding})
@@ -214,7 +223,10 @@ class ImageEmbeddingCache:
                 conn.execute("BEGIN IMMEDIATE")
                 found = conn.execute("PRAGMA user_version").fetchone()[0]
                 if found != SCHEMA_VERSION:
-                    if found != 1:  # version 1 differs only in the files table: keep its embeddings
+                    if found in (1, 2):  # their embeddings table lacks only the checksum column
+                        conn.execute("ALTER TABLE embeddings ADD COLUMN checksum BLOB")
+                        _add_checksums(conn)
+                    else:
                         conn.execute("DROP TABLE IF EXISTS embeddings")
                     conn.execute("DROP TABLE IF EXISTS files")
                     for statement in _SCHEMA.split(";"):
@@ -312,11 +324,35 @@ def _db_files(path: Path) -> list[Path]:
     return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
 
 
-def _to_blob(vector: torch.Tensor) -> tuple[str, bytes]:
+def _to_blob(vector: torch.Tensor) -> tuple[str, bytes | None]:
+    """The dtype's name and the raw bytes (None when the vector holds NaN or infinity)."""
     import torch
 
     flat = vector.detach().to("cpu").reshape(-1).contiguous()
-    return str(flat.dtype).removeprefix("torch."), flat.view(torch.uint8).numpy().tobytes()
+    blob = flat.view(torch.uint8).numpy().tobytes() if bool(torch.isfinite(flat).all()) else None
+    return str(flat.dtype).removeprefix("torch."), blob
+
+
+def _add_checksums(conn: sqlite3.Connection) -> None:
+    """Checksum the rows of a cache from before checksums (inside the upgrade's transaction)."""
+    rows = conn.execute("SELECT rowid, model, digest, dtype, vector FROM embeddings").fetchall()
+    for rowid, model, digest, dtype, blob in rows:
+        if _from_blob(dtype, blob) is None:
+            conn.execute("DELETE FROM embeddings WHERE rowid=?", (rowid,))
+        else:
+            conn.execute("UPDATE embeddings SET checksum=? WHERE rowid=?", (_checksum(model, digest, dtype, blob), rowid))
+
+
+def _checksum(model: str, digest: str, dtype: str, blob: object) -> bytes | None:
+    """Binds a vector to its row: flipped bits, a truncated blob, or a vector moved to another photo's
+    or model's row no longer match (SQLite checks its pages, not what they hold)."""
+    if not isinstance(blob, bytes):
+        return None
+    check = hashlib.blake2b(digest_size=16)
+    for part in (model, digest, dtype):
+        check.update(part.encode("utf-8", "backslashreplace") + b"\x00")
+    check.update(blob)
+    return check.digest()
 
 
 _DTYPES = ("float32", "float16", "bfloat16", "float64")
@@ -330,6 +366,7 @@ def _from_blob(dtype: str, blob: bytes) -> torch.Tensor | None:
     if dtype not in _DTYPES or not isinstance(blob, bytes):
         return None
     try:
-        return torch.frombuffer(bytearray(blob), dtype=torch.uint8).view(getattr(torch, dtype))
+        vector = torch.frombuffer(bytearray(blob), dtype=torch.uint8).view(getattr(torch, dtype))
     except RuntimeError:  # a length that is not a whole number of elements
         return None
+    return vector if bool(torch.isfinite(vector).all()) else None

@@ -16,6 +16,7 @@ import contextlib
 import csv
 import io
 import json
+import math
 import os
 import tempfile
 from collections.abc import Sequence
@@ -111,7 +112,8 @@ def json_document(predictions: Sequence[Prediction], labels: Sequence[str], temp
         "results": [
             {
                 "path": printable_path(p.path),
-                "predictions": [{"label": s.label, "probability": s.probability} for s in p.scores],
+                "predictions": [{"label": s.label, "probability": _finite_or_none(s.probability)}
+                                for s in p.scores],
                 "error": p.error,
             }
             for p in predictions
@@ -125,7 +127,8 @@ def write_csv(path: str | os.PathLike[str], predictions: Sequence[Prediction], l
 
 def write_json(path: str | os.PathLike[str], predictions: Sequence[Prediction], labels: Sequence[str],
                templates: Sequence[str], model: str) -> Path:
-    text = json.dumps(json_document(predictions, labels, templates, model), ensure_ascii=False, indent=2)
+    document = json_document(predictions, labels, templates, model)
+    text = json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False)  # strict parsers reject NaN
     return write_atomic(path, text + "\n")
 
 
@@ -145,6 +148,10 @@ def printable_path(path: str) -> str:
     Latin-1 "caf\\xe9.jpg") reaches Python with stand-in surrogates that no UTF-8 file can hold;
     its undecodable bytes are written as ``\\xNN`` escapes instead of failing the whole export."""
     return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 def _decimal(probability: float) -> str:

@@ -139,6 +139,12 @@ def _copy_and_hash(source: Path, root: Path,
 
 def _custom_spec(source: Path, name: str | None, sha256: str, registry: Registry, root: Path) -> ModelSpec:
     """The entry a file matching no registry hash will be registered as, or a clear refusal."""
+    size = source.stat().st_size
+    twin = next((spec for spec in registry.models if spec.url is not None and spec.size == size), None)
+    if twin is not None:  # the size of a published file, not its bytes: a damaged copy, not a new model
+        raise InvalidWeightsError(f"{source} has the exact size of {twin.name}'s published file but not its "
+                                  f"SHA256, so this copy is damaged; copy it again from a good source, or "
+                                  f"download it with `clipdesk models download {twin.name}`")
     if name is None:
         raise InvalidWeightsError(f"{source} is not one of the known models (SHA256 {sha256[:12]}…); "
                                   f"to add it as your own model run `clipdesk models import FILE --name NAME`")
@@ -156,7 +162,7 @@ def _custom_spec(source: Path, name: str | None, sha256: str, registry: Registry
     if any(spec.file_name.casefold() == file_name.casefold() for spec in registry.models):
         raise InvalidWeightsError(f"the name {name!r} would overwrite a known model's file; choose another "
                                   f"--name")
-    return ModelSpec(name, None, sha256, source.stat().st_size, file_name)
+    return ModelSpec(name, None, sha256, size, file_name)
 
 
 def _install(temporary: Path, spec: ModelSpec, root: Path, known: bool,

@@ -439,3 +439,48 @@ def test_zip_asking_for_an_unknown_zip_version_is_refused(tmp_path: Path) -> Non
     data[directory + 6: directory + 8] = (82).to_bytes(2, "little")  # 8.2: a flipped bit, not a real zip
     (tmp_path / "damaged.pt").write_bytes(bytes(data))
     assert_error(tmp_path / "damaged.pt", "damaged")
+
+
+def _largest_record(path: Path) -> tuple[int, int]:
+    """(offset, size) of the biggest stored entry's bytes: the weights, not the pickle."""
+    import zipfile
+
+    from clipdesk.clip.checkpoint import _entry_data_offset
+
+    with zipfile.ZipFile(path) as archive, open(path, "rb") as file:
+        import mmap
+
+        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        info = max(archive.infolist(), key=lambda i: i.file_size)
+        offset = _entry_data_offset(mapped, info)
+        mapped.close()
+    return offset, info.file_size
+
+
+@pytest.mark.parametrize("kind", ["torchscript", "state_dict"])
+def test_a_same_size_copy_with_damaged_weights_is_refused(tiny_checkpoints, tmp_path, kind):
+    """1 KiB of the weights overwritten (a bad sector, a broken copy): the zip's CRC fails. Before, it
+    loaded, and every probability came out nan%."""
+    from clipdesk.clip.checkpoint import CheckpointError, read_state_dict
+
+    damaged = tmp_path / "damaged.pt"
+    data = bytearray(tiny_checkpoints[("vit", kind)].read_bytes())
+    offset, size = _largest_record(tiny_checkpoints[("vit", kind)])
+    length = min(1024, size)
+    data[offset:offset + length] = b"\xff" * length  # 0xffff... is NaN in fp16 and fp32
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="damaged.*CRC"):
+        read_state_dict(damaged)
+
+
+def test_nan_or_infinite_weights_are_refused_with_the_tensor_named(tmp_path):
+    from clipdesk.clip.checkpoint import CheckpointError, read_state_dict
+    from tests import checkpoints
+
+    model = checkpoints.make_reference_model(checkpoints.TINY_CONFIGS["vit"], seed=2)
+    state = model.state_dict()
+    state["visual.proj"][0, 0] = float("inf")
+    path = tmp_path / "inf.pt"
+    torch.save(state, path)
+    with pytest.raises(CheckpointError, match=r"visual\.proj holds NaN or infinite"):
+        read_state_dict(path)

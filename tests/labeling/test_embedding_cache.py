@@ -236,3 +236,34 @@ def test_version_1_cache_keeps_its_embeddings(tmp_path: Path) -> None:
         assert cache.warnings == ()
         assert torch.equal(cache.get(MODEL, "d"), torch.zeros(2))
         assert cache.digest(photo) == hash_file(photo)
+
+
+@pytest.mark.parametrize("damage", ["flip-a-byte", "truncate", "swap-rows", "nan"])
+def test_a_damaged_vector_in_the_cache_is_never_returned(tmp_path: Path, damage: str) -> None:
+    """SQLite checks its pages, not what they hold: a vector changed inside a valid database (a bad
+    disk, another tool, a bug) must read as missing, so the photo is encoded again."""
+    path = tmp_path / "c.sqlite3"
+    with ImageEmbeddingCache(path) as cache:
+        cache.put_many(MODEL, {"a": torch.arange(4.0), "b": torch.ones(4)})
+    with sqlite3.connect(path) as conn:
+        blob = conn.execute("SELECT vector FROM embeddings WHERE digest='a'").fetchone()[0]
+        if damage == "flip-a-byte":
+            conn.execute("UPDATE embeddings SET vector=? WHERE digest='a'", (blob[:5] + bytes([blob[5] ^ 1]) + blob[6:],))
+        elif damage == "truncate":
+            conn.execute("UPDATE embeddings SET vector=? WHERE digest='a'", (blob[:8],))
+        elif damage == "swap-rows":
+            other = conn.execute("SELECT vector, checksum FROM embeddings WHERE digest='b'").fetchone()
+            conn.execute("UPDATE embeddings SET vector=?, checksum=? WHERE digest='a'", other)
+        else:
+            nan = torch.full((4,), float("nan")).view(torch.uint8).numpy().tobytes()
+            conn.execute("UPDATE embeddings SET vector=? WHERE digest='a'", (nan,))
+    conn.close()
+    with ImageEmbeddingCache(path) as cache:
+        assert cache.get(MODEL, "a") is None
+        assert torch.equal(cache.get(MODEL, "b"), torch.ones(4))
+
+
+def test_a_vector_holding_nan_is_never_stored(tmp_path: Path) -> None:
+    with ImageEmbeddingCache(tmp_path / "c.sqlite3") as cache:
+        cache.put_many(MODEL, {"a": torch.tensor([1.0, float("nan")]), "b": torch.tensor([1.0, float("inf")])})
+        assert cache.info().embeddings == 0

@@ -114,3 +114,11 @@ def test_an_export_to_a_symbolic_link_writes_through_to_its_target(tmp_path: Pat
     assert link.is_symlink() and os.readlink(link) == str(real)
     assert real.read_text(encoding="utf-8").startswith("path,top_label")
     assert sorted(p.name for p in real.parent.iterdir()) == ["results.csv"]  # no temp file left
+
+
+def test_json_never_holds_nan_which_strict_parsers_reject(tmp_path: Path) -> None:
+    broken = Prediction("x.jpg", (LabelScore("dog", float("nan")), LabelScore("cat", 0.5)))
+    target = write_json(tmp_path / "out.json", [broken], ["dog", "cat"], ["{}"], "m")
+    text = target.read_text(encoding="utf-8")
+    assert "NaN" not in text
+    json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in JSON"))

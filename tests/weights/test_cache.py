@@ -230,3 +230,21 @@ def test_an_import_waits_for_another_writer_of_the_same_file_and_says_so(tiny_vi
     result = import_weights(tiny_vit_path, "mine", validate=validate_checkpoint, on_wait=other_writer_finishes)
 
     assert waited == [True] and result.path.read_bytes() == tiny_vit_path.read_bytes()
+
+
+@pytest.mark.parametrize("name", [None, "my-model"])
+def test_a_damaged_copy_of_a_published_file_is_called_damaged_not_a_new_model(tiny_vit_path, tiny_bytes, tmp_path,
+                                                                              models_root, name):
+    """Same size as the published file, different bytes: the hint is to copy or download it again --
+    never to import the damaged copy under a name of its own."""
+    write_models_json([{"name": MODEL_NAME, "url": "https://unreachable.invalid/tiny-vit.pt",
+                        "sha256": hashlib.sha256(tiny_bytes).hexdigest(), "size": len(tiny_bytes)}])
+    damaged = tmp_path / "tiny-vit.pt"
+    data = bytearray(tiny_bytes)
+    data[len(data) // 2: len(data) // 2 + 1024] = b"\xff" * 1024
+    damaged.write_bytes(bytes(data))
+
+    with pytest.raises(InvalidWeightsError, match=f"exact size of {MODEL_NAME}'s published file.*damaged") as caught:
+        import_checked(damaged, name)
+    assert "--name" not in str(caught.value) and "models import" not in str(caught.value)
+
