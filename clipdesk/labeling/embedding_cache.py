@@ -40,6 +40,7 @@ CACHE_FILE_NAME = "image-embeddings.sqlite3"
 SCHEMA_VERSION = 3
 BUSY_TIMEOUT_S = 30.0  # another process holding the write lock this long is stuck, not busy
 RACY_MTIME_S = 2.0  # a file modified this recently may change again within the same mtime tick
+RETRY_S = 10.0  # a cache turned off (read-only, locked, disk full) is tried again this long after
 _HASH_CHUNK = 1 << 20
 
 T = TypeVar("T")
@@ -110,6 +111,7 @@ class ImageEmbeddingCache:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._disabled = False
+        self._disabled_at = 0.0  # time.monotonic() when it was turned off
         self._warnings: list[str] = []
         with self._lock:
             self._open_or_rebuild()
@@ -123,7 +125,9 @@ class ImageEmbeddingCache:
 
     @property
     def enabled(self) -> bool:
-        return not self._disabled
+        with self._lock:
+            self._retry_if_due()
+            return not self._disabled
 
     def digest(self, path: str | os.PathLike[str]) -> str:
         """Content hash of ``path`` (raises OSError if it cannot be read), via the fast path if the
@@ -185,8 +189,11 @@ class ImageEmbeddingCache:
         self.put_many(model, {digest: embedding})
 
     def info(self) -> CacheInfo:
-        counts = self._run(lambda c: c.execute(
-            "SELECT COUNT(*), COUNT(DISTINCT model) FROM embeddings").fetchone(), (0, 0))
+        """What the cache holds -- read-only when it cannot be opened for writing (a read-only folder)."""
+        query = "SELECT COUNT(*), COUNT(DISTINCT model) FROM embeddings"
+        counts = self._run(lambda c: c.execute(query).fetchone(), None)
+        if counts is None:
+            counts = _read_only(self.path, lambda c: c.execute(query).fetchone()) or (0, 0)
         size = sum(p.stat().st_size for p in _db_files(self.path) if p.exists())
         return CacheInfo(self.path, int(counts[0]), int(counts[1]), size)
 
@@ -269,10 +276,26 @@ class ImageEmbeddingCache:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        self._disabled_at = time.monotonic()
         if not self._disabled:
             self._disabled = True
             self._warn(f"the image cache {self.path} cannot be used ({error}); "
                        "continuing without it, so photos will be encoded again next time")
+
+    def _retry_if_due(self) -> None:
+        """A cache turned off for a cause that can pass (made read-only, locked, disk full) is opened
+        again once in a while, so a long-running window picks it up when it is writable again."""
+        if not self._disabled or time.monotonic() - self._disabled_at < RETRY_S:
+            return
+        self._disabled_at = time.monotonic()
+        try:
+            conn = self._connect()
+            conn.execute("BEGIN IMMEDIATE")  # writable again, not merely readable
+            conn.execute("ROLLBACK")
+        except (sqlite3.DatabaseError, OSError):
+            return
+        self._conn, self._disabled = conn, False
+        self._warn(f"the image cache {self.path} is usable again")
 
     def _warn(self, message: str) -> None:
         self._warnings.append(message)
@@ -282,6 +305,7 @@ class ImageEmbeddingCache:
         """Run ``query``; on corruption rebuild and return ``default``; on other failures turn the
         cache off and return ``default``. A cache problem never reaches the caller."""
         with self._lock:
+            self._retry_if_due()
             if self._disabled or self._conn is None:
                 return default
             try:
@@ -306,6 +330,25 @@ class ImageEmbeddingCache:
             conn.execute("COMMIT")
 
         self._run(transaction, None)
+
+
+def _read_only(path: Path, query: Callable[[sqlite3.Connection], T]) -> T | None:
+    """``query`` on a read-only connection: first honouring the WAL (needs its side files), then
+    ``immutable`` (the main file alone, when not even those can be opened); None if neither works."""
+    if not path.exists():
+        return None
+    for options in ("mode=ro", "immutable=1"):
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True, timeout=1.0)
+        except sqlite3.Error:
+            continue
+        try:
+            return query(conn)
+        except sqlite3.Error:
+            continue
+        finally:
+            conn.close()
+    return None
 
 
 def _is_corrupt(error: sqlite3.DatabaseError) -> bool:

@@ -267,3 +267,46 @@ def test_a_vector_holding_nan_is_never_stored(tmp_path: Path) -> None:
     with ImageEmbeddingCache(tmp_path / "c.sqlite3") as cache:
         cache.put_many(MODEL, {"a": torch.tensor([1.0, float("nan")]), "b": torch.tensor([1.0, float("inf")])})
         assert cache.info().embeddings == 0
+
+
+def test_a_cache_turned_off_is_used_again_once_it_is_writable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Made read-only (or locked, or the disk full) while the window runs, then fixed: the cache comes
+    back by itself instead of staying off for the rest of the session. Root ignores file modes, so the
+    read-only database is simulated at SQLite's connect."""
+    from clipdesk.labeling import embedding_cache
+
+    path = tmp_path / "c.sqlite3"
+    with ImageEmbeddingCache(path) as cache:
+        cache.put(MODEL, "kept", torch.ones(3))
+    real_connect = ImageEmbeddingCache._connect
+    read_only = [True]
+
+    def connect(self):
+        if read_only[0]:
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+        return real_connect(self)
+
+    monkeypatch.setattr(ImageEmbeddingCache, "_connect", connect)
+    cache = ImageEmbeddingCache(path)
+    assert not cache.enabled and "cannot be used" in cache.warnings[0]
+    assert cache.info().embeddings == 1  # read-only, but what it holds is still reported
+
+    monkeypatch.setattr(embedding_cache, "RETRY_S", 0.0)
+    assert not cache.enabled  # still read-only: stays off, quietly
+    read_only[0] = False
+    assert cache.enabled and "usable again" in cache.warnings[-1]
+    cache.put(MODEL, "new", torch.zeros(3))
+    assert cache.info().embeddings == 2 and torch.equal(cache.get(MODEL, "kept"), torch.ones(3))
+    cache.close()
+
+
+def test_cache_info_counts_a_database_whose_folder_refuses_side_files(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "c.sqlite3"
+    with ImageEmbeddingCache(path) as cache:
+        cache.put_many(MODEL, {f"d{i}": torch.ones(2) for i in range(21)})
+    for side in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        side.unlink(missing_ok=True)
+    monkeypatch.setattr(ImageEmbeddingCache, "_connect",
+                        lambda self: (_ for _ in ()).throw(sqlite3.OperationalError("unable to open database file")))
+    assert ImageEmbeddingCache(path).info().embeddings == 21
