@@ -139,7 +139,9 @@ class ZeroShotClassifier:
         if not label_list:
             raise ValueError("no labels to rank: give at least one non-blank label")
         template_list = clean_templates(templates)
-        text = self.text_features(label_list, template_list)  # [labels, dim], unit length
+        text = self.text_features(label_list, template_list, should_stop)  # [labels, dim], unit length
+        if text is None:  # stopped while the labels were encoded: nothing was labelled
+            return
         paths = [os.fspath(p) for p in images]
         window = 2 * self.batch_size  # one batch being encoded, one being decoded
         prepared = ordered_parallel_map(self._prepare, paths, self.workers, window)
@@ -152,14 +154,18 @@ class ZeroShotClassifier:
         finally:
             prepared.close()  # cancels decoding that has not started
 
-    def text_features(self, labels: Sequence[str], templates: Sequence[str] | None = None) -> torch.Tensor:
+    def text_features(self, labels: Sequence[str], templates: Sequence[str] | None = None,
+                      should_stop: StopCallback | None = None) -> torch.Tensor | None:
         """``[len(labels), embed_dim]`` float32 unit vectors on the device; only labels not seen before
-        with these templates are encoded."""
+        with these templates are encoded. ``should_stop`` is asked between chunks of prompts (a huge
+        label list takes minutes): once it says yes, None is returned; the chunks done stay cached."""
         torch = self._torch
         template_list = clean_templates(templates)
         missing = [label for label in dict.fromkeys(labels) if (template_list, label) not in self._text_cache]
         per_chunk = max(1, TEXT_CHUNK // len(template_list))
         for start in range(0, len(missing), per_chunk):
+            if should_stop is not None and should_stop():
+                return None
             chunk = missing[start:start + per_chunk]
             prompts = [fill_template(t, label) for label in chunk for t in template_list]
             features = self._encode_prompts(prompts).reshape(len(chunk), len(template_list), -1)

@@ -310,3 +310,29 @@ def test_unreadable_folders_are_failures_with_their_reason(cli, tmp_path: Path, 
 
     alone = cli("label", tmp_path / "photos" / "locked", "--labels", "dog", "--model", tiny_vit_path, "--out", out)
     assert alone.code == 2 and "permission denied" in alone.err and "no photos found" not in alone.err
+
+
+def test_sigterm_while_a_huge_label_list_is_encoded_stops_at_the_next_chunk(cli, tmp_path: Path, tiny_vit_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """With 200,000 labels the prompts take minutes to encode; a stop request must be heard between
+    chunks of prompts, not after all of them (the first SIGTERM used to do nothing for over 30 s)."""
+    import signal
+
+    write_photos(tmp_path / "photos", 1)
+    labels = tmp_path / "labels.txt"
+    labels.write_text("\n".join(f"label number {i}" for i in range(3000)), encoding="utf-8")
+    encode = ZeroShotClassifier._encode_prompts
+    chunks = []
+
+    def encode_and_get_stopped(self, prompts):
+        chunks.append(len(prompts))
+        if len(chunks) == 1:
+            os.kill(os.getpid(), signal.SIGTERM)  # the user stops the run while the first chunk encodes
+        return encode(self, prompts)
+
+    monkeypatch.setattr(ZeroShotClassifier, "_encode_prompts", encode_and_get_stopped)
+    run = cli("label", tmp_path / "photos", "--labels-file", labels, "--model", tiny_vit_path, "--out",
+              tmp_path / "r.csv", "--no-cache")
+    assert run.code == 143, run.err
+    assert len(chunks) == 1  # 3,000 labels are a dozen chunks; none after the stop request
+    assert "stopped by SIGTERM" in run.err
