@@ -33,13 +33,13 @@ def test_folder_run_labels_every_image_and_reports_failures(classifier: ZeroShot
 
 def test_stopping_keeps_the_finished_predictions(classifier: ZeroShotClassifier, tmp_path: Path) -> None:
     files = make_photos(tmp_path / "f", 7)
-    calls = []
+    done = [0]
 
-    def stop_after_first_batch() -> bool:
-        calls.append(1)
-        return len(calls) > 1
+    def stop_after_first_batch() -> bool:  # asked between label chunks and between batches
+        return done[0] >= 1
 
-    result = run_batch(classifier, files, ["dog", "cat"], should_stop=stop_after_first_batch)
+    result = run_batch(classifier, files, ["dog", "cat"], should_stop=stop_after_first_batch,
+                       on_progress=lambda finished, total: done.__setitem__(0, finished))
     assert result.cancelled and result.total == 7
     assert [p.path for p in result.predictions] == [str(f) for f in files[:2]]
 
