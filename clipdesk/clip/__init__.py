@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 
 from clipdesk.clip import mapped_pages
-from clipdesk.clip.checkpoint import CheckpointError, read_state_dict
+from clipdesk.clip.checkpoint import CheckpointError, finite_check, read_state_dict
 from clipdesk.clip.device import pick_device
 from clipdesk.clip.model import CLIP, StateDictError, build_model, convert_weights
 from clipdesk.clip.model_files import model_file
@@ -57,7 +57,7 @@ def load(name_or_path: str | os.PathLike[str], device: str | torch.device | None
     path = _resolve_checkpoint(name_or_path, download_root)
     state_dict = read_state_dict(path)
     try:
-        model = build_model(state_dict, on_converted=mapped_pages.releaser(path))
+        model = build_model(state_dict, on_converted=_checked_then_released(path, state_dict))
     except StateDictError as error:
         raise CheckpointError(f"{path}: not a CLIP model: {error}") from error
     if device.type != "cpu":
@@ -65,6 +65,17 @@ def load(name_or_path: str | os.PathLike[str], device: str | torch.device | None
     model = apply_precision(model, precision, device).to(device)
     mapped_pages.release(path, state_dict.values())  # built: the file's pages need not stay in memory
     return model, transform(model.visual.input_resolution)
+
+
+def _checked_then_released(path: Path, state_dict: dict[str, torch.Tensor]) -> Callable[[torch.Tensor], None]:
+    """Per converted tensor: refuse NaN/infinite weights, then give the file's pages back."""
+    check, release = finite_check(path, state_dict), mapped_pages.releaser(path)
+
+    def hook(tensor: torch.Tensor) -> None:
+        check(tensor)
+        release(tensor)
+
+    return hook
 
 
 def _resolve_checkpoint(name_or_path: str | os.PathLike[str], download_root: str | os.PathLike[str] | None) -> Path:

@@ -12,7 +12,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from clipdesk.clip.checkpoint import read_state_dict
+from clipdesk.clip.checkpoint import finite_check, read_state_dict
 from clipdesk.clip.model import build_model
 from clipdesk.weights import (ImportResult, ProgressBar, UnknownModelError, ensure_model, load_registry,
                               models_dir, resolve)
@@ -43,7 +43,8 @@ def validate_checkpoint(path: str | os.PathLike[str]) -> None:
     (e.g. torch's about an unusual pickle protocol) are silenced: the outcome is this call's verdict."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        build_model(read_state_dict(path))
+        state = read_state_dict(path)
+        build_model(state, on_converted=finite_check(path, state))
 
 
 def import_weights(path: str | os.PathLike[str], name: str | None = None,

@@ -445,14 +445,14 @@ def _largest_record(path: Path) -> tuple[int, int]:
     """(offset, size) of the biggest stored entry's bytes: the weights, not the pickle."""
     import zipfile
 
-    from clipdesk.clip.checkpoint import _entry_data_offset
+    from clipdesk.clip.zip_entries import entry_data_offset
 
     with zipfile.ZipFile(path) as archive, open(path, "rb") as file:
         import mmap
 
         mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
         info = max(archive.infolist(), key=lambda i: i.file_size)
-        offset = _entry_data_offset(mapped, info)
+        offset = entry_data_offset(mapped, info)
         mapped.close()
     return offset, info.file_size
 
@@ -473,8 +473,11 @@ def test_a_same_size_copy_with_damaged_weights_is_refused(tiny_checkpoints, tmp_
         read_state_dict(damaged)
 
 
-def test_nan_or_infinite_weights_are_refused_with_the_tensor_named(tmp_path):
-    from clipdesk.clip.checkpoint import CheckpointError, read_state_dict
+@pytest.mark.parametrize("step", ["load", "import"])
+def test_nan_or_infinite_weights_are_refused_with_the_tensor_named(tmp_path, step):
+    import clipdesk.clip as clip
+    from clipdesk.clip.checkpoint import CheckpointError
+    from clipdesk.clip.model_files import validate_checkpoint
     from tests import checkpoints
 
     model = checkpoints.make_reference_model(checkpoints.TINY_CONFIGS["vit"], seed=2)
@@ -483,4 +486,4 @@ def test_nan_or_infinite_weights_are_refused_with_the_tensor_named(tmp_path):
     path = tmp_path / "inf.pt"
     torch.save(state, path)
     with pytest.raises(CheckpointError, match=r"visual\.proj holds NaN or infinite"):
-        read_state_dict(path)
+        clip.load(path, device="cpu") if step == "load" else validate_checkpoint(path)
