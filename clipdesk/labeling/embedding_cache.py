@@ -290,9 +290,13 @@ class ImageEmbeddingCache:
         self._disabled_at = time.monotonic()
         try:
             conn = self._connect()
+        except (sqlite3.DatabaseError, OSError):
+            return
+        try:
             conn.execute("BEGIN IMMEDIATE")  # writable again, not merely readable
             conn.execute("ROLLBACK")
-        except (sqlite3.DatabaseError, OSError):
+        except sqlite3.DatabaseError:
+            conn.close()
             return
         self._conn, self._disabled = conn, False
         self._warn(f"the image cache {self.path} is usable again")
@@ -378,12 +382,16 @@ def _to_blob(vector: torch.Tensor) -> tuple[str, bytes | None]:
 
 def _add_checksums(conn: sqlite3.Connection) -> None:
     """Checksum the rows of a cache from before checksums (inside the upgrade's transaction)."""
-    rows = conn.execute("SELECT rowid, model, digest, dtype, vector FROM embeddings").fetchall()
-    for rowid, model, digest, dtype, blob in rows:
-        if _from_blob(dtype, blob) is None:
-            conn.execute("DELETE FROM embeddings WHERE rowid=?", (rowid,))
-        else:
-            conn.execute("UPDATE embeddings SET checksum=? WHERE rowid=?", (_checksum(model, digest, dtype, blob), rowid))
+    last = -1
+    while rows := conn.execute("SELECT rowid, model, digest, dtype, vector FROM embeddings WHERE rowid > ? "
+                               "ORDER BY rowid LIMIT 1000", (last,)).fetchall():  # bounded memory
+        for rowid, model, digest, dtype, blob in rows:
+            if _from_blob(dtype, blob) is None:
+                conn.execute("DELETE FROM embeddings WHERE rowid=?", (rowid,))
+            else:
+                conn.execute("UPDATE embeddings SET checksum=? WHERE rowid=?",
+                             (_checksum(model, digest, dtype, blob), rowid))
+        last = rows[-1][0]
 
 
 def _checksum(model: str, digest: str, dtype: str, blob: object) -> bytes | None:

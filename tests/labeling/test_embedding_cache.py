@@ -310,3 +310,25 @@ def test_cache_info_counts_a_database_whose_folder_refuses_side_files(tmp_path: 
     monkeypatch.setattr(ImageEmbeddingCache, "_connect",
                         lambda self: (_ for _ in ()).throw(sqlite3.OperationalError("unable to open database file")))
     assert ImageEmbeddingCache(path).info().embeddings == 21
+
+
+def test_upgrading_a_cache_from_before_checksums_keeps_every_vector(tmp_path: Path) -> None:
+    """The one-time checksumming goes through the rows in bounded steps; none is lost or skipped."""
+    path = tmp_path / "c.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript("""
+            CREATE TABLE embeddings (model TEXT NOT NULL, digest TEXT NOT NULL, dtype TEXT NOT NULL,
+                                     vector BLOB NOT NULL, PRIMARY KEY (model, digest));
+            CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+                                ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL, digest TEXT NOT NULL);
+            PRAGMA user_version=2;
+        """)
+        vectors = {f"d{i}": torch.full((2,), float(i)) for i in range(2500)}
+        conn.executemany("INSERT INTO embeddings VALUES (?, ?, 'float32', ?)",
+                         [(MODEL, d, v.numpy().tobytes()) for d, v in vectors.items()])
+        conn.execute("INSERT INTO embeddings VALUES (?, 'broken', 'float32', ?)", (MODEL, b"abc"))
+    conn.close()
+    with ImageEmbeddingCache(path) as cache:
+        assert cache.info().embeddings == 2500  # the row that is no vector is dropped
+        found = cache.get_many(MODEL, vectors)
+        assert len(found) == 2500 and all(torch.equal(found[d], v) for d, v in vectors.items())
