@@ -89,6 +89,7 @@ def _label(args: argparse.Namespace, classifier, files: list[Path], unreadable: 
            labels: tuple[str, ...], templates: tuple[str, ...]) -> int:
     from clipdesk.cli.progress import ProgressBar
     from clipdesk.labeling import RunInterrupted, run_batch, write_results
+    from clipdesk.labeling.batch import with_unreadable
 
     cache_warnings = len(classifier.image_cache.warnings) if classifier.image_cache is not None else 0
     bar = ProgressBar("Labelling", unit="photos")
@@ -106,14 +107,14 @@ def _label(args: argparse.Namespace, classifier, files: list[Path], unreadable: 
             bar.close()
         for warning in classifier.image_cache.warnings[cache_warnings:] if classifier.image_cache else ():
             say(f"warning: {warning}")
-        predictions = (*unreadable, *result.predictions)  # unreadable folders are failures too
+        result = with_unreadable(result, unreadable)  # unreadable folders are failures too
         try:
-            write_results(args.out, predictions, result.labels, result.templates, result.model)
+            write_results(args.out, result.predictions, result.labels, result.templates, result.model)
         except OSError as error:
             kept = " (the existing file is unchanged: it is not this run's results)" if args.out.exists() else ""
             say(f"error: could not write {args.out}: {error.strerror or error}{kept}")
             return EXIT_WRITE_FAILED
-    failures = [p for p in predictions if p.error is not None]
+    failures = [p for p in result.predictions if p.error is not None]
     for prediction in failures[:MAX_LISTED_FAILURES]:
         say(f"{prediction.path}: {prediction.error}")
     if len(failures) > MAX_LISTED_FAILURES:
@@ -121,7 +122,7 @@ def _label(args: argparse.Namespace, classifier, files: list[Path], unreadable: 
     rate = len(result.predictions) / result.seconds if result.seconds > 0 else 0.0
     stopped = (f", stopped by {stop.reason} after {len(result.predictions)} of {result.total}"
                if result.cancelled else "")
-    say(f"labelled {result.labelled}, failed {result.failed + len(unreadable)} in {result.seconds:.1f} s "
+    say(f"labelled {result.labelled}, failed {result.failed} in {result.seconds:.1f} s "
         f"({rate:.1f} photos/s){stopped}; results in {args.out}")
     if result.cancelled:
         return stop.exit_code

@@ -49,7 +49,11 @@ def label_files(classifier: ZeroShotClassifier, paths: Iterable[str | os.PathLik
     Per-file failures are in the predictions, and so is each folder that could not be read (first);
     raises ValueError only for unusable labels or templates, before any work."""
     files, unreadable = find_files(paths, recursive)
-    result = run_batch(classifier, files, labels, templates, on_progress, should_stop)
+    return with_unreadable(run_batch(classifier, files, labels, templates, on_progress, should_stop), unreadable)
+
+
+def with_unreadable(result: BatchResult, unreadable: Sequence[Prediction]) -> BatchResult:
+    """``result`` with the folders that could not be read as failed predictions, first."""
     return replace(result, predictions=(*unreadable, *result.predictions), total=result.total + len(unreadable))
 
 

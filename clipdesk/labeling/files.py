@@ -96,8 +96,7 @@ def _walk(folder: Path, recursive: bool, stop: Callable[[], bool], unreadable: U
     so runs are reproducible: depth first, each folder's entries by name. A stack instead of recursion,
     so no depth of nesting is too deep; folders that cannot be listed go to ``unreadable``."""
     out: list[Path] = []
-    pending: list[Iterator[Path]] = [iter([folder])]
-    first = True
+    pending = [_listing(folder, unreadable)]
     while pending:
         path = next(pending[-1], None)
         if path is None:
@@ -105,25 +104,27 @@ def _walk(folder: Path, recursive: bool, stop: Callable[[], bool], unreadable: U
             continue
         if stop():
             break
-        if not first:
-            if is_hidden(path):
-                continue
-            try:
-                descend = recursive and _is_real_folder(path)
-            except OSError as error:  # e.g. a path longer than the system allows
-                unreadable(path, f"could not be read: {_os_reason(error)}")
-                continue
-            if not descend:
-                out.append(path)
-                continue
-        first = False
-        try:
-            entries = sorted(Path(entry.path) for entry in os.scandir(path))
-        except OSError as error:
-            unreadable(path, f"folder could not be read: {_os_reason(error)}")
+        if is_hidden(path):
             continue
-        pending.append(iter(entries))
+        try:
+            descend = recursive and _is_real_folder(path)
+        except OSError as error:  # e.g. a path longer than the system allows
+            unreadable(path, f"could not be read: {_os_reason(error)}")
+            continue
+        if descend:
+            pending.append(_listing(path, unreadable))
+        else:
+            out.append(path)
     return out
+
+
+def _listing(folder: Path, unreadable: UnreadableCallback) -> Iterator[Path]:
+    """The entries of ``folder`` sorted by name; none (and a report) when it cannot be listed."""
+    try:
+        return iter(sorted(Path(entry.path) for entry in os.scandir(folder)))
+    except OSError as error:
+        unreadable(folder, f"folder could not be read: {_os_reason(error)}")
+        return iter(())
 
 
 def _is_real_folder(path: Path) -> bool:
