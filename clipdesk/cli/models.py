@@ -70,6 +70,10 @@ def run_list(args: argparse.Namespace) -> int:
         for row in rows:
             print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[3])
         print(f"\n* default model. Cache folder: {models_dir()}")
+        from clipdesk.weights.aliases import read_aliases
+
+        for alias, target in sorted(read_aliases(models_dir()).items()):
+            print(f"{alias!r} is another name for {target}")
         return EXIT_OK
 
     return _guarded(report)
@@ -120,11 +124,12 @@ def run_import(args: argparse.Namespace) -> int:
                                                          "writing the same model file…"))
         finally:
             bar.close()
+        also = f", also known as {result.alias!r}" if result.alias else ""
         if result.already_cached:
-            print(f"{args.file} is {result.spec.name}, already in the cache: {result.path}")
+            print(f"{args.file} is {result.spec.name}{also}, already in the cache: {result.path}")
         elif result.known:
-            print(f"Imported {args.file} as {result.spec.name} (its SHA256 matches the published file): "
-                  f"{result.path}")
+            print(f"Imported {args.file} as {result.spec.name} (its SHA256 matches the published file)"
+                  f"{also}: {result.path}")
         else:
             print(f"Imported {args.file} as {result.spec.name}: {result.path}")
         return EXIT_OK

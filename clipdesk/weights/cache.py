@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clipdesk.weights import download as downloader
-from clipdesk.weights import lock, records
+from clipdesk.weights import aliases, lock, records
 from clipdesk.weights.errors import CorruptFileError, UnknownModelError, WeightsError
 from clipdesk.weights.locations import models_dir
 from clipdesk.weights.registry import ModelSpec, Registry, load_registry
@@ -56,6 +56,9 @@ def resolve(name: str, registry: Registry, root: Path) -> ModelSpec:
     for candidate in imported:
         if candidate.name == name or candidate.name.casefold() == name.strip().casefold():
             return candidate
+    target = aliases.find_alias(root, name)  # a name given when a known model's file was imported
+    if target is not None and target != name:
+        return resolve(target, registry, root)
     known = registry.names() + [spec.name for spec in imported]
     raise UnknownModelError(f"unknown model {name!r}; known models: {', '.join(known)}")
 
@@ -110,6 +113,9 @@ def remove_model(name: str, registry: Registry | None = None, root: Path | None 
     """Delete a model's file, record and partial download. Refuses while another process writes it."""
     registry = load_registry() if registry is None else registry
     root = models_dir() if root is None else root
+    if registry.find(name) is None and aliases.find_alias(root, name) is not None:
+        aliases.remove_alias(root, name)  # only the other name goes; the model stays
+        return [root / aliases.ALIASES_FILE]
     spec = resolve(name, registry, root)
     path = root / spec.file_name
     part = downloader.part_path(path)

@@ -100,7 +100,9 @@ def download(spec: ModelSpec, dest_dir: Path, *, on_progress: ProgressCallback |
     """
     if spec.url is None:
         raise WeightsError(f"{spec.name} was imported from a file and cannot be downloaded; "
-                           f"run `clipdesk models import FILE` again")
+                           f"run `clipdesk models import FILE` again",
+                           window_message=f"{spec.name} was imported from a file and cannot be downloaded; "
+                                          f"use Import Weights File… below to import it again")
     final = dest_dir / spec.file_name
     if records.verify(final, spec.sha256, should_stop=should_stop):
         return final
@@ -343,19 +345,25 @@ def _finish(transfer: _Transfer, final: Path) -> Path:
 
 
 def _gave_up(transfer: _Transfer, error: _Retry) -> NetworkError:
+    """The final failure, with what to do next: for the terminal (commands) and the window (buttons)."""
+    terminal = _gave_up_message(transfer, error, "run the command again", "run `clipdesk models import FILE`")
+    window = _gave_up_message(transfer, error, "use Resume Download", "use Import Weights File… below")
+    return NetworkError(terminal, window_message=window)
+
+
+def _gave_up_message(transfer: _Transfer, error: _Retry, again: str, import_it: str) -> str:
     spec = transfer.spec
     host = urlsplit(spec.url or "").hostname
-    elsewhere = f"download {spec.url} on another machine and run `clipdesk models import FILE`"
+    elsewhere = f"download {spec.url} on another machine and {import_it}"
     if error.retry_after is not None and error.retry_after > MAX_RETRY_AFTER_S:
-        return NetworkError(f"{host} is busy and asks to come back in {_duration(error.retry_after)} "
-                            f"({error}); try again then, or {elsewhere}")
+        return (f"{host} is busy and asks to come back in {_duration(error.retry_after)} "
+                f"({error}); try again then, or {elsewhere}")
     if transfer.done:
-        return NetworkError(f"the download from {host} kept failing ({error}); run the command again to "
-                            f"resume, or {elsewhere}")
+        return f"the download from {host} kept failing ({error}); {again} to resume, or {elsewhere}"
     if error.reached:
-        return NetworkError(f"{host} kept failing ({error}); try again later, or {elsewhere}")
-    return NetworkError(f"could not reach {host} ({error}); check the connection, or download the file "
-                        f"({spec.url}) on another machine and run `clipdesk models import FILE`")
+        return f"{host} kept failing ({error}); try again later, or {elsewhere}"
+    return (f"could not reach {host} ({error}); check the connection, or download the file "
+            f"({spec.url}) on another machine and {import_it}")
 
 
 def _duration(seconds: float) -> str:

@@ -1,7 +1,7 @@
 """One exception family for everything that can go wrong while getting weights.
 
-``str(error)`` is always one readable line that says what happened and what to do next, so the CLI and
-the GUI can show it as is.
+``str(error)`` is always one readable line that says what happened and what to do next. Where the next
+step differs in the window (a button instead of a command), ``window_message`` says it the window's way.
 """
 
 from __future__ import annotations
@@ -9,6 +9,15 @@ from __future__ import annotations
 
 class WeightsError(Exception):
     """Base class: getting, checking or storing model weights failed."""
+
+    def __init__(self, *args: object, window_message: str | None = None) -> None:
+        super().__init__(*args)
+        self._window_message = window_message
+
+    @property
+    def window_message(self) -> str:
+        """The message for the window's weights dialog: its buttons, not terminal commands."""
+        return self._window_message or str(self)
 
 
 class RegistryError(WeightsError):

@@ -1,6 +1,7 @@
 """Install weights on a machine without network: copy a local file into the cache.
 
-A file whose SHA256 is a registry entry's becomes that model. Any other file must be named, and must
+A file whose SHA256 is a registry entry's becomes that model, and a ``name`` given for it becomes an alias
+of that model (so the name the user chose works). Any other file must be named, and must
 pass ``validate`` (the caller's ``read_state_dict`` + ``build_model`` check: this layer cannot import
 torch) before it is registered under that name.
 """
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from clipdesk.weights import lock, records
+from clipdesk.weights import aliases, lock, records
 from clipdesk.weights.cache import imported_models
 from clipdesk.weights.download import write_all
 from clipdesk.weights.errors import InvalidWeightsError, StorageError, storage_error
@@ -33,17 +34,20 @@ class ImportResult:
     path: Path  # the file in the cache
     known: bool  # True when the SHA256 matched a registry entry (the file is that model)
     already_cached: bool  # True when an identical verified file was already there
+    alias: str | None = None  # the name given for a known model's file, now another name for it
 
 
 def import_weights(path: str | os.PathLike[str], name: str | None = None, *, validate: Validator | None,
                    download_root: str | os.PathLike[str] | None = None, registry: Registry | None = None,
                    on_progress: Callable[[int, int | None], None] | None = None,
-                   on_wait: Callable[[], None] | None = None) -> ImportResult:
+                   on_wait: Callable[[], None] | None = None, keep_name: bool = True) -> ImportResult:
     """Copy ``path`` into the cache and return what it became. The source file is never modified.
 
     ``validate`` raises if the file is not a usable checkpoint; it is required for files that match no
     registry entry (``None`` then refuses them). ``on_wait()`` is called once if another process is
-    writing the same cache file. Raises ``WeightsError`` subclasses with one-line messages.
+    writing the same cache file. ``keep_name=False``: a ``name`` only names a custom model (the window,
+    which makes up names from file names, needs no alias). Raises ``WeightsError`` subclasses with
+    one-line messages.
     """
     source = Path(path).expanduser()
     _check_source(source)
@@ -60,7 +64,15 @@ def import_weights(path: str | os.PathLike[str], name: str | None = None, *, val
     try:
         spec = registry.by_sha256(sha256)
         if spec is not None:
-            return _install(temporary, spec, root, known=True, on_wait=on_wait)
+            alias = _alias_for(source, spec, name, registry, root) if keep_name else None
+            result = _install(temporary, spec, root, known=True, on_wait=on_wait)
+            if alias is not None:
+                try:
+                    aliases.add_alias(root, alias, spec.name)
+                except OSError as error:
+                    raise storage_error(error, root / aliases.ALIASES_FILE) from error
+                result = ImportResult(result.spec, result.path, True, result.already_cached, alias)
+            return result
         spec = _custom_spec(source, name, sha256, registry, root)
         if validate is None:
             raise InvalidWeightsError(f"{source} is not one of the known models and cannot be checked "
@@ -74,6 +86,22 @@ def import_weights(path: str | os.PathLike[str], name: str | None = None, *, val
         return _install(temporary, spec, root, known=False, on_wait=on_wait)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _alias_for(source: Path, spec: ModelSpec, name: str | None, registry: Registry, root: Path) -> str | None:
+    """``name`` when it should become another name for the known model ``spec``; None when it already
+    is that model's name; a refusal when it belongs to something else (nothing is imported then)."""
+    if name is None or registry.find(name) == spec:
+        return None
+    clash = registry.find(name) or next((m for m in imported_models(root)
+                                         if m.name.casefold() == name.casefold()), None)
+    taken = aliases.find_alias(root, name)
+    if clash is not None or (taken is not None and taken != spec.name):
+        other = clash.name if clash is not None else f"an alias of {taken}"
+        raise InvalidWeightsError(f"{source} is {spec.name}'s published file, but the name {name!r} is "
+                                  f"already {other}; nothing was imported: choose another --name, or "
+                                  f"leave --name out to import it as {spec.name}")
+    return name
 
 
 def _check_source(source: Path) -> None:

@@ -25,7 +25,7 @@ class ProgressBar:
 
     def __init__(self, label: str, *, unit: str = "B", stream: TextIO | None = None,
                  interactive: bool | None = None, clock: Callable[[], float] = time.monotonic,
-                 redraw_s: float = 0.1, line_every_s: float = 10.0) -> None:
+                 redraw_s: float = 0.1, line_every_s: float = 10.0, after_s: float = 0.0) -> None:
         self.label = label
         self.unit = unit
         self.stream = sys.stderr if stream is None else stream
@@ -33,6 +33,7 @@ class ProgressBar:
         self.clock = clock
         self.redraw_s = redraw_s  # terminal: at most this often
         self.line_every_s = line_every_s  # not a terminal: a line per 10 % or this often, whichever first
+        self.after_s = after_s  # nothing is shown for work that ends sooner than this
         self._start: tuple[float, int] | None = None  # (time, done) of the first update, for the rate
         self._last: tuple[int, int | None] = (0, None)
         self._shown_at = float("-inf")
@@ -46,6 +47,8 @@ class ProgressBar:
             self._start = (now, done)
         self._last = (done, total)
         finished = total is not None and done >= total
+        if now - self._start[0] < self.after_s:
+            return  # perhaps over before anyone would read it
         if self.interactive:
             if finished or now - self._shown_at >= self.redraw_s:
                 self._draw(now, "\r")
@@ -62,6 +65,8 @@ class ProgressBar:
         self._closed = True
         if self._start is None:
             return  # nothing happened (e.g. the file was already cached): print nothing
+        if self._drawn_state is None and self.clock() - self._start[0] < self.after_s:
+            return  # over too soon to be worth a line
         if self.interactive:
             self._draw(self.clock(), "\r")
             self.stream.write("\n")

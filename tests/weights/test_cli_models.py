@@ -115,6 +115,48 @@ def test_import_of_a_published_file_needs_no_name(capsys, tiny_vit_path, tiny_by
     assert code == 0 and out.startswith(f"{tiny_vit_path} is {MODEL_NAME}, already in the cache")
 
 
+def test_a_name_given_for_a_published_file_is_kept_as_another_name_for_that_model(
+        capsys, tiny_vit_path, tiny_bytes, models_root):
+    """`models import FILE --name NAME` where FILE is a known model: NAME must then work, not be dropped."""
+    from clipdesk import clip
+
+    write_models_json([{"name": MODEL_NAME, "url": "https://unreachable.invalid/tiny-vit.pt",
+                        "sha256": hashlib.sha256(tiny_bytes).hexdigest()}])
+    code, out, err = run(capsys, "import", str(tiny_vit_path), "--name", "office-b32")
+    assert code == 0, err
+    assert f"as {MODEL_NAME}" in out and "also known as 'office-b32'" in out
+    model, _ = clip.load("Office-B32", device="cpu")  # names are not case-sensitive
+    assert model.visual.input_resolution == clip.load(MODEL_NAME, device="cpu")[0].visual.input_resolution
+    code, out, _ = run(capsys, "path", "office-b32")
+    assert code == 0 and out.strip() == str(models_root / "tiny-vit.pt")
+    code, out, _ = run(capsys, "list")
+    assert f"'office-b32' is another name for {MODEL_NAME}" in out
+
+    code, out, _ = run(capsys, "remove", "office-b32")  # only the other name goes
+    assert code == 0
+    assert (models_root / "tiny-vit.pt").is_file()
+    code, _, err = run(capsys, "path", "office-b32")
+    assert code == 2 and "unknown model 'office-b32'" in err
+
+
+def test_a_name_that_is_another_models_is_refused_for_a_published_file(capsys, tiny_vit_path, tiny_bytes,
+                                                                       models_root):
+    write_models_json([{"name": MODEL_NAME, "url": "https://unreachable.invalid/tiny-vit.pt",
+                        "sha256": hashlib.sha256(tiny_bytes).hexdigest()}])
+    code, out, err = run(capsys, "import", str(tiny_vit_path), "--name", "ViT-L/14")
+    assert code == 1 and out == ""
+    assert f"is {MODEL_NAME}'s published file" in err and "'ViT-L/14' is already ViT-L/14" in err
+    assert not (models_root / "tiny-vit.pt").exists()  # nothing was imported
+
+
+def test_an_import_logged_to_a_file_writes_a_few_progress_lines_not_one_per_chunk(capsys, tiny_vit_path,
+                                                                                     models_root):
+    code, _, err = run(capsys, "import", str(tiny_vit_path), "--name", "logged")
+    assert code == 0, err
+    copying = [line for line in err.splitlines() if line.startswith("Copying")]
+    assert 1 <= len(copying) <= 12 and copying[-1].startswith(f"Copying {tiny_vit_path.name}: 100%")
+
+
 def test_import_of_a_file_that_is_not_weights_exits_1_naming_it(capsys, tmp_path, models_root):
     junk = tmp_path / "notes.txt"
     junk.write_text("shopping list\n" * 50)

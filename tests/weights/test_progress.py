@@ -122,3 +122,24 @@ def test_it_follows_the_stream_it_writes_to():
 
     assert ProgressBar("x", stream=Terminal()).interactive
     assert not ProgressBar("x", stream=io.StringIO()).interactive
+
+
+def test_a_phase_that_ends_within_after_s_prints_nothing_and_a_longer_one_shows_up_once_it_is_late():
+    for interactive in (True, False):
+        quick, clock = io.StringIO(), Clock()
+        with ProgressBar("Reading labels", unit="labels", stream=quick, interactive=interactive, clock=clock,
+                         after_s=1.0) as bar:
+            for done in range(0, 201, 50):
+                clock.now = done / 1000
+                bar.update(done, 200)
+        assert quick.getvalue() == ""
+
+        slow, clock = io.StringIO(), Clock()
+        with ProgressBar("Encoding labels", unit="labels", stream=slow, interactive=interactive, clock=clock,
+                         after_s=1.0) as bar:
+            for done in range(0, 2001, 100):
+                clock.now = done / 1000  # 2 s in all
+                bar.update(done, 2000)
+                if clock.now < 1.0:
+                    assert slow.getvalue() == ""
+        assert "100% 2000/2000 labels" in slow.getvalue() and "Encoding labels:  50%" in slow.getvalue()
