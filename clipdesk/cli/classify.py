@@ -22,8 +22,8 @@ from pathlib import Path
 
 from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, writes_unicode
 from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, UsageError, add_label_arguments,
-                                        add_model_arguments, choose_labels, load_classifier, positive_int,
-                                        say, stop_on_interrupt)
+                                        add_model_arguments, choose_labels, encode_labels, load_classifier,
+                                        positive_int, say, say_warnings, stop_on_interrupt)
 
 DEFAULT_TOP = 5
 LABEL_WIDTH = 16  # OpenAI's README prints f"{label:>16s}: {100 * p:.2f}%"
@@ -40,8 +40,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add_label_arguments(parser)
     add_model_arguments(parser)
     parser.add_argument("--top", type=positive_int, metavar="K",
-                        help=f"show only the K most probable labels (default: {DEFAULT_TOP} in the table, "
-                             "all in JSON)")
+                        help=f"show only the K most probable labels (default: {DEFAULT_TOP} in the table; in "
+                             "JSON every label, or the few most probable of a huge list, as `label` writes)")
     parser.add_argument("--json", action="store_true",
                         help="print JSON (the same document `clipdesk label --out x.json` writes)")
     parser.set_defaults(func=run)
@@ -66,15 +66,21 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         say("cancelled")
         return EXIT_INTERRUPTED
-    for warning in choice.warnings + classifier.check_labels(choice.labels, choice.templates).warnings:
-        say(f"warning: {warning}")
+    from clipdesk.labeling.labels import kept_per_photo
 
+    say_warnings(choice.warnings)
+    keep = kept_per_photo(len(choice.labels), args.top) if args.json else min(args.top or DEFAULT_TOP,
+                                                                               len(choice.labels))
     cache_warnings = len(classifier.image_cache.warnings) if classifier.image_cache is not None else 0
     predictions = []
     with stop_on_interrupt() as stop:
         try:
             with stop.abortable():
-                for batch in classifier.iter_batches(args.images, choice.labels, choice.templates, stop.is_set):
+                if not encode_labels(classifier, choice, stop):
+                    say(f"stopped by {stop.reason} while the labels were encoded; no photo was labelled")
+                    return stop.exit_code
+                for batch in classifier.iter_batches(args.images, choice.labels, choice.templates, stop.is_set,
+                                                     keep):
                     predictions += batch
                     if not args.json:
                         for prediction in batch:
@@ -84,8 +90,9 @@ def _run(args: argparse.Namespace) -> int:
         if args.json:
             from clipdesk.labeling.export import json_document
 
-            document = json_document(_limited(predictions, args.top), choice.labels, choice.templates,
-                                     classifier.model_name)
+            not_reached = [str(path) for path in args.images[len(predictions):]]
+            document = json_document(predictions, choice.labels, choice.templates, classifier.model_name, keep,
+                                     not_reached)
             # \u escapes where the console's code page cannot show a label: still the same JSON
             json.dump(document, sys.stdout, ensure_ascii=not writes_unicode(sys.stdout), indent=2)
             sys.stdout.write("\n")
@@ -135,11 +142,3 @@ def _shorten(label: str) -> str:
             break
         kept.append(character)
     return "".join(kept).rstrip() + "…"
-
-
-def _limited(predictions, top: int | None):
-    if top is None:
-        return predictions
-    from dataclasses import replace
-
-    return [replace(p, scores=p.scores[:top]) for p in predictions]

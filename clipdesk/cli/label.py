@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_WRITE_FAILED
-from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, UsageError, add_label_arguments,
-                                        add_model_arguments, check_output, choose_labels, load_classifier,
-                                        positive_int, say, stop_on_interrupt)
+from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, LabelChoice, UsageError, add_label_arguments,
+                                        add_model_arguments, check_output, choose_labels, encode_labels,
+                                        load_classifier, positive_int, say, say_warnings, stop_on_interrupt,
+                                        top_choice)
+from clipdesk.labeling.labels import ALL_SCORES_MAX_LABELS, kept_per_photo
 
 if TYPE_CHECKING:
     from clipdesk.labeling import Prediction
@@ -37,6 +39,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, type=Path, metavar="FILE.csv|FILE.json",
                         help="where to write the results (CSV or JSON, by the file name)")
     parser.add_argument("--recursive", "-r", action="store_true", help="also label photos in sub-folders")
+    parser.add_argument("--top", type=top_choice, metavar="K|all",
+                        help=f"keep only the K most probable labels per photo ('all': every label; default: "
+                             f"every label up to {ALL_SCORES_MAX_LABELS:,} labels, else the "
+                             f"{kept_per_photo(ALL_SCORES_MAX_LABELS + 1)} most probable)")
     add_model_arguments(parser)
     parser.add_argument("--batch-size", type=positive_int, default=32, metavar="N",
                         help="photos per model call (default 32; smaller uses less memory)")
@@ -55,12 +61,14 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         say("cancelled before any photo was labelled")
         return EXIT_INTERRUPTED
-    # choice.labels are clean already, so check_labels adds only the 77-token truncation warnings
-    for warning in choice.warnings + classifier.check_labels(choice.labels, choice.templates).warnings:
-        say(f"warning: {warning}")
-    say(f"labelling {len(files)} photo{'s' * (len(files) != 1)} with {len(choice.labels)} labels, "
+    say_warnings(choice.warnings)
+    keep = kept_per_photo(len(choice.labels), args.top)
+    say(f"labelling {len(files)} photo{'s' * (len(files) != 1)} with {len(choice.labels):,} labels, "
         f"model {classifier.model_name} on {classifier.device_description}")
-    return _label(args, classifier, files, unreadable, choice.labels, choice.templates)
+    if keep is not None and args.top is None:
+        say(f"keeping the {keep} most probable of the {len(choice.labels):,} labels for each photo "
+            "(--top K to choose, --top all for every label)")
+    return _label(args, classifier, files, unreadable, choice, keep)
 
 
 def _find_files(paths: list[Path], recursive: bool, out: Path) -> tuple[list[Path], list[Prediction]]:
@@ -86,44 +94,68 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _label(args: argparse.Namespace, classifier, files: list[Path], unreadable: list[Prediction],
-           labels: tuple[str, ...], templates: tuple[str, ...]) -> int:
+           choice: LabelChoice, keep: int | None) -> int:
+    """Encode the labels, then stream every batch into the results file as it finishes: memory is that
+    of one batch whatever the number of photos, and a run killed outright leaves ``FILE.…partial``."""
     from clipdesk.cli.progress import ProgressBar
-    from clipdesk.labeling import RunInterrupted, run_batch, write_results
-    from clipdesk.labeling.batch import with_unreadable
+    from clipdesk.labeling import RunInterrupted
+    from clipdesk.labeling.batch import stream_batch
+    from clipdesk.labeling.results_file import ResultsFile
 
     cache_warnings = len(classifier.image_cache.warnings) if classifier.image_cache is not None else 0
-    bar = ProgressBar("Labelling", unit="photos")
     with stop_on_interrupt() as stop:
         try:
             with stop.abortable():
-                result = run_batch(classifier, files, labels, templates, on_progress=bar.update,
-                                   should_stop=stop.is_set)
-        except RunInterrupted as interrupted:  # a second Ctrl-C: the batch in flight is dropped
-            result = interrupted.result
-        except KeyboardInterrupt:  # before the first batch began: nothing to write
-            say(f"stopped by {stop.reason}; no photo was labelled")
+                if not encode_labels(classifier, choice, stop):
+                    say(f"stopped by {stop.reason} while the labels were encoded; no photo was labelled")
+                    return stop.exit_code
+        except KeyboardInterrupt:
+            say(f"stopped by {stop.reason} while the labels were encoded; no photo was labelled")
             return stop.exit_code
-        finally:
-            bar.close()
-        for warning in classifier.image_cache.warnings[cache_warnings:] if classifier.image_cache else ():
-            say(f"warning: {warning}")
-        result = with_unreadable(result, unreadable)  # unreadable folders are failures too
         try:
-            write_results(args.out, result.predictions, result.labels, result.templates, result.model)
+            results = ResultsFile(args.out, choice.labels, choice.templates, classifier.model_name, keep)
         except OSError as error:
-            kept = " (the existing file is unchanged: it is not this run's results)" if args.out.exists() else ""
-            say(f"error: could not write {args.out}: {error.strerror or error}{kept}")
-            return EXIT_WRITE_FAILED
-    failures = [p for p in result.predictions if p.error is not None]
+            return _write_failed(args.out, error)
+        with results:
+            bar = ProgressBar("Labelling", unit="photos")
+            try:
+                results.add(unreadable)  # unreadable folders are failures too, listed first
+
+                def write(batch: list[Prediction]) -> None:
+                    with stop.shielded():  # a second Ctrl-C never cuts a row in half
+                        results.add(batch)
+
+                with stop.abortable():
+                    summary = stream_batch(classifier, files, choice.labels, choice.templates, write,
+                                           on_progress=bar.update, should_stop=stop.is_set, keep=keep)
+            except RunInterrupted as interrupted:  # a second Ctrl-C: the batch in flight is dropped
+                summary = interrupted.summary
+            except OSError as error:
+                return _write_failed(args.out, error)
+            finally:
+                bar.close()
+            for warning in classifier.image_cache.warnings[cache_warnings:] if classifier.image_cache else ():
+                say(f"warning: {warning}")
+            try:
+                results.finish(not_labelled=[str(f) for f in files[summary.done:]])
+            except OSError as error:
+                return _write_failed(args.out, error)
+    failures = (*unreadable, *summary.failures)
     for prediction in failures[:MAX_LISTED_FAILURES]:
         say(f"{prediction.path}: {prediction.error}")
     if len(failures) > MAX_LISTED_FAILURES:
         say(f"… and {len(failures) - MAX_LISTED_FAILURES} more failures (see the error column of {args.out})")
-    rate = len(result.predictions) / result.seconds if result.seconds > 0 else 0.0
-    stopped = (f", stopped by {stop.reason} after {len(result.predictions)} of {result.total}"
-               if result.cancelled else "")
-    say(f"labelled {result.labelled}, failed {result.failed} in {result.seconds:.1f} s "
+    rate = summary.done / summary.seconds if summary.seconds > 0 else 0.0
+    stopped = (f", stopped by {stop.reason} after {summary.done} of {summary.total}"
+               if summary.cancelled else "")
+    say(f"labelled {summary.labelled}, failed {len(failures)} in {summary.seconds:.1f} s "
         f"({rate:.1f} photos/s){stopped}; results in {args.out}")
-    if result.cancelled:
+    if summary.cancelled:
         return stop.exit_code
     return EXIT_SOME_FAILED if failures else EXIT_OK
+
+
+def _write_failed(out: Path, error: OSError) -> int:
+    kept = " (the existing file is unchanged: it is not this run's results)" if out.exists() else ""
+    say(f"error: could not write {out}: {error.strerror or error}{kept}")
+    return EXIT_WRITE_FAILED

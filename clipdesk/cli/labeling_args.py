@@ -13,7 +13,7 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from clipdesk.labeling import ZeroShotClassifier
 
 EXIT_INTERRUPTED = 130  # the shell's code for a process stopped by Ctrl-C
+PROGRESS_AFTER_S = 1.0  # a phase shorter than this shows no progress bar at all
+MAX_LISTED_WARNINGS = 20  # a keyword list with 5,000 repeats gets 20 lines and a count, not 5,000
 _LABEL_SEPARATORS = re.compile(r"[,，]")  # ASCII and full-width (Chinese) commas
 
 
@@ -77,8 +79,16 @@ def positive_int(text: str) -> int:
     return value
 
 
+def top_choice(text: str) -> int:
+    """``--top K|all`` for results files: a whole number of labels, or every label (``KEEP_ALL``)."""
+    from clipdesk.labeling.labels import KEEP_ALL
+
+    return KEEP_ALL if text.strip().lower() == "all" else positive_int(text)
+
+
 def choose_labels(args: argparse.Namespace) -> LabelChoice:
-    """Labels and templates from the command line, cleaned; UsageError when nothing usable is left."""
+    """Labels and templates from the command line, cleaned; UsageError when nothing usable is left.
+    Cleaning a keyword list of 200,000 lines takes seconds: a bar shows it when it takes over one."""
     from clipdesk.labeling import (LabelSetError, clean_labels, clean_templates, import_labels,
                                    load_label_set)
 
@@ -97,7 +107,10 @@ def choose_labels(args: argparse.Namespace) -> LabelChoice:
     else:
         raw = _LABEL_SEPARATORS.split(args.labels)
         where = "in --labels"
-    cleaned = clean_labels(raw)
+    from clipdesk.cli.progress import ProgressBar
+
+    with ProgressBar("Reading labels", unit="labels", after_s=PROGRESS_AFTER_S) as bar:
+        cleaned = clean_labels(raw, on_progress=bar.update)
     if not cleaned.labels:
         raise UsageError(f"no labels {where}: give at least one, e.g. --labels \"dog,cat\"")
     try:
@@ -185,6 +198,15 @@ class StopRequest:
         finally:
             self._abortable = False
 
+    @contextmanager
+    def shielded(self) -> Iterator[None]:
+        """Inside ``abortable()``, a stretch a second signal must not cut (rows being written)."""
+        was, self._abortable = self._abortable, False
+        try:
+            yield
+        finally:
+            self._abortable = was
+
     def handle(self, signum: int, frame: FrameType | None) -> None:
         if self._event.is_set():
             if self._abortable:
@@ -217,6 +239,51 @@ def stop_on_interrupt() -> Iterator[StopRequest]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def say_warnings(warnings: Sequence[str]) -> None:
+    for warning in warnings[:MAX_LISTED_WARNINGS]:
+        say(f"warning: {warning}")
+    if len(warnings) > MAX_LISTED_WARNINGS:
+        say(f"warning: … and {len(warnings) - MAX_LISTED_WARNINGS} more like these")
+
+
+def encode_labels(classifier: ZeroShotClassifier, choice: LabelChoice, stop: StopRequest) -> bool:
+    """Encode the label prompts before the first photo, with a bar once it takes over a second, and for
+    a list beyond what a person can read a warning with the time it will take here (from the rate
+    measured on its first labels). Then the 77-token warnings, which encoding measured. False when a
+    stop request came first (nothing was labelled; the labels done stay encoded in memory only)."""
+    from clipdesk.cli.progress import ProgressBar
+    from clipdesk.labeling.labels import HUGE_LABEL_COUNT, is_huge_label_list
+
+    warned = not is_huge_label_list(len(choice.labels))
+
+    def progress(done: int, total: int) -> None:
+        nonlocal warned
+        bar.update(done, total)
+        rate = classifier.text_rate
+        if not warned and rate:
+            warned = True
+            if _isatty(sys.stderr):
+                sys.stderr.write("\r\x1b[K")  # the warning goes above the bar, not into it
+            say(f"warning: {len(choice.labels):,} labels is far beyond what anyone reads (over "
+                f"{HUGE_LABEL_COUNT:,}); encoding them takes about {_duration((total - done) / rate)} "
+                f"on this machine ({rate:,.0f} labels/s measured). Ctrl-C stops.")
+
+    with ProgressBar("Encoding labels", unit="labels", after_s=PROGRESS_AFTER_S) as bar:
+        features = classifier.text_features(choice.labels, choice.templates, stop.is_set, progress)
+    if features is None:
+        return False
+    say_warnings(classifier.check_labels(choice.labels, choice.templates).warnings)
+    return True
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def say(line: str) -> None:

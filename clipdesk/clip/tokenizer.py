@@ -178,19 +178,28 @@ def tokenize(texts: str | Sequence[str], context_length: int = 77, truncate: boo
     Rows are ``<|startoftext|> ... <|endoftext|>`` padded with zeros. A text that does not fit raises
     ``RuntimeError`` unless ``truncate=True``, which cuts it and keeps end-of-text as the last token.
     """
+    texts = _as_list(texts)
+    tokens, cut = tokenize_reporting_truncation(texts, context_length)
+    if not truncate and any(cut):
+        raise RuntimeError(f"Input {texts[cut.index(True)]} is too long for context length {context_length}")
+    return tokens
+
+
+def tokenize_reporting_truncation(texts: Sequence[str], context_length: int = 77
+                                  ) -> tuple[torch.LongTensor, list[bool]]:
+    """``tokenize(texts, truncate=True)`` and, per text, whether it was cut: one tokenizer pass for a
+    caller that must both encode prompts and warn about the ones too long for the context."""
     import torch  # torch only when tensors are asked for; encoding itself does not need it
 
-    texts = _as_list(texts)
     tokenizer = default_tokenizer()
-    rows = []
+    rows, cut = [], []
     for text in texts:
         ids = [tokenizer.sot_token, *tokenizer.encode(text), tokenizer.eot_token]
-        if len(ids) > context_length:
-            if not truncate:
-                raise RuntimeError(f"Input {text} is too long for context length {context_length}")
+        cut.append(len(ids) > context_length)
+        if cut[-1]:
             ids = ids[:context_length]
             ids[-1] = tokenizer.eot_token
         rows.append(ids + [0] * (context_length - len(ids)))
     if not rows:
-        return torch.zeros(0, context_length, dtype=torch.long)
-    return torch.tensor(rows, dtype=torch.long)
+        return torch.zeros(0, context_length, dtype=torch.long), cut
+    return torch.tensor(rows, dtype=torch.long), cut

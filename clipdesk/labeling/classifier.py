@@ -22,6 +22,7 @@ from clipdesk.labeling.devices import describe_device, resolve_device
 from clipdesk.labeling.embedding_cache import ImageEmbeddingCache, hash_bytes, regular_file_stat
 from clipdesk.labeling.files import unsupported_reason
 from clipdesk.labeling.labels import CleanedLabels, clean_labels, clean_templates, fill_template
+from clipdesk.labeling.pacing import CallPacer, timed
 from clipdesk.labeling.predictions import LabelScore, Prediction
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 PRECISIONS = ("exact", "fast")
 DEFAULT_MODEL = "ViT-B/32"
 DEFAULT_BATCH_SIZE = 32  # CPU throughput is flat above ~16; GPUs want more but 32 keeps memory small
-TEXT_CHUNK = 256  # prompts per encode_text call, so thousands of labels stay within memory
+TEXT_CHUNK = 256  # the most prompts per encode_text call (fewer when that would be slow to stop)
 EMBEDDING_FORMAT = 1  # bump when preprocessing changes, so old cached image embeddings are not reused
 
 INVALID_NUMBERS = "the model computed no valid numbers for this photo (NaN); is the checkpoint damaged?"
@@ -82,7 +83,9 @@ class ZeroShotClassifier:
         self._logit_scale = self.model.logit_scale.detach().float().exp()  # a 0-d tensor on the device
         self._embed_dim = int(self.model.text_projection.shape[-1])
         self._text_cache: dict[tuple[tuple[str, ...], str], torch.Tensor] = {}
-        self._truncated: dict[str, bool] = {}
+        self._truncated: dict[str, bool] = {}  # prompt -> cut at the 77-token context
+        self._text_rate: float | None = None  # labels per second, once some were encoded
+        self._last_cleaned: tuple[tuple[str, ...], CleanedLabels] | None = None
         self._cache_key: str | None = None
         self._cache_key_lock = threading.Lock()
         self._torch = torch
@@ -97,17 +100,26 @@ class ZeroShotClassifier:
     def input_resolution(self) -> int:
         return int(self.model.visual.input_resolution)
 
+    @property
+    def text_rate(self) -> float | None:
+        """Labels encoded per second on this machine, measured while encoding (None before any)."""
+        return self._text_rate
+
     def check_labels(self, labels: Sequence[str], templates: Sequence[str] | None = None) -> CleanedLabels:
         """:func:`clean_labels` plus a warning for each label whose prompt exceeds the model's 77-token
-        context (it is truncated, keeping end-of-text, exactly as ``tokenize(truncate=True)`` does)."""
-        cleaned = clean_labels(labels)
-        templates = clean_templates(templates)
+        context (it is truncated, keeping end-of-text, exactly as ``tokenize(truncate=True)`` does).
+        Instant for labels already encoded (their prompts were measured then)."""
+        cleaned = self._cleaned(labels)
         warnings = list(cleaned.warnings)
-        for label in cleaned.labels:
-            if any(self._too_long(fill_template(t, label)) for t in templates):
-                warnings.append(f"label {_short(label)!r} is longer than the model's 77-token limit "
-                                "and was truncated")
+        for label in self.truncated_labels(cleaned.labels, templates):
+            warnings.append(f"label {_short(label)!r} is longer than the model's 77-token limit "
+                            "and was truncated")
         return CleanedLabels(cleaned.labels, tuple(warnings))
+
+    def truncated_labels(self, labels: Sequence[str], templates: Sequence[str] | None = None) -> tuple[str, ...]:
+        """The labels (as given) whose prompt, with any of ``templates``, the model cuts at its context."""
+        templates = clean_templates(templates)
+        return tuple(label for label in labels if any(self._too_long(fill_template(t, label)) for t in templates))
 
     # -- ranking -----------------------------------------------------------------------------------
 
@@ -131,11 +143,15 @@ class ZeroShotClassifier:
         return done
 
     def iter_batches(self, images: Sequence[str | os.PathLike[str]], labels: Sequence[str],
-                     templates: Sequence[str] | None = None,
-                     should_stop: StopCallback | None = None) -> Iterator[list[Prediction]]:
+                     templates: Sequence[str] | None = None, should_stop: StopCallback | None = None,
+                     keep: int | None = None) -> Iterator[list[Prediction]]:
         """The engine of :meth:`rank`: yields predictions batch by batch while worker threads decode
-        the next photos. Stops early (between batches) when ``should_stop()`` is true."""
-        label_list = clean_labels(labels).labels
+        the next photos. Stops early (between batches) when ``should_stop()`` is true. ``keep``: only
+        the ``keep`` most probable labels per photo (probabilities still over every label), so a huge
+        label list does not make every result huge; None keeps them all."""
+        if keep is not None and keep < 1:
+            raise ValueError("keep must be at least 1 (or None for every label)")
+        label_list = self._cleaned(labels).labels
         if not label_list:
             raise ValueError("no labels to rank: give at least one non-blank label")
         template_list = clean_templates(templates)
@@ -150,23 +166,29 @@ class ZeroShotClassifier:
                 batch = [item for _, item in zip(range(self.batch_size), prepared)]
                 if not batch:
                     return
-                yield self._score_batch(batch, text, label_list)
+                yield self._score_batch(batch, text, label_list, keep)
         finally:
             prepared.close()  # cancels decoding that has not started
 
     def text_features(self, labels: Sequence[str], templates: Sequence[str] | None = None,
-                      should_stop: StopCallback | None = None) -> torch.Tensor | None:
+                      should_stop: StopCallback | None = None,
+                      on_progress: ProgressCallback | None = None) -> torch.Tensor | None:
         """``[len(labels), embed_dim]`` float32 unit vectors on the device; only labels not seen before
-        with these templates are encoded. ``should_stop`` is asked between chunks of prompts (a huge
-        label list takes minutes): once it says yes, None is returned; the chunks done stay cached."""
+        with these templates are encoded, ``on_progress(done, total)`` counting those. ``should_stop``
+        is asked between model calls, each sized to last about 0.2 s (a huge label list takes minutes):
+        once it says yes, None is returned; the labels done stay cached."""
         torch = self._torch
         template_list = clean_templates(templates)
         missing = [label for label in dict.fromkeys(labels) if (template_list, label) not in self._text_cache]
-        per_chunk = max(1, TEXT_CHUNK // len(template_list))
-        for start in range(0, len(missing), per_chunk):
+        pacer = CallPacer(most=max(1, TEXT_CHUNK // len(template_list)))
+        start = 0
+        if on_progress is not None and missing:
+            on_progress(0, len(missing))
+        while start < len(missing):
             if should_stop is not None and should_stop():
                 return None
-            chunk = missing[start:start + per_chunk]
+            chunk = missing[start:start + pacer.size()]
+            elapsed = timed()
             prompts = [fill_template(t, label) for label in chunk for t in template_list]
             features = self._encode_prompts(prompts).reshape(len(chunk), len(template_list), -1)
             if len(template_list) > 1:  # ensemble: mean of unit vectors, back to unit length
@@ -176,6 +198,13 @@ class ZeroShotClassifier:
                 features = features[:, 0]
             for label, feature in zip(chunk, features):
                 self._text_cache[(template_list, label)] = feature
+            start += len(chunk)
+            pacer.record(len(chunk), elapsed())
+            self._text_rate = pacer.items_per_second
+            if on_progress is not None:
+                on_progress(start, len(missing))
+        if should_stop is not None and should_stop():
+            return None
         return torch.stack([self._text_cache[(template_list, label)] for label in labels])
 
     def image_features(self, images: Sequence[str | os.PathLike[str]]) -> list[torch.Tensor | str]:
@@ -197,23 +226,29 @@ class ZeroShotClassifier:
     # -- internals ---------------------------------------------------------------------------------
 
     def _encode_prompts(self, prompts: list[str]) -> torch.Tensor:
-        from clipdesk import clip
+        from clipdesk.clip.tokenizer import tokenize_reporting_truncation
 
         torch = self._torch
-        tokens = clip.tokenize(prompts, truncate=True).to(self.device)
+        tokens, cut = tokenize_reporting_truncation(prompts, int(self.model.context_length))
+        self._truncated.update(zip(prompts, cut))  # check_labels answers from this, no second tokenizing
+        tokens = tokens.to(self.device)
         with torch.no_grad():
             features = self.model.encode_text(tokens).float()  # [prompts, dim]
         return features / features.norm(dim=-1, keepdim=True)
 
+    def _cleaned(self, labels: Sequence[str]) -> CleanedLabels:
+        """:func:`clean_labels`, remembered for the last list: a run asks for the same (perhaps
+        200,000-label) list several times, and cleaning it takes seconds."""
+        key = tuple(labels)
+        if self._last_cleaned is None or self._last_cleaned[0] != key:
+            self._last_cleaned = (key, clean_labels(key))
+        return self._last_cleaned[1]
+
     def _too_long(self, prompt: str) -> bool:
         if prompt not in self._truncated:
-            from clipdesk import clip
+            from clipdesk.clip.tokenizer import token_lengths
 
-            try:
-                clip.tokenize([prompt])
-                self._truncated[prompt] = False
-            except RuntimeError:
-                self._truncated[prompt] = True
+            self._truncated[prompt] = token_lengths([prompt])[0] > int(self.model.context_length)
         return self._truncated[prompt]
 
     def _embedding_key(self) -> str:
@@ -320,7 +355,8 @@ class ZeroShotClassifier:
                 out.append(encoded[id(item)])
         return out
 
-    def _score_batch(self, batch: list[_Prepared], text: torch.Tensor, labels: Sequence[str]) -> list[Prediction]:
+    def _score_batch(self, batch: list[_Prepared], text: torch.Tensor, labels: Sequence[str],
+                     keep: int | None = None) -> list[Prediction]:
         torch = self._torch
         features = self._embed_batch(batch)
         good = [i for i, f in enumerate(features) if not isinstance(f, str)]
@@ -329,15 +365,16 @@ class ZeroShotClassifier:
         if good:
             image = torch.stack([features[i] for i in good]).to(self.device).float()  # [n, dim]
             image = image / image.norm(dim=-1, keepdim=True)
-            probs = (self._logit_scale * image @ text.t()).softmax(dim=-1).to("cpu")  # [n, labels]
+            probs = (self._logit_scale * image @ text.t()).softmax(dim=-1)  # [n, labels]
             finite = torch.isfinite(probs).all(dim=-1).tolist()
+            # highest first, ties in label order; only the kept ones become Python objects
+            values, order = probs.sort(dim=-1, descending=True, stable=True)
+            values, order = values[:, :keep].to("cpu").tolist(), order[:, :keep].to("cpu").tolist()
             for row, i in enumerate(good):
                 if not finite[row]:  # NaN from the model: never a probability, never in an export
                     predictions[i] = Prediction.failed(batch[i].path, INVALID_NUMBERS)
                     continue
-                values = probs[row].tolist()
-                order = sorted(range(len(labels)), key=lambda j: -values[j])
-                scores = tuple(LabelScore(labels[j], values[j]) for j in order)
+                scores = tuple(LabelScore(labels[j], p) for j, p in zip(order[row], values[row]))
                 predictions[i] = Prediction(batch[i].path, scores)
         return predictions
 

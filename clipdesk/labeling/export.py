@@ -6,8 +6,12 @@ as plain decimals, ``error`` empty on success; a failed file has only ``path`` a
 cell that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
 return) is written with a leading ``'``, as spreadsheet exports conventionally do; a cell holding a line
 break of any kind is quoted, so every file is one row.
-JSON: ``{"model", "templates", "labels", "results": [{"path", "predictions": [{"label",
-"probability"}, …] (most probable first), "error"}]}``.
+With ``keep`` (only the K most probable labels per photo, for huge label lists) the CSV is ranked:
+``path,top_label,top_probability,label_2,probability_2,…,label_K,probability_K,error``.
+JSON: ``{"model", "templates", "labels", "top", "results": [{"path", "predictions": [{"label",
+"probability"}, …] (most probable first), "error"}], "complete"}``; ``top`` is K or null (every
+label); ``complete`` is false for a stopped run, whose ``not_labelled`` lists the photos not reached.
+A stopped run's CSV has a row for each of those, with the error "not labelled: the run was stopped".
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import json
 import math
 import os
 import tempfile
@@ -44,7 +47,7 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temp_name, _file_mode(target))  # mkstemp makes 0600; exports are ordinary files
+        os.chmod(temp_name, file_mode(target))  # mkstemp makes 0600; exports are ordinary files
         os.replace(temp_name, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -53,7 +56,7 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
     return target
 
 
-def _file_mode(target: Path) -> int:
+def file_mode(target: Path) -> int:
     try:
         return target.stat().st_mode & 0o777  # replacing a file keeps its permissions
     except OSError:
@@ -67,21 +70,39 @@ def _umask() -> int:
     return mask
 
 
-def csv_text(predictions: Sequence[Prediction], labels: Sequence[str]) -> str:
+def csv_text(predictions: Sequence[Prediction], labels: Sequence[str], keep: int | None = None) -> str:
+    """The whole CSV for ``predictions`` (see the module docstring; ``keep``: the ranked layout)."""
     buffer = io.StringIO()
     rows = CsvRows(buffer)
-    rows.write(["path", "top_label", "top_probability", *map(text_cell, labels), "error"])
+    rows.write(csv_header(labels, keep))
     for prediction in predictions:
-        path = text_cell(printable_path(prediction.path))
-        if prediction.error is not None or prediction.top is None:
-            rows.write([path, "", "", *([""] * len(labels)), text_cell(prediction.error or "")])
-            continue
-        by_label = {score.label: score.probability for score in prediction.scores}
-        rows.write([
-            path, text_cell(prediction.top.label), _decimal(prediction.top.probability),
-            *(_decimal(by_label[label]) if label in by_label else "" for label in labels), "",
-        ])
+        rows.write(csv_row(prediction, labels, keep))
     return buffer.getvalue()
+
+
+def csv_header(labels: Sequence[str], keep: int | None = None) -> list[str]:
+    """Every label's column when ``keep`` is None, else the ranked layout for the ``keep`` most
+    probable: ``label_2,probability_2,…`` after the top label (a results file stays as wide as a
+    person can read, however many labels were ranked)."""
+    if keep is None:
+        return ["path", "top_label", "top_probability", *map(text_cell, labels), "error"]
+    ranked = [name for rank in range(2, keep + 1) for name in (f"label_{rank}", f"probability_{rank}")]
+    return ["path", "top_label", "top_probability", *ranked, "error"]
+
+
+def csv_row(prediction: Prediction, labels: Sequence[str], keep: int | None = None) -> list[str]:
+    width = len(labels) if keep is None else 2 * (keep - 1)
+    path = text_cell(printable_path(prediction.path))
+    if prediction.error is not None or prediction.top is None:
+        return [path, "", "", *([""] * width), text_cell(prediction.error or "")]
+    if keep is None:
+        by_label = {score.label: score.probability for score in prediction.scores}
+        cells = [_decimal(by_label[label]) if label in by_label else "" for label in labels]
+    else:
+        cells = [cell for score in prediction.scores[1:keep]
+                 for cell in (text_cell(score.label), _decimal(score.probability))]
+        cells += [""] * (width - len(cells))
+    return [path, text_cell(prediction.top.label), _decimal(prediction.top.probability), *cells, ""]
 
 
 class CsvRows:
@@ -104,43 +125,51 @@ def text_cell(text: str) -> str:
 
 
 def json_document(predictions: Sequence[Prediction], labels: Sequence[str], templates: Sequence[str],
-                  model: str) -> dict[str, object]:
+                  model: str, keep: int | None = None, not_labelled: Sequence[str] = ()) -> dict[str, object]:
+    """The JSON document as a dict (``classify --json`` prints it; results files stream the same)."""
+    return {**json_head(labels, templates, model, keep), "results": [json_result(p) for p in predictions],
+            **json_tail(not_labelled)}
+
+
+def json_head(labels: Sequence[str], templates: Sequence[str], model: str, keep: int | None) -> dict[str, object]:
+    return {"model": printable_path(model), "templates": list(templates), "labels": list(labels), "top": keep}
+
+
+def json_result(prediction: Prediction) -> dict[str, object]:
     return {
-        "model": printable_path(model),
-        "templates": list(templates),
-        "labels": list(labels),
-        "results": [
-            {
-                "path": printable_path(p.path),
-                "predictions": [{"label": s.label, "probability": _finite_or_none(s.probability)}
-                                for s in p.scores],
-                "error": p.error,
-            }
-            for p in predictions
-        ],
+        "path": printable_path(prediction.path),
+        "predictions": [{"label": s.label, "probability": _finite_or_none(s.probability)}
+                        for s in prediction.scores],
+        "error": prediction.error,
     }
 
 
-def write_csv(path: str | os.PathLike[str], predictions: Sequence[Prediction], labels: Sequence[str]) -> Path:
-    return write_atomic(path, csv_text(predictions, labels))
+def json_tail(not_labelled: Sequence[str]) -> dict[str, object]:
+    """``complete`` false, with the photos not reached, for a run that was stopped."""
+    tail: dict[str, object] = {"complete": not not_labelled}
+    if not_labelled:
+        tail["not_labelled"] = [printable_path(path) for path in not_labelled]
+    return tail
+
+
+def write_csv(path: str | os.PathLike[str], predictions: Sequence[Prediction], labels: Sequence[str],
+              keep: int | None = None) -> Path:
+    return write_results(path, predictions, labels, (), "", keep)
 
 
 def write_json(path: str | os.PathLike[str], predictions: Sequence[Prediction], labels: Sequence[str],
-               templates: Sequence[str], model: str) -> Path:
-    document = json_document(predictions, labels, templates, model)
-    text = json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False)  # strict parsers reject NaN
-    return write_atomic(path, text + "\n")
+               templates: Sequence[str], model: str, keep: int | None = None) -> Path:
+    return write_results(path, predictions, labels, templates, model, keep)
 
 
 def write_results(path: str | os.PathLike[str], predictions: Sequence[Prediction], labels: Sequence[str],
-                  templates: Sequence[str], model: str) -> Path:
-    """CSV or JSON, chosen by the file's suffix (ValueError for any other)."""
-    suffix = Path(path).suffix.lower()
-    if suffix == ".csv":
-        return write_csv(path, predictions, labels)
-    if suffix == ".json":
-        return write_json(path, predictions, labels, templates, model)
-    raise ValueError(f"cannot export to {os.fspath(path)!r}: the file name must end in .csv or .json")
+                  templates: Sequence[str], model: str, keep: int | None = None) -> Path:
+    """CSV or JSON, chosen by the file's suffix (ValueError for any other), written atomically."""
+    from clipdesk.labeling.results_file import ResultsFile
+
+    with ResultsFile(path, labels, templates, model, keep) as results:
+        results.add(predictions)
+        return results.finish()
 
 
 def printable_path(path: str) -> str:

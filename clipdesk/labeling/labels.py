@@ -6,11 +6,30 @@ Pure string work (no torch), so the window can clean labels on every keystroke.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 DEFAULT_TEMPLATE = "a photo of a {}."
 PLACEHOLDER = "{}"
+
+# How big a label list may grow before clipdesk changes how it treats it.
+HUGE_LABEL_COUNT = 10_000  # more than anyone reads: a warning with the expected encoding time
+ALL_SCORES_MAX_LABELS = 1_000  # up to this many labels, results keep every label's probability…
+HUGE_LIST_TOP_K = 10  # …beyond, the most probable few per photo, so results and memory stay small
+KEEP_ALL = 0  # a ``top`` asking for every label, however many
+
+
+def kept_per_photo(label_count: int, top: int | None = None) -> int | None:
+    """How many ranked labels each result keeps: ``top`` when the user chose (``KEEP_ALL``: every one),
+    else every label up to ``ALL_SCORES_MAX_LABELS`` and the ``HUGE_LIST_TOP_K`` most probable beyond.
+    None means every label."""
+    if top is not None:
+        return None if top == KEEP_ALL or top >= label_count else top
+    return None if label_count <= ALL_SCORES_MAX_LABELS else HUGE_LIST_TOP_K
+
+
+def is_huge_label_list(label_count: int) -> bool:
+    return label_count > HUGE_LABEL_COUNT
 
 
 @dataclass(frozen=True)
@@ -21,19 +40,24 @@ class CleanedLabels:
     warnings: tuple[str, ...] = ()
 
 
-def clean_labels(labels: Iterable[str]) -> CleanedLabels:
+def clean_labels(labels: Iterable[str], on_progress: Callable[[int, int], None] | None = None,
+                 every: int = 10_000) -> CleanedLabels:
     """Trim each label, collapse runs of spaces, drop invisible characters, drop blanks, drop labels
     holding control characters and repeats (first one wins) with a warning each.
 
     Repeats are what the model cannot tell apart: CLIP's tokenizer lower-cases the prompt and
     collapses whitespace, so "Dog", "dog" and "DOG" are one prompt and would only split the same
     probability between them. Compared after Unicode NFC normalisation. Order is kept: it is the
-    column order of exports.
+    column order of exports. ``on_progress(done, total)`` is told every ``every`` labels (a keyword list
+    of 200,000 takes seconds).
     """
+    labels = labels if isinstance(labels, (list, tuple)) or on_progress is None else list(labels)
     kept: list[str] = []
     first_spelling: dict[str, str] = {}
     warnings: list[str] = []
-    for raw in labels:
+    for done, raw in enumerate(labels):
+        if on_progress is not None and done % every == 0:
+            on_progress(done, len(labels))  # type: ignore[arg-type]
         label = _tidy(raw)
         if not label:
             if str(raw).strip():  # there was something, but nothing visible: zero-width spaces, BOMs…
@@ -52,6 +76,8 @@ def clean_labels(labels: Iterable[str]) -> CleanedLabels:
             continue
         first_spelling[key] = label
         kept.append(label)
+    if on_progress is not None:
+        on_progress(len(labels), len(labels))  # type: ignore[arg-type]
     return CleanedLabels(tuple(kept), tuple(warnings))
 
 

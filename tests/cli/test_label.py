@@ -53,7 +53,8 @@ def test_mixed_folder_good_photos_labelled_broken_ones_reported(cli, mixed_folde
     assert "not an image" in rows[mixed_folder["broken-text"]]["error"]
 
     document = json.loads(out_json.read_text(encoding="utf-8"))
-    assert set(document) == {"model", "templates", "labels", "results"}
+    assert set(document) == {"model", "templates", "labels", "top", "results", "complete"}
+    assert document["complete"] is True and document["top"] is None  # every label of a short list
     assert document["labels"] == LABELS and document["templates"] == ["a photo of a {}."]
     by_path = {Path(r["path"]): r for r in document["results"]}
     assert set(by_path) == set(rows)
@@ -208,7 +209,10 @@ def test_a_second_ctrl_c_still_writes_the_batches_already_done(cli, tmp_path: Pa
               "--batch-size", 2)
     assert run.code == 130, run.err
     assert "stopped by Ctrl-C after 4 of 7" in run.err
-    assert [Path(row["path"]).name for row in _read_csv(out)] == [f"p{i:02d}.jpg" for i in range(4)]
+    rows = _read_csv(out)
+    assert [Path(row["path"]).name for row in rows] == [f"p{i:02d}.jpg" for i in range(7)]
+    assert all(row["error"] == "" for row in rows[:4])
+    assert all(row["error"] == "not labelled: the run was stopped" for row in rows[4:])
 
 
 def test_an_old_results_file_among_the_inputs_is_not_labelled(cli, tmp_path: Path, tiny_vit_path: Path,
@@ -243,8 +247,6 @@ def test_a_photo_whose_name_is_not_utf8_is_labelled_and_exported(cli, tmp_path: 
 def test_a_results_file_that_cannot_be_written_exits_3_and_says_the_old_one_is_stale(
         cli, tmp_path: Path, tiny_vit_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A script that accepts exit 1 ("some photos failed") must not then read last week's results."""
-    import clipdesk.labeling.export as export
-
     write_photos(tmp_path / "photos", 2)
     out = tmp_path / "r.csv"
     out.write_text("last week's results\n")
@@ -252,11 +254,12 @@ def test_a_results_file_that_cannot_be_written_exits_3_and_says_the_old_one_is_s
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export, "write_atomic", disk_full)
+    monkeypatch.setattr(os, "fsync", disk_full)  # the results are all written, making them durable fails
     run = cli("label", tmp_path / "photos", "--labels", "dog,cat", "--model", tiny_vit_path, "--out", out)
     assert run.code == 3, run.err
     assert "No space left on device" in run.err and "not this run's results" in run.err
     assert out.read_text() == "last week's results\n"
+    assert list(tmp_path.glob("r.csv*.partial")) == []  # nor is a useless half file left beside it
 
 
 def test_out_through_a_symbolic_link_updates_the_linked_file(cli, tmp_path: Path, tiny_vit_path: Path) -> None:
