@@ -129,24 +129,45 @@ def device_description(classifier: Any) -> str:
     return str(getattr(classifier, "device_description", "CPU"))
 
 
-def truncated_labels(labels: Sequence[str], templates: Sequence[str]) -> tuple[str, ...]:
-    """Labels whose prompt does not fit CLIP's 77-token context (the model sees them cut short)."""
+CHECK_STEP = 1_000  # labels tokenized between looks at Cancel (a pasted keyword list has 200,000)
+
+
+def truncated_labels(labels: Sequence[str], templates: Sequence[str],
+                     should_stop: Callable[[], bool] = lambda: False) -> tuple[str, ...] | None:
+    """Labels whose prompt does not fit CLIP's 77-token context (the model sees them cut short);
+    None when stopped first."""
     from clipdesk.clip.tokenizer import token_lengths
     from clipdesk.labeling.labels import fill_template
 
     too_long = []
-    for label in labels:
-        prompts = [fill_template(template, label) for template in templates]
-        if max(token_lengths(prompts), default=0) > CONTEXT_LENGTH:
-            too_long.append(label)
+    for start in range(0, len(labels), CHECK_STEP):
+        if should_stop():
+            return None
+        for label in labels[start:start + CHECK_STEP]:
+            prompts = [fill_template(template, label) for template in templates]
+            if max(token_lengths(prompts), default=0) > CONTEXT_LENGTH:
+                too_long.append(label)
     return tuple(too_long)
+
+
+def encode_labels(classifier: Any, labels: Sequence[str], templates: Sequence[str],
+                  should_stop: Callable[[], bool], on_progress: Callable[[int, int], None]) -> tuple[str, ...] | None:
+    """Encode the label prompts before any photo (progress and Cancel every ~0.2 s), then the labels
+    the model had to cut; None when cancelled."""
+    if classifier.text_features(list(labels), tuple(templates), should_stop, on_progress) is None:
+        return None
+    return classifier.truncated_labels(list(labels), tuple(templates))
 
 
 def rank_batches(classifier: Any, paths: Sequence[str], labels: Sequence[str], templates: Sequence[str],
                  batch_size: int, should_stop: Callable[[], bool]) -> Iterator[list[Prediction]]:
-    """Predictions batch by batch (decoding overlaps encoding); stops between batches when asked."""
+    """Predictions batch by batch (decoding overlaps encoding); stops between batches when asked. A
+    huge label list keeps the most probable few per photo, as the CLI's results do."""
+    from clipdesk.labeling.labels import kept_per_photo
+
     classifier.batch_size = max(1, batch_size)
-    yield from classifier.iter_batches(list(paths), list(labels), tuple(templates), should_stop)
+    yield from classifier.iter_batches(list(paths), list(labels), tuple(templates), should_stop,
+                                       kept_per_photo(len(labels)))
 
 
 def download(model: str, on_progress: ProgressCallback, should_stop: Callable[[], bool]) -> bool:
@@ -169,7 +190,8 @@ def import_weights(path: Path, on_progress: ProgressCallback) -> str:
     """
     from clipdesk.weights import import_weights as weights_import
 
-    result = weights_import(path, name=import_name(path), validate=_validate_checkpoint, on_progress=on_progress)
+    result = weights_import(path, name=import_name(path), validate=_validate_checkpoint, on_progress=on_progress,
+                            keep_name=False)  # a made-up name is no alias anyone asked for
     return result.spec.name
 
 
@@ -219,7 +241,7 @@ def looks_like_file(model: str) -> bool:
 
 def describe_error(error: BaseException) -> str:
     """One line a person can act on. Weights and labeling errors already are; others get a type name."""
-    text = str(error).strip()
+    text = str(getattr(error, "window_message", error)).strip()  # the window's buttons, not commands
     first = text.splitlines()[0] if text else ""
     if isinstance(error, (ValueError, OSError)) or type(error).__module__.startswith("clipdesk"):
         return first or type(error).__name__

@@ -128,7 +128,7 @@ class FileActions(QObject):
             return False
         window.labels_pane.editor.set_labels(labels)
         if templates:
-            window.labels_pane.template.setText(templates[0])
+            window.labels_pane.templates.set_templates(templates)
         window.settings.add_recent_label_set(path)
         window.settings.set_last_folder("labelsets", path)
         window.status.flash(self.tr("Opened %n label(s) from %1", "", len(labels)).replace("%1", Path(path).name))
@@ -146,9 +146,9 @@ class FileActions(QObject):
 
         window = self.window
         labels = tuple(window.labels_pane.editor.labels())
-        template = window.labels_pane.template.template()
+        templates = window.labels_pane.templates.templates()
         try:
-            save_label_set(LabelSet(Path(path).stem, labels, (template,)), path)
+            save_label_set(LabelSet(Path(path).stem, labels, templates), path)
         except (OSError, ValueError) as error:
             QMessageBox.warning(window, self.tr("Could not save the label set"), engine.describe_error(error))
             return False

@@ -1,5 +1,5 @@
 """The label editor: type and press Enter (commas or pasted lines add several), edit in place, delete,
-drag to reorder — plus the prompt-template field. Emits the label list whenever it changes so the
+drag to reorder. Emits the label list whenever it changes so the
 window can save it at once and re-rank.
 """
 
@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
 )
 
 from clipdesk.gui.photo_sources import carries_photos
-from clipdesk.gui.settings import DEFAULT_TEMPLATE
 
 # Commas (ASCII, full-width, ideographic), semicolons, tabs and line breaks separate labels.
 _SEPARATORS = re.compile(r"[,\uFF0C\u3001;\uFF1B\t\r\n]+")
@@ -309,46 +308,3 @@ class LabelEditor(QWidget):
         else:
             self.status.setText(self.tr("%n label(s)", "", count) if count else "")
             self.status.setStyleSheet("")
-
-
-class TemplateField(TextOnlyLineEdit):
-    """The prompt template. A template without ``{}`` is flagged and not used (every label would get
-    the same prompt, hence the same probability)."""
-
-    template_changed = Signal(str)  # only valid templates
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._valid = DEFAULT_TEMPLATE
-        self.textChanged.connect(self._on_text_changed)
-        self.retranslate()
-
-    def retranslate(self) -> None:
-        self.setPlaceholderText(DEFAULT_TEMPLATE)
-        self._on_text_changed(self.text(), emit=False)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
-    def template(self) -> str:
-        """The template in effect: what is typed when valid, else the last valid one (default at first)."""
-        return self._valid
-
-    def is_valid(self) -> bool:
-        text = self.text().strip()
-        return not text or "{}" in text
-
-    def _on_text_changed(self, text: str, emit: bool = True) -> None:
-        if self.is_valid():
-            self.setStyleSheet("")
-            self.setToolTip(self.tr("The sentence each label is put into; {} stands for the label"))
-            template = text.strip() or DEFAULT_TEMPLATE
-            if emit and template != self._valid:
-                self._valid = template
-                self.template_changed.emit(template)
-            self._valid = template
-        else:
-            self.setStyleSheet("QLineEdit { border: 1px solid #d93025; border-radius: 3px; }")
-            self.setToolTip(self.tr("Put {} where the label goes, e.g. “a photo of a {}.”"))

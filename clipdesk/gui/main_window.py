@@ -144,8 +144,8 @@ class MainWindow(QMainWindow):
         editor.labels_changed.connect(self.on_labels_changed)
         editor.message.connect(self.status.flash)
         editor.entry.photos_pasted.connect(self.photo_input.paste)
-        self.labels_pane.template.photos_pasted.connect(self.photo_input.paste)
-        self.labels_pane.template.template_changed.connect(self.on_template_changed)
+        self.labels_pane.templates.photos_pasted.connect(self.photo_input.paste)
+        self.labels_pane.templates.templates_changed.connect(self.on_templates_changed)
         self.labels_pane.label_all_button.clicked.connect(self.ranking.label_all)
         view = self.photos_pane.view
         view.paths_dropped.connect(self.add_paths)
@@ -172,7 +172,7 @@ class MainWindow(QMainWindow):
         if splitter is not None:
             self.splitter.restoreState(splitter)
         self.labels_pane.editor.set_labels(self.settings.labels)
-        self.labels_pane.template.setText(self.settings.template)
+        self.labels_pane.templates.set_templates(self.settings.templates)
         self.results_pane.top_k.setValue(self.settings.top_k)
         self.results.set_top_k(self.settings.top_k)
 
@@ -288,8 +288,8 @@ class MainWindow(QMainWindow):
         self.warn_if_not_saved()
         self.ranking.schedule()
 
-    def on_template_changed(self, template: str) -> None:
-        self.settings.template = template
+    def on_templates_changed(self, templates: tuple[str, ...]) -> None:
+        self.settings.templates = templates
         self.warn_if_not_saved()
         self.ranking.schedule()
 

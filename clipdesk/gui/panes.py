@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from clipdesk.gui.photo_view import PhotoListView
-from clipdesk.gui.label_editor import LabelEditor, TemplateField
+from clipdesk.gui.label_editor import LabelEditor
+from clipdesk.gui.templates_field import TemplatesField
 from clipdesk.gui.results_model import LABEL_COLUMN, PROBABILITY_COLUMN, ProbabilityBarDelegate, ResultsModel
 
 PREVIEW = 220  # logical pixels of the results pane's photo preview (longer side)
@@ -58,7 +59,7 @@ class LabelsPane(TranslatedPane):
         self.title = pane_title(self)
         self.editor = LabelEditor(self)
         self.template_title = QLabel(self)
-        self.template = TemplateField(self)
+        self.templates = TemplatesField(self)
         self.label_all_button = QPushButton(self)
         self.label_all_button.setDefault(True)
         self.label_all_button.setMinimumHeight(32)
@@ -68,15 +69,17 @@ class LabelsPane(TranslatedPane):
         layout.addWidget(self.editor, 1)
         layout.addSpacing(6)
         layout.addWidget(self.template_title)
-        layout.addWidget(self.template)
+        layout.addWidget(self.templates)
         layout.addSpacing(6)
         layout.addWidget(self.label_all_button)
-        self.template_title.setBuddy(self.template)
+        self.template_title.setWordWrap(True)
+        self.template_title.setBuddy(self.templates)
         self.retranslate()
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Labels"))
-        self.template_title.setText(self.tr("&Prompt template ({} is the label):"))
+        self.template_title.setText(self.tr("&Prompt templates, one per line ({} is the label; several are "
+                                            "averaged):"))
         self.label_all_button.setText(self.tr("Label All Photos"))
 
 

@@ -60,7 +60,7 @@ class RankControl(QObject):
             return None
         settings = window.settings
         return Signature(settings.model, f"{settings.device}/{settings.precision}", tuple(labels),
-                         (window.labels_pane.template.template(),))
+                         window.labels_pane.templates.templates())
 
     def request_rank(self, force: bool = False) -> None:
         """Rank photos without results for the current labels (every photo when ``force``)."""
@@ -147,10 +147,29 @@ class RankControl(QObject):
         self.window.labels_pane.editor.mark_truncated(set(checked.truncated))
 
     def on_progress(self, progress: JobProgress) -> None:
-        if progress.kind == "rank" and progress.job_id == self._job:
+        if progress.kind != "rank" or progress.job_id != self._job:
+            return
+        if progress.phase == "labels":
+            text = self.labels_progress_text(progress)
+        else:
             text = self.tr("Labelling photos… %1 of %2").replace("%1", str(progress.done)).replace(
                 "%2", str(progress.total))
-            self.window.status.set_activity(text, progress.done, progress.total, cancellable=True)
+        self.window.status.set_activity(text, progress.done, progress.total, cancellable=True)
+
+    def labels_progress_text(self, progress: JobProgress) -> str:
+        """"Preparing labels… 1,200 of 5,000"; for a list beyond what anyone reads, a warning with the
+        time it takes on this machine, from the rate measured so far."""
+        from clipdesk.labeling.labels import HUGE_LABEL_COUNT, is_huge_label_list
+
+        locale = self.window.locale()
+        text = self.tr("Preparing labels… %1 of %2").replace("%1", locale.toString(progress.done)).replace(
+            "%2", locale.toString(progress.total))
+        if is_huge_label_list(progress.total) and progress.rate:
+            minutes = max(1, round((progress.total - progress.done) / progress.rate / 60))
+            text = self.tr("%1 labels is far more than anyone reads (over %2): preparing them takes about "
+                           "%n minute(s) more on this computer. Cancel stops.", "", minutes).replace(
+                "%1", locale.toString(progress.total)).replace("%2", locale.toString(HUGE_LABEL_COUNT))
+        return text
 
     def on_errored(self, failure: JobFailed) -> None:
         if failure.kind == "rank":

@@ -91,12 +91,17 @@ class Settings:
         self._set("labels/current", json.dumps(list(labels), ensure_ascii=False), sync=True)
 
     @property
-    def template(self) -> str:
-        return self._text("labels/template", DEFAULT_TEMPLATE) or DEFAULT_TEMPLATE
+    def templates(self) -> tuple[str, ...]:
+        """The prompt templates (an ensemble when several); settings from before ensembles kept one
+        template under ``labels/template``, which is read when there is no list."""
+        saved = tuple(t for t in self._list("labels/templates") if t.strip())
+        if saved:
+            return saved
+        return (self._text("labels/template", DEFAULT_TEMPLATE) or DEFAULT_TEMPLATE,)
 
-    @template.setter
-    def template(self, template: str) -> None:
-        self._set("labels/template", template, sync=True)
+    @templates.setter
+    def templates(self, templates: tuple[str, ...] | list[str]) -> None:
+        self._set("labels/templates", json.dumps(list(templates), ensure_ascii=False), sync=True)
 
     @property
     def recent_label_sets(self) -> list[str]:

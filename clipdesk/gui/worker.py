@@ -59,6 +59,8 @@ class JobProgress:
     kind: str
     done: int
     total: int  # 0 when unknown (a server that sends no size)
+    phase: str = ""  # a rank job: "labels" while the label prompts are encoded, then "photos"
+    rate: float | None = None  # items per second measured so far, when the job knows it
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ class Worker(QObject):
     def __init__(self) -> None:
         super().__init__()
         self._classifier: Any = None
-        self._last_step: tuple[int, int] | None = None
+        self._last_step: tuple[int, str, int] | None = None
 
     # -- slots (queued from the GUI thread) ----------------------------------------------------
     @Slot(object, object)
@@ -181,19 +183,29 @@ class Worker(QObject):
     def _rank(self, job: Job, request: RankRequest) -> None:
         if self._classifier is None:
             raise RuntimeError("the model is not loaded yet")
-        truncated = engine.truncated_labels(request.labels, request.templates)
+        classifier = self._classifier
+
+        def labels_progress(done: int, total: int) -> None:
+            self._report(job, done, total, phase="labels", rate=classifier.text_rate)
+
+        truncated = engine.encode_labels(classifier, request.labels, request.templates, job.cancel.is_set,
+                                         labels_progress)
+        if truncated is None:
+            return  # cancelled while the labels were encoded
         self.labels_checked.emit(LabelsChecked(job.id, truncated, ()))
         total, done = len(request.paths), 0
-        self._report(job, done, total, force=True)
+        self._report(job, done, total, force=True, phase="photos")
         for predictions in engine.rank_batches(self._classifier, request.paths, request.labels,
                                                request.templates, request.batch_size, job.cancel.is_set):
             done += len(predictions)
             self.ranked.emit(RankBatch(job.id, request, tuple(predictions)))
-            self._report(job, done, total)
+            self._report(job, done, total, phase="photos")
 
     def _check_labels(self, job: Job, labels: tuple[str, ...], templates: tuple[str, ...]) -> None:
         """Only the tokenizer: labels too long for the model are flagged before any photo is ranked."""
-        self.labels_checked.emit(LabelsChecked(job.id, engine.truncated_labels(labels, templates), ()))
+        truncated = engine.truncated_labels(labels, templates, job.cancel.is_set)
+        if truncated is not None:
+            self.labels_checked.emit(LabelsChecked(job.id, truncated, ()))
 
     def _download(self, job: Job, model: str) -> None:
         finished = engine.download(model, on_progress=lambda done, total: self._report(job, done, total or 0),
@@ -205,13 +217,14 @@ class Worker(QObject):
         name = engine.import_weights(Path(path), on_progress=lambda done, total: self._report(job, done, total or 0))
         self.weights_ready.emit(WeightsReady(job.id, name))
 
-    def _report(self, job: Job, done: int, total: int, force: bool = False) -> None:
+    def _report(self, job: Job, done: int, total: int, force: bool = False, phase: str = "",
+                rate: float | None = None) -> None:
         """Emit progress when it moved by at least 0.1 % (or 1 MiB when the total is unknown): a
         bounded number of signals per job, and the last one is never far from the truth."""
-        step = (job.id, done * 1000 // total if total > 0 else done >> 20)
+        step = (job.id, phase, done * 1000 // total if total > 0 else done >> 20)
         if force or step != self._last_step:
             self._last_step = step
-            self.progress.emit(JobProgress(job.id, job.kind, done, total))
+            self.progress.emit(JobProgress(job.id, job.kind, done, total, phase, rate))
 
 
 class WorkerClient(QObject):

@@ -137,5 +137,12 @@
                 <numerusform>%n could not be read: hover over the red badges to see why.</numerusform>
             </translation>
         </message>
+        <message numerus="yes">
+            <source>%1 labels is far more than anyone reads (over %2): preparing them takes about %n minute(s) more on this computer. Cancel stops.</source>
+            <translation>
+                <numerusform>%1 labels is far more than anyone reads (over %2): preparing them takes about %n minute more on this computer. Cancel stops.</numerusform>
+                <numerusform>%1 labels is far more than anyone reads (over %2): preparing them takes about %n minutes more on this computer. Cancel stops.</numerusform>
+            </translation>
+        </message>
     </context>
 </TS>

@@ -268,8 +268,8 @@ receipt, cat, red envelope</source>
             <translation>标签</translation>
         </message>
         <message>
-            <source>&amp;Prompt template ({} is the label):</source>
-            <translation>提示词模板（{} 代表标签）(&amp;P)：</translation>
+            <source>&amp;Prompt templates, one per line ({} is the label; several are averaged):</source>
+            <translation>提示模板(&amp;P)，每行一个（{} 代表标签；多个模板取平均）：</translation>
         </message>
         <message>
             <source>Label All Photos</source>
@@ -558,6 +558,49 @@ receipt, cat, red envelope</source>
         </message>
     </context>
     <context>
+        <name>PhotoErrors</name>
+        <message>
+            <source>not an image (or a format clipdesk cannot read)</source>
+            <translation>不是图片（或是 clipdesk 无法读取的格式）</translation>
+        </message>
+        <message>
+            <source>not an image (empty file)</source>
+            <translation>不是图片（空文件）</translation>
+        </message>
+        <message>
+            <source>too large to decode in the available memory</source>
+            <translation>图片太大，可用内存不足以解码</translation>
+        </message>
+        <message>
+            <source>truncated or corrupt</source>
+            <translation>文件不完整或已损坏</translation>
+        </message>
+        <message>
+            <source>not a regular file</source>
+            <translation>不是普通文件</translation>
+        </message>
+        <message>
+            <source>permission denied</source>
+            <translation>没有读取权限</translation>
+        </message>
+        <message>
+            <source>is a folder</source>
+            <translation>这是一个文件夹</translation>
+        </message>
+        <message>
+            <source>file not found</source>
+            <translation>找不到文件</translation>
+        </message>
+        <message>
+            <source>could not be read</source>
+            <translation>无法读取</translation>
+        </message>
+        <message>
+            <source>too large</source>
+            <translation>图片太大</translation>
+        </message>
+    </context>
+    <context>
         <name>PhotoInput</name>
         <message>
             <source>Looking for photos…</source>
@@ -720,6 +763,65 @@ Could not label this photo: %2</source>
         </message>
     </context>
     <context>
+        <name>RankControl</name>
+        <message>
+            <source>Labelling photos…</source>
+            <translation>正在标注照片…</translation>
+        </message>
+        <message>
+            <source>Add at least one label first</source>
+            <translation>请先添加至少一个标签</translation>
+        </message>
+        <message>
+            <source>Add photos first: drop them on the window or press Ctrl+O</source>
+            <translation>请先添加照片：拖到窗口中，或按 Ctrl+O</translation>
+        </message>
+        <message>
+            <source>The model is not ready yet</source>
+            <translation>模型尚未就绪</translation>
+        </message>
+        <message numerus="yes">
+            <source>Cancelled. %n photo(s) labelled so far.</source>
+            <translation>
+                <numerusform>已取消。目前已标注 %n 张照片。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Labelling photos… %1 of %2</source>
+            <translation>正在标注照片… %1 / %2</translation>
+        </message>
+        <message>
+            <source>Preparing labels… %1 of %2</source>
+            <translation>正在准备标签… 第 %1 个，共 %2 个</translation>
+        </message>
+        <message numerus="yes">
+            <source>%1 labels is far more than anyone reads (over %2): preparing them takes about %n minute(s) more on this computer. Cancel stops.</source>
+            <translation>
+                <numerusform>%1 个标签远远超出任何人能读的数量（超过 %2 个）：在这台电脑上准备它们还需要大约 %n 分钟。点“取消”可停止。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Could not label the photos: %1</source>
+            <translation>无法标注照片：%1</translation>
+        </message>
+        <message>
+            <source>Ready</source>
+            <translation>就绪</translation>
+        </message>
+        <message numerus="yes">
+            <source>Labelled %n photo(s).</source>
+            <translation>
+                <numerusform>已标注 %n 张照片。</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n could not be read: hover the red badge to see why.</source>
+            <translation>
+                <numerusform>%n 张无法读取：将鼠标悬停在红色标记上可查看原因。</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
         <name>ResultsModel</name>
         <message>
             <source>Label</source>
@@ -750,106 +852,14 @@ Could not label this photo: %2</source>
         </message>
     </context>
     <context>
-        <name>TemplateField</name>
+        <name>TemplatesField</name>
         <message>
-            <source>The sentence each label is put into; {} stands for the label</source>
-            <translation>每个标签所嵌入的句子；{} 代表标签</translation>
-        </message>
-        <message>
-            <source>Put {} where the label goes, e.g. “a photo of a {}.”</source>
-            <translation>请在标签的位置放上 {}，例如“a photo of a {}.”</translation>
-        </message>
-    </context>
-    <context>
-        <name>PhotoErrors</name>
-        <message>
-            <source>not an image (or a format clipdesk cannot read)</source>
-            <translation>不是图片（或是 clipdesk 无法读取的格式）</translation>
+            <source>Line %1: put {} where the label goes, e.g. “a photo of a {}.”</source>
+            <translation>第 %1 行：在标签的位置写 {}，例如“a photo of a {}.”</translation>
         </message>
         <message>
-            <source>not an image (empty file)</source>
-            <translation>不是图片（空文件）</translation>
-        </message>
-        <message>
-            <source>too large to decode in the available memory</source>
-            <translation>图片太大，可用内存不足以解码</translation>
-        </message>
-        <message>
-            <source>truncated or corrupt</source>
-            <translation>文件不完整或已损坏</translation>
-        </message>
-        <message>
-            <source>not a regular file</source>
-            <translation>不是普通文件</translation>
-        </message>
-        <message>
-            <source>permission denied</source>
-            <translation>没有读取权限</translation>
-        </message>
-        <message>
-            <source>is a folder</source>
-            <translation>这是一个文件夹</translation>
-        </message>
-        <message>
-            <source>file not found</source>
-            <translation>找不到文件</translation>
-        </message>
-        <message>
-            <source>could not be read</source>
-            <translation>无法读取</translation>
-        </message>
-        <message>
-            <source>too large</source>
-            <translation>图片太大</translation>
-        </message>
-    </context>
-    <context>
-        <name>RankControl</name>
-        <message>
-            <source>Labelling photos…</source>
-            <translation>正在标注照片…</translation>
-        </message>
-        <message>
-            <source>Add at least one label first</source>
-            <translation>请先添加至少一个标签</translation>
-        </message>
-        <message>
-            <source>Add photos first: drop them on the window or press Ctrl+O</source>
-            <translation>请先添加照片：拖到窗口中，或按 Ctrl+O</translation>
-        </message>
-        <message>
-            <source>The model is not ready yet</source>
-            <translation>模型尚未就绪</translation>
-        </message>
-        <message numerus="yes">
-            <source>Cancelled. %n photo(s) labelled so far.</source>
-            <translation>
-                <numerusform>已取消。目前已标注 %n 张照片。</numerusform>
-            </translation>
-        </message>
-        <message>
-            <source>Labelling photos… %1 of %2</source>
-            <translation>正在标注照片… %1 / %2</translation>
-        </message>
-        <message>
-            <source>Could not label the photos: %1</source>
-            <translation>无法标注照片：%1</translation>
-        </message>
-        <message>
-            <source>Ready</source>
-            <translation>就绪</translation>
-        </message>
-        <message numerus="yes">
-            <source>Labelled %n photo(s).</source>
-            <translation>
-                <numerusform>已标注 %n 张照片。</numerusform>
-            </translation>
-        </message>
-        <message numerus="yes">
-            <source>%n could not be read: hover the red badge to see why.</source>
-            <translation>
-                <numerusform>%n 张无法读取：将鼠标悬停在红色标记上可查看原因。</numerusform>
-            </translation>
+            <source>The sentence each label is put into; {} stands for the label. Several lines are averaged into one prompt per label.</source>
+            <translation>每个标签被放进的句子；{} 代表标签。多行模板会平均成每个标签的一个提示。</translation>
         </message>
     </context>
 </TS>

@@ -59,7 +59,9 @@ def test_unreachable_download_is_explained_then_an_import_gets_going(qtbot, sett
 
     qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "could not reach" in dialog.detail.text(), timeout=30_000)
-    assert "import" in dialog.detail.text().lower()  # the next step is offered
+    assert "import" in dialog.detail.text().lower()  # the next step is offered: the button right there,
+    assert "Import Weights File… below" in dialog.detail.text()  # not a terminal command
+    assert "clipdesk models" not in dialog.detail.text()
     assert dialog.import_button.isEnabled() and dialog.download_button.isVisible()
     assert not (models_root() / "tiny-vit.pt").exists()
 

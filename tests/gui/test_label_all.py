@@ -64,12 +64,16 @@ def test_label_all_ranks_every_photo_with_progress(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.photos.current_signature is not None)  # labels settled
     window.photos.add_paths(paths)  # listed, not ranked yet
     reports = []
-    window.client.progress.connect(lambda p: reports.append((p.done, p.total)) if p.kind == "rank" else None)
+    phases = []
+    window.client.progress.connect(lambda p: reports.append((p.done, p.total)) if p.phase == "photos" else None)
+    window.client.progress.connect(lambda p: phases.append(p.phase) if p.kind == "rank" else None)
     with qtbot.waitSignal(window.client.progress, timeout=10_000):
         qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert window.status.progress.isVisible() and window.status.cancel_button.isVisible()
     assert window.cancel_action.isEnabled()
     wait_labelled(qtbot, window, len(paths))
+    assert set(phases) <= {"labels", "photos"} and phases[-1] == "photos"
+    assert phases == sorted(phases)  # the labels are prepared first (when not prepared already)
     assert reports[0] == (0, 10) and reports[-1] == (10, 10)
     assert [done for done, _ in reports] == sorted(done for done, _ in reports)
     assert not window.status.progress.isVisible()

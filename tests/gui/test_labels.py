@@ -3,11 +3,13 @@ once and followed by a re-rank that reuses the photos' cached embeddings."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from clipdesk.gui.label_editor import LabelEditor, TemplateField, split_labels
+from clipdesk.gui.label_editor import LabelEditor, split_labels
+from clipdesk.gui.templates_field import TemplatesField
 from clipdesk.gui.settings import Settings
 from tests.gui.conftest import wait_labelled
 
@@ -97,14 +99,25 @@ def test_reordering_by_drag_emits_the_new_order(qtbot):
 
 
 def test_template_without_placeholder_is_flagged_and_not_used(qtbot):
-    field = TemplateField()
+    field = TemplatesField()
     qtbot.addWidget(field)
-    with qtbot.waitSignal(field.template_changed) as changed:
+    with qtbot.waitSignal(field.templates_changed) as changed:
         field.setText("a blurry photo of {}")
-    assert changed.args == ["a blurry photo of {}"]
-    with qtbot.assertNotEmitted(field.template_changed):
-        field.setText("a blurry photo")
-    assert not field.is_valid() and field.template() == "a blurry photo of {}"
+    assert changed.args == [("a blurry photo of {}",)]
+    with qtbot.assertNotEmitted(field.templates_changed):
+        field.setText("a blurry photo of {}\na blurry photo")
+    assert not field.is_valid() and field.templates() == ("a blurry photo of {}",)
+    assert "Line 2" in field.toolTip()
+
+
+def test_several_template_lines_are_one_ensemble_and_blank_lines_or_repeats_do_not_count(qtbot):
+    field = TemplatesField()
+    qtbot.addWidget(field)
+    with qtbot.waitSignal(field.templates_changed) as changed:
+        field.setText("  a photo of a {}.\n\nart of the {}\na photo of a {}.\n")
+    assert changed.args == [("a photo of a {}.", "art of the {}")]
+    field.setText("")
+    assert field.templates() == ("a photo of a {}.",) and field.is_valid()  # the default
 
 
 def test_split_labels_understands_commas_lines_and_chinese_separators():
@@ -114,8 +127,8 @@ def test_split_labels_understands_commas_lines_and_chinese_separators():
 def test_labels_are_saved_as_you_edit(qtbot, window):
     window.labels_pane.editor.add_labels(["receipt", "猫"])
     qtbot.waitUntil(lambda: Settings().labels == ["receipt", "猫"])  # a fresh reader sees the file
-    window.labels_pane.template.setText("a picture of {}")
-    assert Settings().template == "a picture of {}"
+    window.labels_pane.templates.setText("a picture of {}\na drawing of {}")
+    assert Settings().templates == ("a picture of {}", "a drawing of {}")
 
 
 def test_label_edits_rerank_every_photo_without_encoding_any_twice(qtbot, window, photo_files,
@@ -139,7 +152,7 @@ def test_label_edits_rerank_every_photo_without_encoding_any_twice(qtbot, window
     wait_labelled(qtbot, window, len(photo_files))
     assert sorted(ranked_labels(window, photo_files[0])) == ["cat", "cup of coffee"]
 
-    window.labels_pane.template.setText("a picture of a {}")  # a new template re-ranks too
+    window.labels_pane.templates.setText("a picture of a {}")  # a new template re-ranks too
     wait_labelled(qtbot, window, len(photo_files))
     assert encode_counter.images == len(photo_files)  # every photo was encoded exactly once
 
@@ -166,3 +179,21 @@ def test_a_label_too_long_is_flagged_before_any_photo_is_added(qtbot, window):
     editor.list.item(1).setSelected(True)
     editor.remove_selected()
     qtbot.waitUntil(lambda: editor.status.text() == "1 label", timeout=10_000)
+
+
+def test_several_templates_in_the_window_rank_as_the_averaged_ensemble(qtbot, window, photo_files, tiny_vit_path):
+    from clipdesk.labeling import ZeroShotClassifier
+
+    templates = ("a photo of a {}.", "a drawing of the {}")
+    window.labels_pane.editor.add_labels(["astronaut", "coffee", "rocket"])
+    window.labels_pane.templates.setText("\n".join(templates))
+    window.add_paths([str(photo_files[0])])
+    wait_labelled(qtbot, window, 1)
+    assert window.photos.current_signature.templates == templates
+    shown = {s.label: s.probability for s in window.photos.prediction(str(photo_files[0])).scores}
+    expected = ZeroShotClassifier(tiny_vit_path, device="cpu", precision=window.settings.precision).rank(
+        [photo_files[0]], ["astronaut", "coffee", "rocket"], templates)[0]
+    single = ZeroShotClassifier(tiny_vit_path, device="cpu", precision=window.settings.precision).rank(
+        [photo_files[0]], ["astronaut", "coffee", "rocket"], templates[:1])[0]
+    assert shown == pytest.approx({s.label: s.probability for s in expected.scores}, abs=1e-5)
+    assert shown != pytest.approx({s.label: s.probability for s in single.scores}, abs=1e-5)

@@ -218,14 +218,14 @@ def test_ctrl_v_in_the_label_entry_pastes_photos_not_their_paths(qtbot, window, 
 
 
 def test_photos_dropped_on_a_text_field_join_the_photos_and_leave_the_text_alone(qtbot, window, photo_files):
-    template = window.labels_pane.template.text()
+    template = window.labels_pane.templates.text()
     for target, photo in ((window.labels_pane.editor.entry, photo_files[0]),
-                          (window.labels_pane.template, photo_files[1])):
+                          (window.labels_pane.templates, photo_files[1])):
         with qtbot.waitSignal(window.photo_input.scanner.found, timeout=10_000):
             drop_mime(target, copied_files_mime([photo]))
     assert listed(window) == [str(photo_files[0]), str(photo_files[1])]
     assert window.labels_pane.editor.entry.text() == ""
-    assert window.labels_pane.template.text() == template
+    assert window.labels_pane.templates.text() == template
 
 
 def test_looking_through_a_huge_folder_can_be_cancelled_and_keeps_what_was_found(qtbot, window, tmp_path,

@@ -26,7 +26,7 @@ def test_everything_the_user_set_up_comes_back_after_a_restart(qtbot, settings, 
     first.splitter.setSizes([300, 500, 311])
     sizes = first.splitter.sizes()
     first.labels_pane.editor.add_labels(["红包", "receipt", "🐱 cat"])
-    first.labels_pane.template.setText("a blurry photo of {}")
+    first.labels_pane.templates.setText("a blurry photo of {}\nan old photo of a {}")
     first.results_pane.top_k.setValue(3)
     first.apply_preferences(Preferences(device="cpu", precision="exact", batch_size=7, language="en"))
     qtbot.waitUntil(lambda: first.model.state == READY, timeout=60_000)
@@ -39,7 +39,7 @@ def test_everything_the_user_set_up_comes_back_after_a_restart(qtbot, settings, 
     assert (second.width(), second.height()) == (1111, 707)
     assert second.splitter.sizes() == sizes
     assert second.labels_pane.editor.labels() == ["红包", "receipt", "🐱 cat"]
-    assert second.labels_pane.template.text() == "a blurry photo of {}"
+    assert second.labels_pane.templates.templates() == ("a blurry photo of {}", "an old photo of a {}")
     assert second.results_pane.top_k.value() == 3 and second.results.top_k == 3
     restored = second.settings
     assert (restored.device, restored.precision, restored.batch_size, restored.language) == ("cpu", "exact", 7, "en")
@@ -66,7 +66,7 @@ def test_damaged_or_odd_values_fall_back_to_defaults(settings):
     assert fresh.device == "auto"
     assert fresh.batch_size == 16
     assert fresh.top_k == 0
-    assert fresh.template == DEFAULT_TEMPLATE
+    assert fresh.templates == (DEFAULT_TEMPLATE,)
 
 
 def test_a_one_element_label_list_stays_a_list(settings):
@@ -83,13 +83,13 @@ def test_recent_label_sets_are_newest_first_without_repeats(settings):
 def test_saved_and_opened_label_sets_round_trip_and_show_in_recent(qtbot, window, tmp_path):
     editor = window.labels_pane.editor
     editor.add_labels(["receipt", "红包"])
-    window.labels_pane.template.setText("a scan of a {}")
+    window.labels_pane.templates.setText("a scan of a {}\na photo of the {}")
     target = tmp_path / "sets" / "office.json"
     assert window.files.save_label_set(str(target))
     editor.set_labels(["something else"])
     assert window.files.open_label_set(str(target))
     assert editor.labels() == ["receipt", "红包"]
-    assert window.labels_pane.template.text() == "a scan of a {}"
+    assert window.labels_pane.templates.text() == "a scan of a {}\na photo of the {}"
     window.files.fill_recent_menu(window.recent_menu)
     assert [a.text() for a in window.recent_menu.actions()][0] == "office.json"
     text_list = tmp_path / "labels.txt"
