@@ -9,8 +9,9 @@ break of any kind is quoted, so every file is one row.
 With ``keep`` (only the K most probable labels per photo, for huge label lists) the CSV is ranked:
 ``path,top_label,top_probability,label_2,probability_2,…,label_K,probability_K,error``.
 JSON: ``{"model", "templates", "labels", "top", "results": [{"path", "predictions": [{"label",
-"probability"}, …] (most probable first), "error"}], "complete"}``; ``top`` is K or null (every
-label); ``complete`` is false for a stopped run, whose ``not_labelled`` lists the photos not reached.
+"probability"}, …] (most probable first), "error"}], "complete", "not_labelled"}``; ``top`` is K or
+null (every label); ``complete`` is false for a stopped run, and ``not_labelled`` lists the photos it
+did not reach (empty for a complete run).
 A stopped run's CSV has a row for each of those, with the error "not labelled: the run was stopped".
 """
 
@@ -145,11 +146,9 @@ def json_result(prediction: Prediction) -> dict[str, object]:
 
 
 def json_tail(not_labelled: Sequence[str]) -> dict[str, object]:
-    """``complete`` false, with the photos not reached, for a run that was stopped."""
-    tail: dict[str, object] = {"complete": not not_labelled}
-    if not_labelled:
-        tail["not_labelled"] = [printable_path(path) for path in not_labelled]
-    return tail
+    """``complete`` (false for a run that was stopped) and ``not_labelled``, the photos it did not
+    reach -- always present, so a script reads one shape of document."""
+    return {"complete": not not_labelled, "not_labelled": [printable_path(path) for path in not_labelled]}
 
 
 def write_csv(path: str | os.PathLike[str], predictions: Sequence[Prediction], labels: Sequence[str],

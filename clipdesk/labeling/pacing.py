@@ -17,8 +17,12 @@ FIRST_CALL = 16  # items in the first call, before anything has been measured
 class CallPacer:
     """``size()`` items for the next call, between 1 and ``most``; ``record(items, seconds)`` after it.
 
-    The size follows the measured rate (an average over the calls so far, so one slow call -- the first,
-    warming caches -- does not shrink every later one to nothing)."""
+    The size follows the measured rate, smoothed over the last few calls. It shrinks at once when calls
+    get slow (a stop must stay quick) but at most doubles per call when they get fast, so one slow call
+    -- the first, warming caches or a GPU -- costs a few small calls, and one lucky fast call cannot
+    make the next one take seconds."""
+
+    SMOOTHING = 0.5  # weight of the newest call in the rate
 
     def __init__(self, most: int, target_s: float = CALL_TARGET_S, first: int = FIRST_CALL) -> None:
         if most < 1:
@@ -26,25 +30,25 @@ class CallPacer:
         self.most = most
         self.target_s = target_s
         self._size = max(1, min(first, most))
-        self._items = 0
-        self._seconds = 0.0
+        self._rate: float | None = None
 
     def size(self) -> int:
         return self._size
 
     def record(self, items: int, seconds: float) -> None:
-        self._items += items
-        self._seconds += max(seconds, 0.0)
-        if self._seconds <= 0:
-            self._size = self.most
+        if items < 1:
             return
-        per_second = self._items / self._seconds
-        self._size = max(1, min(self.most, int(per_second * self.target_s)))
+        if seconds <= 0:  # too quick for the clock: as fast as it gets
+            self._size = min(self.most, 2 * self._size)
+            return
+        rate = items / seconds
+        self._rate = rate if self._rate is None else self.SMOOTHING * rate + (1 - self.SMOOTHING) * self._rate
+        self._size = max(1, min(self.most, 2 * self._size, int(self._rate * self.target_s)))
 
     @property
     def items_per_second(self) -> float | None:
-        """The rate measured so far (None before the first call)."""
-        return self._items / self._seconds if self._seconds > 0 else None
+        """The smoothed rate measured so far (None before the first timed call)."""
+        return self._rate
 
 
 def timed(clock: Callable[[], float] = time.perf_counter) -> Callable[[], float]:

@@ -53,8 +53,9 @@ def test_mixed_folder_good_photos_labelled_broken_ones_reported(cli, mixed_folde
     assert "not an image" in rows[mixed_folder["broken-text"]]["error"]
 
     document = json.loads(out_json.read_text(encoding="utf-8"))
-    assert set(document) == {"model", "templates", "labels", "top", "results", "complete"}
-    assert document["complete"] is True and document["top"] is None  # every label of a short list
+    assert set(document) == {"model", "templates", "labels", "top", "results", "complete", "not_labelled"}
+    assert document["complete"] is True and document["not_labelled"] == [] and document["top"] is None
+    # every label of a short list: top is null
     assert document["labels"] == LABELS and document["templates"] == ["a photo of a {}."]
     by_path = {Path(r["path"]): r for r in document["results"]}
     assert set(by_path) == set(rows)
@@ -339,3 +340,149 @@ def test_sigterm_while_a_huge_label_list_is_encoded_stops_at_the_next_chunk(cli,
     assert run.code == 143, run.err
     assert len(chunks) == 1  # 3,000 labels are a dozen chunks; none after the stop request
     assert "stopped by SIGTERM" in run.err
+
+
+def test_results_are_on_disk_while_the_run_goes_and_the_old_file_stays_until_the_end(
+        cli, tmp_path: Path, tiny_vit_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory stays that of one batch: each batch is written as it finishes, into FILE.….partial."""
+    from clipdesk.cli.progress import ProgressBar
+
+    seen: list[tuple[int, list[str], str]] = []
+    update = ProgressBar.update
+    out = tmp_path / "r.csv"
+    out.write_text("last week's results\n")
+
+    def look_at_the_disk(self, done: int, total: int) -> None:
+        update(self, done, total)
+        if self.label == "Labelling" and 0 < done < total:
+            [partial] = tmp_path.glob("r.csv.*.partial")
+            seen.append((done, [row["path"] for row in _read_csv(partial)], out.read_text()))
+
+    monkeypatch.setattr(ProgressBar, "update", look_at_the_disk)
+    write_photos(tmp_path / "photos", 6)
+    run = cli("label", tmp_path / "photos", "--labels", "dog,cat", "--model", tiny_vit_path, "--out", out,
+              "--batch-size", 2)
+    assert run.code == 0, run.err
+    assert seen, "progress was reported between batches"
+    for done, rows, target in seen:
+        assert len(rows) >= done - 2  # every batch but the one just reported is already in the file
+        assert target == "last week's results\n"
+    assert len(_read_csv(out)) == 6 and list(tmp_path.glob("*.partial")) == []
+
+
+def test_a_run_killed_outright_leaves_the_old_results_and_a_partial_file_with_the_photos_done(
+        tmp_path: Path, tiny_vit_path: Path) -> None:
+    """kill -9 (out of memory, power cut): nothing can be finished, but nothing is lost or mixed up."""
+    import signal
+    import subprocess
+    import time
+
+    write_photos(tmp_path / "photos", 12)
+    out = tmp_path / "r.json"
+    out.write_text('{"old": true}\n')
+    slow_machine = (  # each batch takes a while, so the run is surely killed in the middle
+        "import sys, time\n"
+        "import clipdesk.labeling.results_file as rf\n"
+        "add = rf.ResultsFile.add\n"
+        "def slow_add(self, rows):\n"
+        "    add(self, rows); time.sleep(0.4)\n"
+        "rf.ResultsFile.add = slow_add\n"
+        "from clipdesk.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n")
+    process = subprocess.Popen(
+        [sys.executable, "-c", slow_machine, "label", str(tmp_path / "photos"), "--labels", "dog,cat",
+         "--model", str(tiny_vit_path), "--out", str(out), "--batch-size", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    try:
+        deadline = time.monotonic() + 120
+        partial = None
+        while time.monotonic() < deadline and process.poll() is None:
+            found = list(tmp_path.glob("r.json.*.partial"))
+            if found and found[0].read_text(encoding="utf-8").count('"path"') >= 4:
+                partial = found[0]
+                break
+            time.sleep(0.05)
+        assert partial is not None, process.stderr.read().decode() if process.poll() is not None else "too slow"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stderr.close()
+    assert out.read_text() == '{"old": true}\n'
+    text = partial.read_text(encoding="utf-8")
+    assert text.startswith("{") and '"results": [' in text and '"complete"' not in text
+    assert text.count('"path"') >= 4
+
+
+def test_a_list_beyond_a_thousand_labels_keeps_the_ten_most_probable_per_photo(cli, tmp_path: Path,
+                                                                            tiny_vit_path: Path) -> None:
+    write_photos(tmp_path / "photos", 2)
+    labels = tmp_path / "labels.txt"
+    labels.write_text("\n".join(f"thing {i}" for i in range(1001)), encoding="utf-8")
+    out_csv, out_json = tmp_path / "r.csv", tmp_path / "r.json"
+    for out in (out_csv, out_json):
+        run = cli("label", tmp_path / "photos", "--labels-file", labels, "--model", tiny_vit_path, "--out", out)
+        assert run.code == 0, run.err
+        assert "keeping the 10 most probable of the 1,001 labels" in run.err
+    with open(out_csv, encoding="utf-8", newline="") as stream:
+        header, *rows = list(csv.reader(stream))
+    assert header[:3] == ["path", "top_label", "top_probability"] and header[-1] == "error"
+    assert len(header) == 2 + 2 * 10 and len(rows) == 2
+    document = json.loads(out_json.read_text(encoding="utf-8"))
+    assert document["top"] == 10 and len(document["labels"]) == 1001
+    for result in document["results"]:
+        probabilities = [p["probability"] for p in result["predictions"]]
+        assert len(probabilities) == 10 and probabilities == sorted(probabilities, reverse=True)
+        assert 0 < sum(probabilities) <= 1.0 + 1e-6  # the ten best of a distribution over all 1,001
+
+
+def test_top_k_and_top_all_choose_what_each_photo_keeps(cli, tmp_path: Path, tiny_vit_path: Path) -> None:
+    write_photos(tmp_path / "photos", 1)
+    out = tmp_path / "r.json"
+    run = cli("label", tmp_path / "photos", "--labels", "dog,cat,bird,fish", "--model", tiny_vit_path,
+              "--out", out, "--top", "3")
+    assert run.code == 0, run.err
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["top"] == 3 and len(document["results"][0]["predictions"]) == 3
+    labels = tmp_path / "labels.txt"
+    labels.write_text("\n".join(f"thing {i}" for i in range(1001)), encoding="utf-8")
+    run = cli("label", tmp_path / "photos", "--labels-file", labels, "--model", tiny_vit_path, "--out", out,
+              "--top", "all")
+    assert run.code == 0, run.err
+    assert "keeping the" not in run.err
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["top"] is None and len(document["results"][0]["predictions"]) == 1001
+    assert cli("label", tmp_path / "photos", "--labels", "dog", "--model", tiny_vit_path, "--out", out,
+               "--top", "0").code == 2
+
+
+def test_a_long_label_phase_shows_progress_and_a_huge_list_is_warned_with_the_time_it_takes(
+        cli, tmp_path: Path, tiny_vit_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scaled down: 'huge' is 500 labels here, and a bar shows for any phase (not only after 1 s)."""
+    import clipdesk.cli.labeling_args as labeling_args
+    import clipdesk.labeling.labels as labels_module
+
+    monkeypatch.setattr(labels_module, "HUGE_LABEL_COUNT", 500)
+    monkeypatch.setattr(labeling_args, "PROGRESS_AFTER_S", 0.0)
+    write_photos(tmp_path / "photos", 1)
+    labels = tmp_path / "labels.txt"
+    labels.write_text("\n".join(f"thing {i}" for i in range(600)), encoding="utf-8")
+    run = cli("label", tmp_path / "photos", "--labels-file", labels, "--model", tiny_vit_path,
+              "--out", tmp_path / "r.csv", "--no-cache")
+    assert run.code == 0, run.err
+    assert "Reading labels" in run.err and "Encoding labels" in run.err
+    [warning] = [line for line in run.err.splitlines() if "far beyond what anyone reads" in line]
+    assert "600 labels" in warning and "labels/s measured" in warning and "Ctrl-C stops" in warning
+    assert run.err.index("Encoding labels") < run.err.index("Labelling")
+
+
+def test_thousands_of_label_warnings_are_capped_with_a_count(cli, tmp_path: Path, tiny_vit_path: Path) -> None:
+    write_photos(tmp_path / "photos", 1)
+    labels = tmp_path / "labels.txt"
+    labels.write_text("\n".join(f"thing {i % 30}" for i in range(60)), encoding="utf-8")  # 30 repeated
+    run = cli("label", tmp_path / "photos", "--labels-file", labels, "--model", tiny_vit_path,
+              "--out", tmp_path / "r.csv")
+    assert run.code == 0, run.err
+    warnings = [line for line in run.err.splitlines() if line.startswith("clipdesk: warning:")]
+    assert len(warnings) == 21 and "… and 10 more like these" in warnings[-1]

@@ -254,3 +254,47 @@ def test_removing_every_label_stops_the_run(qtbot, window, tmp_path, gate):
     assert "rank" not in window.client.active_kinds()
     assert not window.status.progress.isVisible() and not window.status.cancel_button.isVisible()
     assert window.photos.counts() == (0, 0)
+
+
+def test_a_huge_pasted_label_list_says_it_is_preparing_labels_and_escape_stops_it(qtbot, window, tmp_path,
+                                                                                 monkeypatch):
+    """Thousands of labels take long to encode: the status bar says so (with Cancel) before any photo."""
+    from clipdesk.clip.model import CLIP
+
+    entered, release = threading.Event(), threading.Event()
+    original = CLIP.encode_text
+
+    def gated(self, text, *args, **kwargs):  # type: ignore[no-untyped-def]
+        entered.set()
+        release.wait(30)
+        return original(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(CLIP, "encode_text", gated)
+    paths = distinct_photos(tmp_path / "photos", 3)
+    window.photos.add_paths(paths)
+    window.labels_pane.editor.add_labels([f"keyword {i}" for i in range(3000)])
+    window.label_all_action.trigger()
+    try:
+        assert entered.wait(30), "the worker never started encoding the labels"
+        qtbot.waitUntil(lambda: window.status.activity.text().startswith("Preparing labels…"), timeout=10_000)
+        assert "of 3,000" in window.status.activity.text()
+        assert window.status.cancel_button.isVisible()
+        with qtbot.waitSignal(window.client._worker.finished, timeout=30_000) as finished:
+            qtbot.keyClick(window, Qt.Key.Key_Escape)
+            release.set()
+    finally:
+        release.set()
+    assert finished.args[0].cancelled
+    assert window.photos.predictions() == []
+    assert not window.status.progress.isVisible()
+
+
+def test_a_list_beyond_what_anyone_reads_is_warned_with_the_minutes_it_takes_here(window):
+    from clipdesk.gui.worker import JobProgress
+    from clipdesk.labeling.labels import HUGE_LABEL_COUNT
+
+    readable = window.ranking.labels_progress_text(JobProgress(1, "rank", 100, 5000, "labels", 20.0))
+    assert readable == "Preparing labels… 100 of 5,000"
+    huge = window.ranking.labels_progress_text(JobProgress(1, "rank", 0, 200_000, "labels", 400.0))
+    assert "200,000 labels" in huge and f"{HUGE_LABEL_COUNT:,}" in huge
+    assert "about 8 minutes more" in huge and "Cancel" in huge  # 200,000 / 400 per second

@@ -379,3 +379,44 @@ def test_a_photo_replaced_during_a_run_never_poisons_the_cache(tiny_vit_path: Pa
             (tmp_path / "check.png").write_bytes(contents[digest])
             (expected,) = plain.image_features([tmp_path / "check.png"])
             assert torch.equal(vector, expected), "an embedding is stored under another content's hash"
+
+
+def test_label_encoding_hears_a_stop_between_calls_and_keeps_what_it_encoded(tiny_vit_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A huge label list takes minutes to encode: Cancel/Ctrl-C is asked between model calls."""
+    classifier = ZeroShotClassifier(tiny_vit_path, device="cpu")
+    calls: list[int] = []
+    encode = ZeroShotClassifier._encode_prompts
+    monkeypatch.setattr(ZeroShotClassifier, "_encode_prompts",
+                        lambda self, prompts: calls.append(len(prompts)) or encode(self, prompts))
+    labels = [f"thing {i}" for i in range(2000)]
+    progress: list[tuple[int, int]] = []
+    assert classifier.text_features(labels, should_stop=lambda: len(calls) >= 2,
+                                    on_progress=lambda d, t: progress.append((d, t))) is None
+    assert len(calls) == 2 and progress[0] == (0, 2000) and progress[-1] == (sum(calls), 2000)
+    calls.clear()
+    features = classifier.text_features(labels)  # the labels done are not encoded again
+    assert features is not None and features.shape[0] == 2000
+    assert sum(calls) == 2000 - progress[-1][0]
+    assert classifier.text_rate is not None and classifier.text_rate > 0
+
+
+def test_labels_encoded_in_paced_calls_equal_one_big_call(tiny_vit_path: Path) -> None:
+    classifier = ZeroShotClassifier(tiny_vit_path, device="cpu")
+    labels = [f"thing {i}" for i in range(300)]
+    paced = classifier.text_features(labels, ("a photo of a {}.", "{}"))
+    fresh = ZeroShotClassifier(tiny_vit_path, device="cpu")
+    prompts = [t.format(label) for label in labels for t in ("a photo of a {}.", "{}")]
+    whole = fresh._encode_prompts(prompts).reshape(300, 2, -1).mean(dim=1)
+    whole = whole / whole.norm(dim=-1, keepdim=True)
+    torch.testing.assert_close(paced, whole, rtol=1e-5, atol=1e-6)
+
+
+def test_huge_label_lists_keep_only_the_top_k_per_photo(tiny_vit_path: Path, photos: list[Path]) -> None:
+    classifier = ZeroShotClassifier(tiny_vit_path, device="cpu")
+    labels = [f"thing {i}" for i in range(50)]
+    full = classifier.rank(photos[:2], labels)
+    kept = [p for batch in classifier.iter_batches(photos[:2], labels, keep=5) for p in batch]
+    for whole, top in zip(full, kept):
+        assert [s.label for s in top.scores] == [s.label for s in whole.scores[:5]]
+        assert [s.probability for s in top.scores] == pytest.approx([s.probability for s in whole.scores[:5]])

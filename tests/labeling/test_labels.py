@@ -92,3 +92,20 @@ def test_a_label_holding_control_characters_is_refused_with_a_warning(control: s
     cleaned = clean_labels([f"do{control}g", "cat"])
     assert cleaned.labels == ("cat",)
     assert "control characters" in cleaned.warnings[0]
+
+
+def test_cleaning_a_long_keyword_list_reports_progress_to_the_end() -> None:
+    seen: list[tuple[int, int]] = []
+    cleaned = clean_labels((f"word {i}" for i in range(25)), on_progress=lambda d, t: seen.append((d, t)), every=10)
+    assert seen == [(0, 25), (10, 25), (20, 25), (25, 25)]
+    assert len(cleaned.labels) == 25
+
+
+def test_results_keep_every_label_of_a_readable_list_and_the_best_few_of_a_huge_one() -> None:
+    from clipdesk.labeling.labels import ALL_SCORES_MAX_LABELS, HUGE_LIST_TOP_K, KEEP_ALL, kept_per_photo
+
+    assert kept_per_photo(ALL_SCORES_MAX_LABELS) is None
+    assert kept_per_photo(ALL_SCORES_MAX_LABELS + 1) == HUGE_LIST_TOP_K
+    assert kept_per_photo(200_000, KEEP_ALL) is None  # asked for: every label, however many
+    assert kept_per_photo(200_000, 3) == 3
+    assert kept_per_photo(4, 10) is None  # a top beyond the list is the whole list
