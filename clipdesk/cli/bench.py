@@ -18,10 +18,8 @@ import sys
 from pathlib import Path
 
 from clipdesk.cli import EXIT_OK, EXIT_USAGE
-from clipdesk.cli.labeling_args import DEFAULT_MODEL, EXIT_INTERRUPTED, positive_int, say
-from clipdesk.labeling.devices import DEVICE_CHOICES
-
-PRECISION_CHOICES = ("auto", "exact", "fast")
+from clipdesk.cli.labeling_args import EXIT_INTERRUPTED, positive_int, say
+from clipdesk.defaults import DEFAULT_MODEL, DEVICE_CHOICES, PRECISION_CHOICES
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -51,6 +49,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="timed runs per figure, the median is shown (default 3; more = steadier)")
     parser.add_argument("--memory-labels", type=positive_int, metavar="N",
                         help="also measure the peak memory of a fresh process encoding N labels, e.g. 1000")
+    parser.add_argument("--run-memory", type=_run_size, action="append", default=[], metavar="PHOTOS,LABELS",
+                        help="also measure the peak memory of a whole `clipdesk label` run on PHOTOS small "
+                             "photos with LABELS labels, e.g. 2000,5000 (repeat for several)")
     parser.add_argument("--compare-reference", action="store_true",
                         help="run OpenAI's reference package (pip install clip-anytorch) on the same weights, "
                              "alternating with clipdesk, and show the ratios and output differences")
@@ -68,6 +69,16 @@ def _batch_sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _run_size(text: str) -> tuple[int, int]:
+    try:
+        photos, labels = (int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected PHOTOS,LABELS (e.g. 2000,5000), got {text!r}") from None
+    if photos < 1 or labels < 1:
+        raise argparse.ArgumentTypeError(f"photos and labels must be at least 1, got {text!r}")
+    return photos, labels
+
+
 def run(args: argparse.Namespace) -> int:
     from clipdesk.labeling.benchmark import BenchOptions, run_benchmark
 
@@ -77,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     options = BenchOptions(model=args.model, device=args.device, precision=args.precision,
                            batch_sizes=args.batch_sizes, repeats=args.repeats, labels=args.labels,
                            images=args.images, photos=args.photos, compare_reference=args.compare_reference,
-                           memory_labels=args.memory_labels or 0)
+                           memory_labels=args.memory_labels or 0, run_memory=tuple(args.run_memory))
     try:
         report = run_benchmark(options, on_step=lambda text: say(f"{text}…"))
     except (ValueError, ImportError) as error:

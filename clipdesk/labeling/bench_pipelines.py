@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 REFERENCE_BATCH = 32  # photos per encode_image call in the reference pipeline, as `clipdesk label`
@@ -105,3 +106,48 @@ def text_memory_peak_mb(weights: Path, device: str, precision: str, count: int, 
     if result.returncode != 0:
         raise RuntimeError(f"the memory measurement failed: {result.stderr.strip().splitlines()[-1:]}")
     return float(json.loads(result.stdout.strip().splitlines()[-1])["peak"])
+
+
+@dataclass(frozen=True)
+class RunMemory:
+    """What one whole ``clipdesk label`` run cost: the figures the results-streaming work is judged by."""
+
+    photos: int
+    labels: int
+    peak_mb: float  # peak RSS of the run's process
+    seconds: float  # the run, after the interpreter started
+    output_mb: float  # the results file it wrote
+    exit_code: int
+
+
+_RUN_CHILD = """
+import json, sys, time, warnings
+warnings.simplefilter("ignore")
+from clipdesk.cli import main
+from clipdesk.labeling.bench_pipelines import peak_rss_mb
+start = time.perf_counter()
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "peak": peak_rss_mb(), "seconds": time.perf_counter() - start}))
+"""
+
+
+def label_run_memory(weights: Path, device: str, precision: str, photos: Sequence[Path], labels: Sequence[str],
+                     scratch: Path, out_suffix: str = ".json") -> RunMemory:
+    """Run ``clipdesk label`` (default ``--top``, no image cache) in a fresh process on ``photos`` with
+    ``labels`` and measure its peak RSS: memory must stay that of one batch, whatever photos × labels."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    labels_file = scratch / "labels.txt"
+    labels_file.write_text("\n".join(labels) + "\n", encoding="utf-8")
+    out = scratch / f"results{out_suffix}"
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    result = subprocess.run(
+        [sys.executable, "-c", _RUN_CHILD, "label", *map(str, photos), "--labels-file", str(labels_file),
+         "--model", str(weights), "--device", device, "--precision", precision, "--no-cache", "--out", str(out)],
+        capture_output=True, text=True, env=env, check=False)
+    try:
+        figures = json.loads(result.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise RuntimeError(f"the label run failed: {result.stderr.strip().splitlines()[-1:]}") from None
+    size = out.stat().st_size / 1e6 if out.exists() else 0.0
+    return RunMemory(len(photos), len(labels), float(figures["peak"]), float(figures["seconds"]), size,
+                     int(figures["code"]))

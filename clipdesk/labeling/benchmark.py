@@ -41,6 +41,7 @@ class BenchOptions:
     photos: int = 16  # how many to generate (12 MP each)
     compare_reference: bool = False
     memory_labels: int = 0  # > 0: peak RSS of a fresh process encoding this many labels
+    run_memory: tuple[tuple[int, int], ...] = ()  # (photos, labels): peak RSS of a whole `clipdesk label`
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def run_benchmark(options: BenchOptions, on_step: StepCallback | None = None) ->
         step("preparing weights")
         weights = choose_weights(options.model, Path(scratch))
         photos = _photos(options, Path(scratch), step)
-        bench = _Bench(torch, options, device, precision, weights.path, reference, step)
+        bench = _Bench(torch, options, device, precision, weights.path, reference, step, Path(scratch))
         rows = bench.run(photos)
         numerics = describe(bench.model)
     notes = list(bench.notes)
@@ -191,9 +192,9 @@ class _Bench:
     """One benchmark run: the loaded models and the measurements in order."""
 
     def __init__(self, torch, options: BenchOptions, device: str, precision: str, weights: Path, reference,
-                 step: StepCallback) -> None:
+                 step: StepCallback, scratch: Path) -> None:
         self.torch, self.options, self.device, self.precision = torch, options, device, precision
-        self.weights, self.reference, self.step = weights, reference, step
+        self.weights, self.reference, self.step, self.scratch = weights, reference, step, scratch
         self.model = self.ref_model = None
         self.notes: list[str] = []
 
@@ -213,6 +214,7 @@ class _Bench:
         rows += self.end_to_end(photos)
         if self.options.memory_labels > 0:
             rows += self.text_memory()
+        rows += [self.run_memory(photos, labels) for photos, labels in self.options.run_memory]
         rows.append(Row("peak_rss", "peak RSS of this process", "MB", peak_rss_mb(), higher_is_better=False,
                         note="both models loaded" if self.reference else ""))
         return rows
@@ -340,6 +342,21 @@ class _Bench:
         ref = text_memory_peak_mb(self.weights, self.device, "exact", count, reference=True) if self.reference else None
         return [Row(f"text_memory_{count}", f"peak RSS, load + encode {count} labels", "MB", ours, ref,
                     higher_is_better=False, note="fresh process each")]
+
+
+    def run_memory(self, photo_count: int, label_count: int) -> Row:
+        from clipdesk.labeling.bench_inputs import typical_labels, write_camera_photos
+        from clipdesk.labeling.bench_pipelines import label_run_memory
+
+        scratch = self.scratch / f"run-{photo_count}x{label_count}"
+        self.step(f"a whole `clipdesk label` run: {photo_count:,} photos × {label_count:,} labels, fresh process")
+        photos = write_camera_photos(scratch / "photos", photo_count, size=(320, 240))
+        run = label_run_memory(self.weights, self.device, self.precision, photos, typical_labels(label_count),
+                               scratch)
+        return Row(f"run_memory_{photo_count}x{label_count}",
+                   f"peak RSS, label {photo_count:,} photos × {label_count:,} labels", "MB", run.peak_mb,
+                   higher_is_better=False,
+                   note=f"JSON {run.output_mb:.1f} MB in {run.seconds:.0f} s, exit {run.exit_code}")
 
 
 def _per_second(count: int, seconds: float | None) -> float | None:

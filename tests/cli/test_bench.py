@@ -89,3 +89,20 @@ def test_bench_help_never_imports_torch():
 
     assert result.returncode == 0, result.stderr
     assert "--compare-reference" in result.stdout and "--precision" in result.stdout
+
+
+def test_run_memory_measures_a_whole_label_run_in_a_fresh_process(cli, tiny_vit_path, photo_folder):
+    run = cli(*quick(tiny_vit_path, photo_folder, "--json", "--run-memory", "5,1200", "--run-memory", "3,10"))
+
+    assert run.code == 0, run.err
+    rows = {row["key"]: row for row in json.loads(run.out)["rows"]}
+    big, small = rows["run_memory_5x1200"], rows["run_memory_3x10"]
+    assert 50 < big["ours"] < 8000 and 50 < small["ours"] < 8000  # MB of a Python process with torch
+    assert "exit 0" in big["note"] and "JSON" in big["note"]
+    assert "1,200 labels" in big["name"]
+
+
+@pytest.mark.parametrize("value", ["5", "0,10", "a,b", "1,2,3"])
+def test_bad_run_sizes_are_refused_by_the_parser(cli, value):
+    run = cli("bench", "--run-memory", value)
+    assert run.code == 2 and ("PHOTOS,LABELS" in run.err or "at least 1" in run.err)
