@@ -20,9 +20,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from clipdesk.labeling.classifier import DEFAULT_MODEL  # torch is imported only when a model loads
-from clipdesk.labeling.devices import DEVICE_CHOICES
-from clipdesk.labeling.labels import DEFAULT_TEMPLATE
+from clipdesk.defaults import DEFAULT_MODEL, DEFAULT_TEMPLATE, DEVICE_CHOICES, PRECISION_CHOICES
 
 if TYPE_CHECKING:
     from clipdesk.labeling import ZeroShotClassifier
@@ -63,7 +61,7 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where to run the model; auto = CUDA GPU, else Apple MPS, else CPU (default auto)")
     parser.add_argument("--no-cache", action="store_true",
                         help="neither read nor store image embeddings in the on-disk cache")
-    parser.add_argument("--precision", default="auto", choices=("auto", "exact", "fast"),
+    parser.add_argument("--precision", default="auto", choices=PRECISION_CHOICES,
                         help="exact = the reference CLIP's numbers; fast = bf16 products on CPUs with native "
                              "bf16 and draft JPEG decoding (same labels, about 2-3x faster); auto = fast where "
                              "the hardware supports it natively, else exact (default auto)")

@@ -219,10 +219,11 @@ def import_name(path: Path) -> str:
 
 
 def _validate_checkpoint(path: Path) -> None:
-    from clipdesk.clip.checkpoint import read_state_dict
-    from clipdesk.clip.model import build_model
+    """The engine's own check (CRCs, finite weights, a model it can build): a damaged file is refused
+    in the window exactly as by ``clipdesk models import``."""
+    from clipdesk.clip.model_files import validate_checkpoint
 
-    build_model(read_state_dict(path))
+    validate_checkpoint(path)
 
 
 def error_topic(error: BaseException) -> str:

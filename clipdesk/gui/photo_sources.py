@@ -19,9 +19,9 @@ from PySide6.QtGui import QImage
 
 
 def pasted_images_dir() -> Path:
-    from clipdesk.labeling.paths import user_cache_dir
+    from clipdesk.weights.locations import user_path
 
-    return user_cache_dir() / "pasted"
+    return user_path("cache", "pasted")
 
 
 def save_pasted_image(image: QImage) -> str:

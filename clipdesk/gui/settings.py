@@ -2,35 +2,42 @@
 
 Lists are stored as JSON text because INI-backed ``QSettings`` hands a one-element list back as a plain
 string. Labels and the template are written (and synced to disk) as soon as they change, so a crash
-never loses what the user typed. ``CLIPDESK_CONFIG_DIR`` moves the file next to ``models.json`` (portable
-installs, tests); otherwise Qt's native per-user location is used.
+never loses what the user typed. The file lives in clipdesk's config folder, beside ``models.json``
+(``CLIPDESK_CONFIG_DIR`` moves both: portable installs, tests).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
+import shutil
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-DEFAULT_TEMPLATE = "a photo of a {}."
-DEFAULT_MODEL = "ViT-B/32"
+from clipdesk.defaults import DEFAULT_MODEL, DEFAULT_TEMPLATE, DEVICE_CHOICES, PRECISIONS
+from clipdesk.weights.locations import config_dir, config_dir_override
+
 DEFAULT_BATCH_SIZE = 16  # small enough that Cancel answers within a batch on a laptop CPU
 DEFAULT_TOP_K = 5
-DEVICES = ("auto", "cpu", "cuda", "mps")
-PRECISIONS = ("fast", "exact")
 LANGUAGES = ("system", "en", "zh_CN")
 MAX_RECENT = 8
 SETTINGS_FILE = "clipdesk-gui.ini"
 
 
 def open_qsettings() -> QSettings:
-    """The settings store for this user (or for ``CLIPDESK_CONFIG_DIR`` when set)."""
-    config_dir = os.environ.get("CLIPDESK_CONFIG_DIR")
-    if config_dir:
-        return QSettings(str(Path(config_dir) / SETTINGS_FILE), QSettings.Format.IniFormat)
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "clipdesk", "clipdesk")
+    """The settings store for this user: ``clipdesk-gui.ini`` in the config folder, beside
+    ``models.json`` (``CLIPDESK_CONFIG_DIR`` moves both). Settings that 0.1 kept at Qt's own per-user
+    location are copied over the first time, so nothing the user chose is forgotten."""
+    path = config_dir() / SETTINGS_FILE
+    if config_dir_override() is None and not path.exists():
+        native = Path(QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "clipdesk",
+                                "clipdesk").fileName())
+        if native.is_file() and native != path:
+            with contextlib.suppress(OSError):  # cannot copy: the defaults, and the old file stays
+                path.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(native, path)
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 class Settings:
@@ -126,11 +133,11 @@ class Settings:
     @property
     def device(self) -> str:
         value = self._text("model/device", "auto")
-        return value if value in DEVICES else "auto"
+        return value if value in DEVICE_CHOICES else "auto"
 
     @device.setter
     def device(self, device: str) -> None:
-        self._set("model/device", device if device in DEVICES else "auto")
+        self._set("model/device", device if device in DEVICE_CHOICES else "auto")
 
     @property
     def precision(self) -> str:

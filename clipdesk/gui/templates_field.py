@@ -11,7 +11,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from clipdesk.gui.photo_sources import carries_photos
-from clipdesk.gui.settings import DEFAULT_TEMPLATE
+from clipdesk.defaults import DEFAULT_TEMPLATE
 from clipdesk.labeling.labels import PLACEHOLDER
 
 VISIBLE_LINES = 3  # room for a small ensemble without scrolling

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from clipdesk.defaults import DEFAULT_MODEL, PRECISIONS
 from clipdesk.labeling.decode import default_workers, describe_error, ordered_parallel_map
 from clipdesk.labeling.devices import describe_device, resolve_device
 from clipdesk.labeling.embedding_cache import ImageEmbeddingCache, hash_bytes, regular_file_stat
@@ -28,10 +29,7 @@ from clipdesk.labeling.predictions import LabelScore, Prediction
 if TYPE_CHECKING:
     import torch
 
-PRECISIONS = ("exact", "fast")
-DEFAULT_MODEL = "ViT-B/32"
 DEFAULT_BATCH_SIZE = 32  # CPU throughput is flat above ~16; GPUs want more but 32 keeps memory small
-TEXT_CHUNK = 256  # the most prompts per encode_text call (fewer when that would be slow to stop)
 EMBEDDING_FORMAT = 1  # bump when preprocessing changes, so old cached image embeddings are not reused
 
 INVALID_NUMBERS = "the model computed no valid numbers for this photo (NaN); is the checkpoint damaged?"
@@ -180,7 +178,7 @@ class ZeroShotClassifier:
         torch = self._torch
         template_list = clean_templates(templates)
         missing = [label for label in dict.fromkeys(labels) if (template_list, label) not in self._text_cache]
-        pacer = CallPacer(most=max(1, TEXT_CHUNK // len(template_list)))
+        pacer = CallPacer(most=max(1, self.model.text_chunk // len(template_list)))  # the model's chunk
         start = 0
         if on_progress is not None and missing:
             on_progress(0, len(missing))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+from clipdesk.defaults import DEVICE_CHOICES
+
+__all__ = ["DEVICE_CHOICES", "DeviceError", "describe_device", "resolve_device"]
 
 
 class DeviceError(ValueError):
@@ -13,11 +15,11 @@ def resolve_device(device: str = "auto") -> str:
     """A concrete torch device string for ``device`` (``auto``, ``cpu``, ``cuda``, ``cuda:1``, ``mps``)."""
     import torch
 
+    from clipdesk.clip.device import mps_available, pick_device
+
     name = (device or "auto").strip().lower()
     if name == "auto":
-        if torch.cuda.is_available():
-            return "cuda"
-        return "mps" if _mps_available() else "cpu"
+        return str(pick_device())
     if name == "cpu":
         return "cpu"
     if name == "cuda" or name.startswith("cuda:"):
@@ -31,7 +33,7 @@ def resolve_device(device: str = "auto") -> str:
                                   f"{torch.cuda.device_count()}")
         return name
     if name == "mps":
-        if not _mps_available():
+        if not mps_available():
             raise DeviceError("device 'mps' was asked for, but Apple MPS is not available here "
                               "(use --device cpu or auto)")
         return "mps"
@@ -49,9 +51,3 @@ def describe_device(device: str) -> str:
         return "Apple MPS"
     return "CPU"
 
-
-def _mps_available() -> bool:
-    import torch
-
-    backend = getattr(torch.backends, "mps", None)
-    return bool(backend is not None and backend.is_available())

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from clipdesk.labeling.paths import user_cache_dir
+from clipdesk.weights.locations import user_path
 
 if TYPE_CHECKING:
     import torch
@@ -66,7 +66,7 @@ CREATE TABLE IF NOT EXISTS files (
 
 
 def default_cache_path() -> Path:
-    return user_cache_dir() / CACHE_FILE_NAME
+    return user_path("cache", CACHE_FILE_NAME, database=True)
 
 
 def regular_file_stat(path: str | os.PathLike[str]) -> os.stat_result:

@@ -9,7 +9,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-DEFAULT_TEMPLATE = "a photo of a {}."
+from clipdesk.defaults import DEFAULT_TEMPLATE
+
 PLACEHOLDER = "{}"
 
 # How big a label list may grow before clipdesk changes how it treats it.

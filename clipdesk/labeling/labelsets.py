@@ -16,7 +16,7 @@ from pathlib import Path
 
 from clipdesk.labeling.export import write_atomic
 from clipdesk.labeling.labels import DEFAULT_TEMPLATE, clean_labels, clean_templates
-from clipdesk.labeling.paths import user_data_dir
+from clipdesk.weights.locations import user_path
 
 FORMAT = "clipdesk-labelset"
 VERSION = 1
@@ -41,7 +41,7 @@ class LabelSet:
 
 
 def label_sets_dir() -> Path:
-    return user_data_dir() / "labelsets"
+    return user_path("data", "labelsets")
 
 
 def label_set_path(name: str, directory: str | os.PathLike[str] | None = None) -> Path:

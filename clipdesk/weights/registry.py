@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from clipdesk.defaults import DEFAULT_MODEL
 from clipdesk.weights.errors import RegistryError, UnknownModelError
 from clipdesk.weights.locations import models_json_path
 
 OPENAI_BASE_URL = "https://openaipublic.azureedge.net/clip/models"
-DEFAULT_MODEL = "ViT-B/32"
 MIRROR_VARIABLE = "CLIPDESK_MODEL_MIRROR"
 
 # (name, sha256, file name) exactly as OpenAI publishes them.

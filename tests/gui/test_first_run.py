@@ -109,6 +109,25 @@ def test_importing_a_file_that_is_not_a_model_says_so_and_keeps_the_dialog(qtbot
     assert dialog.isVisible() and dialog.import_button.isEnabled()
 
 
+def test_a_checkpoint_with_nan_weights_is_refused_by_the_import_button_too(qtbot, settings, tiny_bytes, tmp_path):
+    """The window checks a file as `clipdesk models import` does; it used to accept NaN weights."""
+    import torch
+
+    from tests import checkpoints
+
+    register("http://127.0.0.1:9/tiny-vit.pt", tiny_bytes)
+    win = open_window(qtbot, settings)
+    dialog = win.model.first_run
+    state = checkpoints.make_reference_model(checkpoints.TINY_CONFIGS["vit"], seed=3).state_dict()
+    state["visual.proj"][0, 0] = float("nan")
+    broken = tmp_path / "fine-tune.pt"
+    torch.save(state, broken)
+    dialog.import_file(str(broken))
+    qtbot.waitUntil(lambda: "NaN or infinite" in dialog.detail.text(), timeout=30_000)
+    assert dialog.isVisible() and dialog.import_button.isEnabled()
+    assert not (models_root() / "fine-tune.pt").exists()
+
+
 def test_not_now_leaves_a_usable_window_that_says_how_to_get_the_model(qtbot, settings, tiny_bytes):
     register("http://127.0.0.1:9/tiny-vit.pt", tiny_bytes)
     win = open_window(qtbot, settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -116,3 +117,22 @@ def test_settings_that_cannot_be_written_are_reported_once(qtbot, tmp_path, monk
     qtbot.wait(50)
     assert len(shown) == 1 and "Save Label Set" in shown[0] and str(blocked) in shown[0]
     assert win.labels_pane.editor.labels() == ["cat", "dog"]  # the window keeps working
+
+
+def test_settings_from_qts_own_location_are_adopted_beside_models_json(tmp_path, monkeypatch):
+    """0.1 kept the window's settings at Qt's per-user location; they now live in clipdesk's config
+    folder. The first start copies them over: the user's labels are still there."""
+    import platformdirs
+
+    from clipdesk.gui.settings import open_qsettings
+
+    monkeypatch.delenv("CLIPDESK_CONFIG_DIR")
+    monkeypatch.setattr(platformdirs, "user_config_dir", lambda *args, **kwargs: str(tmp_path / "config"))
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
+    old = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "clipdesk", "clipdesk")
+    old.setValue("labels/current", json.dumps(["receipt", "红包"], ensure_ascii=False))
+    old.sync()
+    del old
+    store = open_qsettings()
+    assert Path(store.fileName()) == tmp_path / "config" / SETTINGS_FILE
+    assert Settings(store).labels == ["receipt", "红包"]

@@ -1,0 +1,16 @@
+"""The choices every layer shares, each stated once: the default model, the precisions and devices a
+user can pick, the default prompt template.
+
+Standard library only and imported by every layer (the CLI builds its ``--help`` from it without
+importing torch), so a default changed here changes the engine, the CLI and the window alike.
+"""
+
+from __future__ import annotations
+
+DEFAULT_MODEL = "ViT-B/32"  # small, fast on a CPU, and what OpenAI's README uses
+PRECISIONS = ("exact", "fast")  # exact: the reference's numbers; fast: bf16 products where native
+AUTO = "auto"  # a precision or device chosen by what this machine does well
+PRECISION_CHOICES = (AUTO, *PRECISIONS)
+DEVICE_KINDS = ("cpu", "cuda", "mps")  # "cuda:1" names one GPU of several
+DEVICE_CHOICES = (AUTO, *DEVICE_KINDS)
+DEFAULT_TEMPLATE = "a photo of a {}."  # OpenAI's prompt for zero-shot labels
