@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 EXIT_INTERRUPTED = 130  # the shell's code for a process stopped by Ctrl-C
 PROGRESS_AFTER_S = 1.0  # a phase shorter than this shows no progress bar at all
+HUGE_LIST_ESTIMATE_AFTER_S = 1.0  # the time a huge list takes is said once calls have reached full speed
 MAX_LISTED_WARNINGS = 20  # a keyword list with 5,000 repeats gets 20 lines and a count, not 5,000
 _LABEL_SEPARATORS = re.compile(r"[,，]")  # ASCII and full-width (Chinese) commas
 
@@ -249,18 +250,21 @@ def say_warnings(warnings: Sequence[str]) -> None:
 def encode_labels(classifier: ZeroShotClassifier, choice: LabelChoice, stop: StopRequest) -> bool:
     """Encode the label prompts before the first photo, with a bar once it takes over a second, and for
     a list beyond what a person can read a warning with the time it will take here (from the rate
-    measured on its first labels). Then the 77-token warnings, which encoding measured. False when a
+    measured over its first second). Then the 77-token warnings, which encoding measured. False when a
     stop request came first (nothing was labelled; the labels done stay encoded in memory only)."""
     from clipdesk.cli.progress import ProgressBar
     from clipdesk.labeling.labels import HUGE_LABEL_COUNT, is_huge_label_list
 
+    from clipdesk.labeling.pacing import timed
+
     warned = not is_huge_label_list(len(choice.labels))
+    elapsed = timed()
 
     def progress(done: int, total: int) -> None:
         nonlocal warned
         bar.update(done, total)
         rate = classifier.text_rate
-        if not warned and rate:
+        if not warned and rate and (elapsed() >= HUGE_LIST_ESTIMATE_AFTER_S or done >= total):
             warned = True
             if _isatty(sys.stderr):
                 sys.stderr.write("\r\x1b[K")  # the warning goes above the bar, not into it

@@ -30,7 +30,9 @@ class CallPacer:
         self.most = most
         self.target_s = target_s
         self._size = max(1, min(first, most))
-        self._rate: float | None = None
+        self._rate: float | None = None  # for sizing: every call, the first included
+        self._steady: float | None = None  # for reporting: from the second call on
+        self._calls = 0
 
     def size(self) -> int:
         return self._size
@@ -43,12 +45,17 @@ class CallPacer:
             return
         rate = items / seconds
         self._rate = rate if self._rate is None else self.SMOOTHING * rate + (1 - self.SMOOTHING) * self._rate
+        self._calls += 1
+        if self._calls > 1:
+            self._steady = rate if self._steady is None else (self.SMOOTHING * rate
+                                                              + (1 - self.SMOOTHING) * self._steady)
         self._size = max(1, min(self.most, 2 * self._size, int(self._rate * self.target_s)))
 
     @property
     def items_per_second(self) -> float | None:
-        """The smoothed rate measured so far (None before the first timed call)."""
-        return self._rate
+        """The smoothed rate of the calls after the first (which loads vocabularies and warms caches:
+        an estimate from it alone was 100 times too slow); None until there is one."""
+        return self._steady
 
 
 def timed(clock: Callable[[], float] = time.perf_counter) -> Callable[[], float]:

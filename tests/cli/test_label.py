@@ -465,6 +465,7 @@ def test_a_long_label_phase_shows_progress_and_a_huge_list_is_warned_with_the_ti
 
     monkeypatch.setattr(labels_module, "HUGE_LABEL_COUNT", 500)
     monkeypatch.setattr(labeling_args, "PROGRESS_AFTER_S", 0.0)
+    monkeypatch.setattr(labeling_args, "HUGE_LIST_ESTIMATE_AFTER_S", 0.0)
     write_photos(tmp_path / "photos", 1)
     labels = tmp_path / "labels.txt"
     labels.write_text("\n".join(f"thing {i}" for i in range(600)), encoding="utf-8")
