@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from clipdesk import __version__
-from clipdesk.gui import engine
+from clipdesk.gui import services
 from clipdesk.gui.settings import Settings
 from clipdesk.gui.worker import JobDone, JobFailed, JobProgress, ModelMissing, WeightsReady, WorkerClient
 
@@ -185,7 +185,7 @@ class FirstRunDialog(QDialog):
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Import Weights File"),
                                               self.settings.last_folder("weights"),
                                               self.tr("Model weights (%1);;All files (*)").replace(
-                                                  "%1", engine.WEIGHTS_FILTER))
+                                                  "%1", services.WEIGHTS_FILTER))
         if path:
             self.import_file(path)
 

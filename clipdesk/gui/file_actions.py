@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
-from clipdesk.gui import engine
+from clipdesk.gui import services
 
 if TYPE_CHECKING:
     from clipdesk.gui.main_window import MainWindow
@@ -39,7 +39,7 @@ class _ExportTask(QRunnable):
             write_results(self._path, *self._args)
             error = ""
         except Exception as exc:  # noqa: BLE001 - reported to the user, never a dead pool thread
-            error = engine.describe_error(exc)
+            error = services.describe_error(exc)
         self._relay.done.emit(self._path, error, len(self._args[0]), self._left_out)
 
 
@@ -124,7 +124,7 @@ class FileActions(QObject):
                 label_set = load_label_set(path)
                 labels, templates = list(label_set.labels), label_set.templates
         except (LabelSetError, OSError) as error:
-            QMessageBox.warning(window, self.tr("Could not open the label set"), engine.describe_error(error))
+            QMessageBox.warning(window, self.tr("Could not open the label set"), services.describe_error(error))
             return False
         window.labels_pane.editor.set_labels(labels)
         if templates:
@@ -150,7 +150,7 @@ class FileActions(QObject):
         try:
             save_label_set(LabelSet(Path(path).stem, labels, templates), path)
         except (OSError, ValueError) as error:
-            QMessageBox.warning(window, self.tr("Could not save the label set"), engine.describe_error(error))
+            QMessageBox.warning(window, self.tr("Could not save the label set"), services.describe_error(error))
             return False
         window.settings.add_recent_label_set(path)
         window.settings.set_last_folder("labelsets", path)

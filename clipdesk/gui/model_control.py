@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
-from clipdesk.gui import engine
+from clipdesk.gui import services
 from clipdesk.gui.dialogs import FirstRunDialog, data_size
 from clipdesk.gui.settings import Settings
 from clipdesk.gui.status_bar import ActivityStatusBar
@@ -41,7 +41,7 @@ class ModelControl(QObject):
     def load(self) -> None:
         self._set_state(LOADING)
         self.status.set_activity(self.tr("Loading the model %1…").replace(
-            "%1", engine.display_name(self.settings.model)), 0, 0)
+            "%1", services.display_name(self.settings.model)), 0, 0)
         self.client.load_model(ModelRequest(self.settings.model, self.settings.device, self.settings.precision,
                                             self.settings.batch_size))
 
@@ -55,7 +55,7 @@ class ModelControl(QObject):
         path, _ = QFileDialog.getOpenFileName(self.window, self.tr("Use a Checkpoint File"),
                                               self.settings.last_folder("weights"),
                                               self.tr("Model weights (%1);;All files (*)").replace(
-                                                  "%1", engine.WEIGHTS_FILTER))
+                                                  "%1", services.WEIGHTS_FILTER))
         if path:
             self.settings.set_last_folder("weights", path)
             self.choose(path)
@@ -63,13 +63,13 @@ class ModelControl(QObject):
     def get_weights(self) -> None:
         """Model → Download or Import Weights…: the first-run dialog for the chosen model."""
         try:
-            missing = engine.missing_weights(self.settings.model)
+            missing = services.missing_weights(self.settings.model)
         except Exception as error:  # noqa: BLE001 - a broken models.json must not crash the menu
-            self.status.flash(engine.describe_error(error))
+            self.status.flash(services.describe_error(error))
             return
         if missing is None:
             self.status.flash(self.tr("%1 is already on this computer").replace(
-                "%1", engine.display_name(self.settings.model)))
+                "%1", services.display_name(self.settings.model)))
             return
         self.show_first_run(ModelMissing(0, missing.name, missing.size, missing.partial))
 
@@ -113,12 +113,12 @@ class ModelControl(QObject):
         self.status.clear_activity(self.tr("Could not load the model: %1").replace("%1", failure.message))
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("The model could not be loaded"),
                           self.tr("clipdesk could not load the model %1.").replace(
-                              "%1", engine.display_name(self.settings.model)),
+                              "%1", services.display_name(self.settings.model)),
                           QMessageBox.StandardButton.NoButton, self.window)
         if failure.topic == "device":
             step = self.tr("Choose “Automatic” or “CPU” as the device in Preferences.")
             action, button = self.window.show_preferences, self.tr("Open Preferences…")
-        elif engine.looks_like_file(self.settings.model):
+        elif services.looks_like_file(self.settings.model):
             step = self.tr("Choose another checkpoint file, or pick a model in the Model menu.")
             action, button = self.choose_checkpoint, self.tr("Choose Another File…")
         else:
@@ -139,7 +139,7 @@ class ModelControl(QObject):
         self.state_changed.emit()
 
     def update_status(self) -> None:
-        name = engine.display_name(self.settings.model)
+        name = services.display_name(self.settings.model)
         if self.state == READY and self.info is not None:
             self.status.set_model(self.tr("Model: %1").replace("%1", name), self.info.device)
         elif self.state == LOADING:
@@ -154,18 +154,18 @@ class ModelControl(QObject):
         if self.info is not None:
             return self.tr("Model %1 running on %2").replace("%1", self.info.display_name).replace(
                 "%2", self.info.device)
-        return self.tr("Model %1 (not loaded)").replace("%1", engine.display_name(self.settings.model))
+        return self.tr("Model %1 (not loaded)").replace("%1", services.display_name(self.settings.model))
 
     def fill_menu(self, menu: QMenu, tail: list) -> None:
         """The Model menu: every model (checked: the current one; cached ones say so), then ``tail``."""
         menu.clear()
         try:
-            choices = engine.model_choices()
+            choices = services.model_choices()
         except Exception as error:  # noqa: BLE001
             choices = []
-            menu.addAction(engine.describe_error(error)).setEnabled(False)
+            menu.addAction(services.describe_error(error)).setEnabled(False)
         if self.settings.model not in [choice.name for choice in choices]:
-            choices.insert(0, engine.ModelChoice(self.settings.model, None, True, 0))
+            choices.insert(0, services.ModelChoice(self.settings.model, None, True, 0))
         for choice in choices:
             if choice.cached:
                 note = self.tr("on this computer")
@@ -173,7 +173,7 @@ class ModelControl(QObject):
                 note = self.tr("download %1").replace("%1", data_size(choice.size))
             else:
                 note = self.tr("download")
-            item = menu.addAction(f"{engine.display_name(choice.name)}\t{note}")
+            item = menu.addAction(f"{services.display_name(choice.name)}\t{note}")
             item.setCheckable(True)
             item.setChecked(choice.name == self.settings.model)
             item.setToolTip(choice.name)

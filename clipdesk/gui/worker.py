@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from clipdesk.gui import engine
+from clipdesk.gui import services
 
 if TYPE_CHECKING:
     from clipdesk.labeling.predictions import Prediction
@@ -110,7 +110,7 @@ class JobFailed:
     job_id: int
     kind: str
     message: str  # one readable line
-    topic: str = "other"  # "device" or "other": which next step to offer (engine.error_topic)
+    topic: str = "other"  # "device" or "other": which next step to offer (services.error_topic)
 
 
 @dataclass(frozen=True)
@@ -165,20 +165,20 @@ class Worker(QObject):
             try:
                 body(job, *args)
             except Exception as error:  # noqa: BLE001 - the worker must survive anything
-                self.errored.emit(JobFailed(job.id, job.kind, engine.describe_error(error),
-                                            engine.error_topic(error)))
+                self.errored.emit(JobFailed(job.id, job.kind, services.describe_error(error),
+                                            services.error_topic(error)))
         self.finished.emit(JobDone(job.id, job.kind, job.cancelled))
 
     def _load_model(self, job: Job, request: ModelRequest) -> None:
-        missing = engine.missing_weights(request.model)
+        missing = services.missing_weights(request.model)
         self._classifier = None  # free the old model before loading the next one
         if missing is not None:
             self.model_missing.emit(ModelMissing(job.id, missing.name, missing.size, missing.partial))
             return
-        self._classifier = engine.load_classifier(request.model, request.device, request.precision,
+        self._classifier = services.load_classifier(request.model, request.device, request.precision,
                                                   request.batch_size)
-        self.model_ready.emit(ModelReady(job.id, request.model, engine.display_name(request.model),
-                                         engine.device_description(self._classifier)))
+        self.model_ready.emit(ModelReady(job.id, request.model, services.display_name(request.model),
+                                         services.device_description(self._classifier)))
 
     def _rank(self, job: Job, request: RankRequest) -> None:
         if self._classifier is None:
@@ -188,14 +188,14 @@ class Worker(QObject):
         def labels_progress(done: int, total: int) -> None:
             self._report(job, done, total, phase="labels", rate=classifier.text_rate)
 
-        truncated = engine.encode_labels(classifier, request.labels, request.templates, job.cancel.is_set,
+        truncated = services.encode_labels(classifier, request.labels, request.templates, job.cancel.is_set,
                                          labels_progress)
         if truncated is None:
             return  # cancelled while the labels were encoded
         self.labels_checked.emit(LabelsChecked(job.id, truncated, ()))
         total, done = len(request.paths), 0
         self._report(job, done, total, force=True, phase="photos")
-        for predictions in engine.rank_batches(self._classifier, request.paths, request.labels,
+        for predictions in services.rank_batches(self._classifier, request.paths, request.labels,
                                                request.templates, request.batch_size, job.cancel.is_set):
             done += len(predictions)
             self.ranked.emit(RankBatch(job.id, request, tuple(predictions)))
@@ -203,18 +203,18 @@ class Worker(QObject):
 
     def _check_labels(self, job: Job, labels: tuple[str, ...], templates: tuple[str, ...]) -> None:
         """Only the tokenizer: labels too long for the model are flagged before any photo is ranked."""
-        truncated = engine.truncated_labels(labels, templates, job.cancel.is_set)
+        truncated = services.truncated_labels(labels, templates, job.cancel.is_set)
         if truncated is not None:
             self.labels_checked.emit(LabelsChecked(job.id, truncated, ()))
 
     def _download(self, job: Job, model: str) -> None:
-        finished = engine.download(model, on_progress=lambda done, total: self._report(job, done, total or 0),
+        finished = services.download(model, on_progress=lambda done, total: self._report(job, done, total or 0),
                                    should_stop=job.cancel.is_set)
         if finished:
             self.weights_ready.emit(WeightsReady(job.id, model))
 
     def _import(self, job: Job, path: str) -> None:
-        name = engine.import_weights(Path(path), on_progress=lambda done, total: self._report(job, done, total or 0))
+        name = services.import_weights(Path(path), on_progress=lambda done, total: self._report(job, done, total or 0))
         self.weights_ready.emit(WeightsReady(job.id, name))
 
     def _report(self, job: Job, done: int, total: int, force: bool = False, phase: str = "",

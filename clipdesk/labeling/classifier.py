@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clipdesk.defaults import DEFAULT_MODEL, PRECISIONS
-from clipdesk.labeling.decode import default_workers, describe_error, ordered_parallel_map
+from clipdesk.labeling.parallel_map import default_workers, ordered_parallel_map
 from clipdesk.labeling.devices import describe_device, resolve_device
 from clipdesk.labeling.embedding_cache import ImageEmbeddingCache, hash_bytes, regular_file_stat
-from clipdesk.labeling.files import unsupported_reason
+from clipdesk.labeling.files import describe_error, unsupported_reason
 from clipdesk.labeling.labels import CleanedLabels, clean_labels, clean_templates, fill_template
 from clipdesk.labeling.pacing import CallPacer, timed
 from clipdesk.labeling.predictions import LabelScore, Prediction

@@ -134,3 +134,30 @@ def _is_real_folder(path: Path) -> bool:
 
 def _os_reason(error: OSError) -> str:
     return error.strerror.lower() if error.strerror else str(error)
+
+
+def describe_error(error: BaseException) -> str:
+    """One line a person can act on, for a file that could not be turned into an image."""
+    from PIL import Image, UnidentifiedImageError
+
+    reason = getattr(error, "reason", None)  # the engine's ImageError already says it plainly
+    if isinstance(reason, str) and reason:
+        return reason
+    if isinstance(error, FileNotFoundError):
+        return "not found"
+    if isinstance(error, IsADirectoryError):
+        return "is a directory"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if isinstance(error, Image.DecompressionBombError):
+        return f"too large: {error}"
+    if isinstance(error, MemoryError):
+        return "too large to decode in the available memory"
+    if isinstance(error, UnidentifiedImageError):
+        return "not an image, or an image format clipdesk cannot read"
+    text = str(error).strip() or type(error).__name__
+    if "truncated" in text.lower():
+        return f"truncated or damaged image ({text})"
+    if isinstance(error, OSError) and getattr(error, "strerror", None):
+        return f"cannot read file: {error.strerror}"
+    return text

@@ -1,4 +1,5 @@
-"""Reading photos off disk in worker threads while the model runs, with bounded memory.
+"""An ordered map over a thread pool, for reading photos off disk while the model runs, with bounded
+memory.
 
 PIL decoding and resizing release the GIL, so a few threads keep the model fed. Results come back
 in input order, and at most ``window`` items are ever decoded-but-not-consumed, however many files.
@@ -42,30 +43,3 @@ def ordered_parallel_map(fn: Callable[[T], R], items: Iterable[T], workers: int,
             yield result
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
-
-
-def describe_error(error: BaseException) -> str:
-    """One line a person can act on, for a file that could not be turned into an image."""
-    from PIL import Image, UnidentifiedImageError
-
-    reason = getattr(error, "reason", None)  # the engine's ImageError already says it plainly
-    if isinstance(reason, str) and reason:
-        return reason
-    if isinstance(error, FileNotFoundError):
-        return "not found"
-    if isinstance(error, IsADirectoryError):
-        return "is a directory"
-    if isinstance(error, PermissionError):
-        return "permission denied"
-    if isinstance(error, Image.DecompressionBombError):
-        return f"too large: {error}"
-    if isinstance(error, MemoryError):
-        return "too large to decode in the available memory"
-    if isinstance(error, UnidentifiedImageError):
-        return "not an image, or an image format clipdesk cannot read"
-    text = str(error).strip() or type(error).__name__
-    if "truncated" in text.lower():
-        return f"truncated or damaged image ({text})"
-    if isinstance(error, OSError) and getattr(error, "strerror", None):
-        return f"cannot read file: {error.strerror}"
-    return text

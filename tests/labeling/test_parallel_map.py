@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-from clipdesk.labeling.decode import describe_error, ordered_parallel_map
+from clipdesk.labeling.files import describe_error
+from clipdesk.labeling.parallel_map import ordered_parallel_map
 
 
 def test_results_come_back_in_input_order() -> None:
