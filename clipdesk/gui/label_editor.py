@@ -12,9 +12,6 @@ from typing import Any
 from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
-    QDragEnterEvent,
-    QDragMoveEvent,
-    QDropEvent,
     QIcon,
     QKeyEvent,
     QKeySequence,
@@ -35,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clipdesk.gui.photo_sources import carries_photos
+from clipdesk.gui.photo_sources import PassesPhotoDropsUp, carries_photos
 
 # Commas (ASCII, full-width, ideographic), semicolons, tabs and line breaks separate labels.
 _SEPARATORS = re.compile(r"[,\uFF0C\u3001;\uFF1B\t\r\n]+")
@@ -47,7 +44,7 @@ def split_labels(text: str) -> list[str]:
     return [part for part in (unicodedata.normalize("NFC", p).strip() for p in _SEPARATORS.split(text)) if part]
 
 
-class TextOnlyLineEdit(QLineEdit):
+class TextOnlyLineEdit(PassesPhotoDropsUp, QLineEdit):
     """A line edit that takes typed text but leaves photos to the window: dropped or pasted files and
     image data go on to the photo list instead of becoming a path in the text.
 
@@ -78,25 +75,6 @@ class TextOnlyLineEdit(QLineEdit):
             self.photos_pasted.emit()
             return True
         return False
-
-    # Ignored drag events travel up to the window, which hands them to the photo list.
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if carries_photos(event.mimeData()):
-            event.ignore()
-        else:
-            super().dragEnterEvent(event)
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if carries_photos(event.mimeData()):
-            event.ignore()
-        else:
-            super().dragMoveEvent(event)
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        if carries_photos(event.mimeData()):
-            event.ignore()
-        else:
-            super().dropEvent(event)
 
 
 class LabelEntry(TextOnlyLineEdit):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QObject, QRunnable, QThreadPool, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QImage
 
 
 def pasted_images_dir() -> Path:
@@ -173,3 +173,27 @@ class PathScanner(QObject):
     def _on_done(self, scan_id: int, photos: list[str], skipped: int, stopped: bool) -> None:
         self._stops.pop(scan_id, None)
         self.found.emit(photos, skipped, stopped)
+
+
+class PassesPhotoDropsUp:
+    """Mixin for a text field: photos dragged onto it are ignored, so the drag travels up to the
+    window, which hands it to the photo list; text drags stay the field's own. It goes before the Qt
+    class: ``class Field(PassesPhotoDropsUp, QLineEdit)``."""
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if carries_photos(event.mimeData()):
+            event.ignore()
+        else:
+            super().dragEnterEvent(event)  # type: ignore[misc]
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if carries_photos(event.mimeData()):
+            event.ignore()
+        else:
+            super().dragMoveEvent(event)  # type: ignore[misc]
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if carries_photos(event.mimeData()):
+            event.ignore()
+        else:
+            super().dropEvent(event)  # type: ignore[misc]

@@ -7,10 +7,9 @@ last valid ones: every label would get the same prompt, hence the same probabili
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QMimeData, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from clipdesk.gui.photo_sources import carries_photos
+from clipdesk.gui.photo_sources import PassesPhotoDropsUp, carries_photos
 from clipdesk.defaults import DEFAULT_TEMPLATE
 from clipdesk.labeling.labels import PLACEHOLDER
 
@@ -33,7 +32,7 @@ def parse_templates(text: str) -> tuple[tuple[str, ...], list[int]]:
     return tuple(templates) or (DEFAULT_TEMPLATE,), invalid
 
 
-class TemplatesField(QPlainTextEdit):
+class TemplatesField(PassesPhotoDropsUp, QPlainTextEdit):
     """Emits ``templates_changed(tuple)`` with the valid templates whenever they change. Photos pasted
     or dropped here go on to the photo list (``photos_pasted``, or an ignored drop the window takes)."""
 
@@ -101,22 +100,3 @@ class TemplatesField(QPlainTextEdit):
             self.photos_pasted.emit()
         else:
             self.insertPlainText(source.text())  # plain text only: no rich text in a template
-
-    # Ignored drag events travel up to the window, which hands them to the photo list.
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if carries_photos(event.mimeData()):
-            event.ignore()
-        else:
-            super().dragEnterEvent(event)
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if carries_photos(event.mimeData()):
-            event.ignore()
-        else:
-            super().dragMoveEvent(event)
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        if carries_photos(event.mimeData()):
-            event.ignore()
-        else:
-            super().dropEvent(event)
