@@ -18,6 +18,7 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     monkeypatch.setenv("CLIPDESK_CONFIG_DIR", str(root / "config"))
     # No test may ever download real weights: built-in models point at a closed local port.
     monkeypatch.setenv("CLIPDESK_MODEL_MIRROR", "http://127.0.0.1:9/no-real-downloads-in-tests")
+    monkeypatch.setenv("CLIPDESK_CN_CLIP_MIRROR", "http://127.0.0.1:9/no-real-downloads-in-tests")
     return root
 
 

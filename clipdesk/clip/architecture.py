@@ -36,45 +36,63 @@ class CLIPConfig:
     transformer_layers: int
 
 
-def infer_config(state: Mapping[str, torch.Tensor]) -> CLIPConfig:
-    """The architecture of a CLIP state dict, from its shapes (as the reference ``build_model`` does)."""
+@dataclass(frozen=True)
+class VisionShape:
+    """The image tower's hyper-parameters that its tensors state (the head count is not among them)."""
+
+    image_resolution: int
+    layers: int | tuple[int, int, int, int]  # int: ViT depth; 4-tuple: ResNet blocks per stage
+    width: int
+    patch_size: int | None  # None for the ResNets
+
+
+def infer_vision(state: Mapping[str, torch.Tensor]) -> VisionShape:
+    """The ``visual.*`` tower of a state dict, from its shapes. Shared with Chinese-CLIP, whose image
+    towers are OpenAI's, key for key."""
     if "visual.proj" in state:
-        width, _, patch_size, _ = _shape(state, "visual.conv1.weight", 4)  # [width, 3, patch, patch]
+        width, _, patch_size, _ = shape_of(state, "visual.conv1.weight", 4)  # [width, 3, patch, patch]
         if patch_size < 1:
             raise StateDictError(f"'visual.conv1.weight' has shape {tuple(state['visual.conv1.weight'].shape)}: "
                                  "patches of size 0")
         grid = _grid(state, "visual.positional_embedding")  # grid ** 2 + 1 positions
-        vision_layers: int | tuple[int, int, int, int] = _count_blocks(state, "visual.transformer.resblocks.")
-        image_resolution = patch_size * grid
-        vision_width, vision_patch_size = width, patch_size
-        _check_heads(vision_width, "visual.conv1.weight")
-    elif any(key.startswith("visual.layer1.") for key in state):
-        stages = tuple(_count_blocks(state, f"visual.layer{stage}.") for stage in (1, 2, 3, 4))
-        vision_layers = stages  # type: ignore[assignment]
-        vision_width = _shape(state, "visual.layer1.0.conv1.weight", 4)[0]  # [width, width, 1, 1]
-        image_resolution = 32 * _grid(state, "visual.attnpool.positional_embedding")  # feature grid * 32
-        vision_patch_size = None
-        _check_heads(vision_width * 32, "visual.layer1.0.conv1.weight")
-    else:
-        raise StateDictError("no image tower: expected 'visual.proj' (vision transformer) or "
-                             "'visual.layer1.*' (ResNet) keys")
-    transformer_width = _shape(state, "ln_final.weight", 1)[0]
-    _check_heads(transformer_width, "ln_final.weight")
+        return VisionShape(patch_size * grid, count_blocks(state, "visual.transformer.resblocks."), width,
+                           patch_size)
+    if any(key.startswith("visual.layer1.") for key in state):
+        stages = tuple(count_blocks(state, f"visual.layer{stage}.") for stage in (1, 2, 3, 4))
+        width = shape_of(state, "visual.layer1.0.conv1.weight", 4)[0]  # [width, width, 1, 1]
+        resolution = 32 * _grid(state, "visual.attnpool.positional_embedding")  # feature grid * 32
+        return VisionShape(resolution, stages, width, None)  # type: ignore[arg-type]
+    raise StateDictError("no image tower: expected 'visual.proj' (vision transformer) or "
+                         "'visual.layer1.*' (ResNet) keys")
+
+
+def vision_attention_width(vision: VisionShape) -> int:
+    """The width its attention (ViT blocks, or the ResNet's attention pool) works at: heads divide it."""
+    return vision.width if vision.patch_size is not None else vision.width * 32
+
+
+def infer_config(state: Mapping[str, torch.Tensor]) -> CLIPConfig:
+    """The architecture of a CLIP state dict, from its shapes (as the reference ``build_model`` does)."""
+    vision = infer_vision(state)
+    check_heads(vision_attention_width(vision), "visual.conv1.weight" if vision.patch_size is not None
+                else "visual.layer1.0.conv1.weight")
+    transformer_width = shape_of(state, "ln_final.weight", 1)[0]
+    check_heads(transformer_width, "ln_final.weight")
     return CLIPConfig(
-        embed_dim=_shape(state, "text_projection", 2)[1],  # [text width, embed_dim]
-        image_resolution=image_resolution,
-        vision_layers=vision_layers,
-        vision_width=vision_width,
-        vision_patch_size=vision_patch_size,
-        context_length=_shape(state, "positional_embedding", 2)[0],  # [context, width]
-        vocab_size=_shape(state, "token_embedding.weight", 2)[0],  # [vocab, width]
+        embed_dim=shape_of(state, "text_projection", 2)[1],  # [text width, embed_dim]
+        image_resolution=vision.image_resolution,
+        vision_layers=vision.layers,
+        vision_width=vision.width,
+        vision_patch_size=vision.patch_size,
+        context_length=shape_of(state, "positional_embedding", 2)[0],  # [context, width]
+        vocab_size=shape_of(state, "token_embedding.weight", 2)[0],  # [vocab, width]
         transformer_width=transformer_width,
         transformer_heads=transformer_width // HEAD_WIDTH,
-        transformer_layers=_count_blocks(state, "transformer.resblocks."),
+        transformer_layers=count_blocks(state, "transformer.resblocks."),
     )
 
 
-def _shape(state: Mapping[str, torch.Tensor], key: str, ndim: int) -> tuple[int, ...]:
+def shape_of(state: Mapping[str, torch.Tensor], key: str, ndim: int) -> tuple[int, ...]:
     if key not in state:
         raise StateDictError(f"missing key {key!r}, needed to infer the architecture")
     shape = tuple(state[key].shape)
@@ -84,24 +102,25 @@ def _shape(state: Mapping[str, torch.Tensor], key: str, ndim: int) -> tuple[int,
 
 
 def _grid(state: Mapping[str, torch.Tensor], key: str) -> int:
-    positions = _shape(state, key, 2)[0]
+    positions = shape_of(state, key, 2)[0]
     grid = math.isqrt(max(positions - 1, 0))
     if grid < 1 or grid * grid + 1 != positions:
         raise StateDictError(f"{key!r} has {positions} positions; expected a square grid plus one")
     return grid
 
 
-def _count_blocks(state: Mapping[str, torch.Tensor], prefix: str) -> int:
+def count_blocks(state: Mapping[str, torch.Tensor], prefix: str) -> int:
     """Blocks under ``prefix`` (``prefix + "<index>." ...``): the highest index + 1, so a gap in the
     numbering shows up as missing keys rather than a silently shallower model."""
     indices = [key[len(prefix):].split(".", 1)[0] for key in state if key.startswith(prefix)]
     return max((int(index) + 1 for index in indices if index.isdigit()), default=0)
 
 
-def _check_heads(width: int, key: str) -> None:
-    if width < HEAD_WIDTH or width % HEAD_WIDTH:
-        raise StateDictError(f"width {width} (from {key!r}) is not a multiple of the {HEAD_WIDTH}-wide "
-                             "attention heads every CLIP model uses")
+def check_heads(width: int, key: str, head_width: int = HEAD_WIDTH) -> None:
+    """Heads are not stored: the width must split into ``head_width``-wide heads (64 in every OpenAI model)."""
+    if width < head_width or width % head_width:
+        raise StateDictError(f"width {width} (from {key!r}) is not a multiple of the {head_width}-wide "
+                             "attention heads the model family uses")
 
 
 def check_keys_and_shapes(expected: Mapping[str, tuple[int, ...]], state: Mapping[str, torch.Tensor],

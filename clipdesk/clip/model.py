@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from clipdesk.clip.architecture import (EXTRA_KEYS, HEAD_WIDTH, CLIPConfig, StateDictError, check_keys_and_shapes,
-                                        infer_config, listing)
+from clipdesk.clip.architecture import (EXTRA_KEYS, HEAD_WIDTH, CLIPConfig, StateDictError, VisionShape,
+                                        check_keys_and_shapes, infer_config, listing)
 from clipdesk.clip.text_chunks import similar_length_chunks
 
 # Texts per transformer pass in ``encode_text``: bounds activation memory for thousands of labels.
@@ -250,6 +250,20 @@ class ModifiedResNet(nn.Module):
         return self.attnpool(x)  # [batch, output_dim]
 
 
+def vision_tower(vision: VisionShape, output_dim: int, head_width: int = HEAD_WIDTH
+                 ) -> VisionTransformer | ModifiedResNet:
+    """The image tower ``vision`` describes: a ViT when it has patches, else a modified ResNet.
+    ``head_width``: 64 for every OpenAI model; Chinese-CLIP's ViT-H uses 80."""
+    if vision.patch_size is not None:
+        assert isinstance(vision.layers, int)
+        return VisionTransformer(input_resolution=vision.image_resolution, patch_size=vision.patch_size,
+                                 width=vision.width, layers=vision.layers, heads=vision.width // head_width,
+                                 output_dim=output_dim)
+    assert isinstance(vision.layers, tuple)
+    return ModifiedResNet(layers=vision.layers, output_dim=output_dim, heads=vision.width * 32 // head_width,
+                          input_resolution=vision.image_resolution, width=vision.width)
+
+
 class CLIP(nn.Module):
     def __init__(self, config: CLIPConfig) -> None:
         super().__init__()
@@ -257,16 +271,8 @@ class CLIP(nn.Module):
         self.context_length = config.context_length
         self.vocab_size = config.vocab_size
         self.text_chunk = TEXT_CHUNK
-        if isinstance(config.vision_layers, int):
-            self.visual: VisionTransformer | ModifiedResNet = VisionTransformer(
-                input_resolution=config.image_resolution, patch_size=config.vision_patch_size,
-                width=config.vision_width, layers=config.vision_layers,
-                heads=config.vision_width // HEAD_WIDTH, output_dim=config.embed_dim)
-        else:
-            self.visual = ModifiedResNet(
-                layers=config.vision_layers, output_dim=config.embed_dim,
-                heads=config.vision_width * 32 // HEAD_WIDTH, input_resolution=config.image_resolution,
-                width=config.vision_width)
+        self.visual = vision_tower(VisionShape(config.image_resolution, config.vision_layers, config.vision_width,
+                                               config.vision_patch_size), config.embed_dim)
         width = config.transformer_width
         self.transformer = Transformer(width, config.transformer_layers, config.transformer_heads, causal=True)
         self.token_embedding = nn.Embedding(config.vocab_size, width)

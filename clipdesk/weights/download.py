@@ -21,7 +21,7 @@ import sys
 import time
 import urllib.error
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
@@ -87,7 +87,7 @@ class _Restart(Exception):
 def download(spec: ModelSpec, dest_dir: Path, *, on_progress: ProgressCallback | None = None,
              should_stop: Callable[[], bool] | None = None, on_wait: Callable[[], None] | None = None,
              retry_delays: Sequence[float] | None = None, sleep: Callable[[float], None] = time.sleep,
-             timeout_s: float = TIMEOUT_S) -> Path:
+             timeout_s: float = TIMEOUT_S, on_source: Callable[[str], None] | None = None) -> Path:
     """Make ``dest_dir/spec.file_name`` a verified copy of ``spec`` and return its path.
 
     ``retry_delays`` (default ``RETRY_DELAYS_S``) and ``sleep`` are the backoff; tests inject both.
@@ -97,6 +97,10 @@ def download(spec: ModelSpec, dest_dir: Path, *, on_progress: ProgressCallback |
     changed stays until a verified download replaces it (it is never loaded: its hash no longer matches).
     Raises a ``WeightsError`` subclass whose message is one line for the user; nothing this function
     writes reaches the final path unverified.
+
+    A model with several sources (``spec.sources``: same bytes, e.g. Hugging Face then ModelScope)
+    tries them in order: when one fails for good, the next resumes where it stopped; ``on_source(url)``
+    is told each source as it is tried, so a front end can say which one is in use.
     """
     if spec.url is None:
         raise WeightsError(f"{spec.name} was imported from a file and cannot be downloaded; "
@@ -116,9 +120,24 @@ def download(spec: ModelSpec, dest_dir: Path, *, on_progress: ProgressCallback |
         transfer = _Transfer(spec, part_path(final))
         _resume_from_disk(transfer, should_stop)
         delays = RETRY_DELAYS_S if retry_delays is None else retry_delays
+        sources = spec.sources
         with Session(should_stop) as session:
-            _fetch(transfer, session, on_progress, should_stop, delays, sleep, timeout_s)
-        return _finish(transfer, final)
+            for index, source in enumerate(sources):
+                transfer.spec = replace(spec, url=source, mirrors=())
+                if on_source is not None:
+                    on_source(source)
+                try:
+                    _fetch(transfer, session, on_progress, should_stop, delays, sleep, timeout_s)
+                    return _finish(transfer, final)
+                except (NetworkError, HTTPStatusError, ChecksumError) as error:
+                    if index == len(sources) - 1:
+                        raise
+                    # The next source has the same bytes: what arrived stays and is resumed from
+                    # there, unless the bytes were wrong (then _finish discarded them: start over).
+                    log.warning("%s; trying %s", error, sources[index + 1])
+                    if isinstance(error, ChecksumError):
+                        transfer.restart()
+        raise AssertionError("unreachable: a spec with a URL has at least one source")
 
 
 def _resume_from_disk(transfer: _Transfer, should_stop: Callable[[], bool] | None) -> None:

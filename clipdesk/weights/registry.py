@@ -1,9 +1,13 @@
-"""Which models exist and where their bytes come from.
+"""Which models exist, which family each belongs to, and where their bytes come from.
 
-The nine OpenAI releases are built in, with the SHA256 that OpenAI publishes as a path segment of each
-URL. Users add their own sources (an internal server, a fine-tune) in ``models.json`` in the config
-folder, shaped ``{"models": [{"name": ..., "url": ..., "sha256": ...}]}``; ``CLIPDESK_MODEL_MIRROR``
-replaces the OpenAI base URL for whole-mirror setups (same file names, same hashes).
+Two families are built in: the nine OpenAI releases (with the SHA256 that OpenAI publishes as a path
+segment of each URL) and the five Chinese-CLIP releases of OFA-Sys (SHA256 of the Hugging Face LFS
+objects), each Chinese-CLIP model with two sources holding the same bytes -- Hugging Face, then
+ModelScope -- tried in order. Users add their own sources (an internal server, a fine-tune, a mirror)
+in ``models.json`` in the config folder, shaped ``{"models": [{"name": ..., "url": ..., "sha256": ...,
+"mirrors": [...]}]}``; ``CLIPDESK_MODEL_MIRROR`` replaces the OpenAI base URL for whole-mirror setups
+(same file names, same hashes); ``CLIPDESK_CN_CLIP_MIRROR`` likewise replaces Chinese-CLIP's two
+sources by one or more base URLs holding ``<repo>/<file>``, tried in order.
 """
 
 from __future__ import annotations
@@ -21,6 +25,11 @@ from clipdesk.weights.locations import models_json_path
 
 OPENAI_BASE_URL = "https://openaipublic.azureedge.net/clip/models"
 MIRROR_VARIABLE = "CLIPDESK_MODEL_MIRROR"
+CN_CLIP_MIRROR_VARIABLE = "CLIPDESK_CN_CLIP_MIRROR"
+
+OPENAI, CHINESE_CLIP = "openai", "cnclip"  # model families: which engine package loads the weights
+FAMILIES = (OPENAI, CHINESE_CLIP)
+FAMILY_TITLES = {OPENAI: "OpenAI CLIP (English)", CHINESE_CLIP: "Chinese-CLIP (中文)"}
 
 # (name, sha256, file name) exactly as OpenAI publishes them.
 _OPENAI_MODELS: tuple[tuple[str, str, str], ...] = (
@@ -39,17 +48,49 @@ _OPENAI_MODELS: tuple[tuple[str, str, str], ...] = (
 # The nine names in OpenAI's order: what ``clipdesk.clip.available_models()`` returns.
 OPENAI_MODEL_NAMES: tuple[str, ...] = tuple(name for name, _sha256, _file in _OPENAI_MODELS)
 
+CN_CLIP_PREFIX = "CN-CLIP/"
+# (name, sha256, file name, size in bytes, repository) as OFA-Sys publishes them on Hugging Face and
+# ModelScope (https://huggingface.co/OFA-Sys/<repo>, https://modelscope.cn/models/AI-ModelScope/<repo>).
+_CN_CLIP_MODELS: tuple[tuple[str, str, str, int, str], ...] = (
+    ("ViT-B-16", "5997ef32c50de18f3ac06eb5d746c324a639053c3bed8f2986f97ebb22b2ecde", "clip_cn_vit-b-16.pt",
+     753_196_934, "chinese-clip-vit-base-patch16"),
+    ("ViT-L-14", "26a0d4ac248fcea33e8c1e32c22a80def0fe9b1770b429129dfcc04bcd978d28", "clip_cn_vit-l-14.pt",
+     1_625_135_766, "chinese-clip-vit-large-patch14"),
+    ("ViT-L-14-336", "53b9a3141f14b2e87366b0857ce78ac1c4c99e028d4d3d832ca8107deae0775b",
+     "clip_cn_vit-l-14-336.pt", 1_626_446_358, "chinese-clip-vit-large-patch14-336px"),
+    ("ViT-H-14", "4549b1a9775db38806dfa398e8e97be4e27299b84b71250d8d2ef0472e708aee", "clip_cn_vit-h-14.pt",
+     3_830_716_726, "chinese-clip-vit-huge-patch14"),
+    ("RN50", "b196ee3ee528b70be1158ab1aafb1d2f1c801ad2d9ffb3bae31b0d305f82fc88", "clip_cn_rn50.pt",
+     308_316_425, "chinese-clip-rn50"),
+)
+CN_CLIP_MODEL_NAMES: tuple[str, ...] = tuple(CN_CLIP_PREFIX + name for name, *_ in _CN_CLIP_MODELS)
+HUGGING_FACE_URL = "https://huggingface.co/OFA-Sys/{repo}/resolve/main/{file}"
+MODELSCOPE_URL = "https://modelscope.cn/models/AI-ModelScope/{repo}/resolve/master/{file}"
+DEFAULT_CHINESE_MODEL = CN_CLIP_PREFIX + "ViT-B-16"  # what a fresh install with a Chinese UI proposes
+
+# What each model is for, shown by `clipdesk models list` and the window's Model menu.
+PURPOSES: dict[str, str] = {
+    "RN50": "smallest OpenAI model", "ViT-B/32": "fast, good default for English labels",
+    "ViT-B/16": "more accurate than B/32, 4x the work", "ViT-L/14": "most accurate, slow on a CPU",
+    "ViT-L/14@336px": "most accurate, slowest",
+    "CN-CLIP/RN50": "smallest Chinese model", "CN-CLIP/ViT-B-16": "good default for Chinese labels",
+    "CN-CLIP/ViT-L-14": "more accurate Chinese labels, slow on a CPU",
+    "CN-CLIP/ViT-L-14-336": "most accurate Chinese ViT-L, slowest of the two",
+    "CN-CLIP/ViT-H-14": "largest Chinese model, a GPU is advised",
+}
+
 # Approximate download sizes, shown by `clipdesk models list` before a model is fetched. Display only:
 # verification uses the SHA256, so an approximate number here can never accept a wrong file.
 APPROX_SIZE_MIB: dict[str, int] = {
     "RN50": 244, "RN101": 278, "RN50x4": 402, "RN50x16": 630, "RN50x64": 1290,
     "ViT-B/32": 338, "ViT-B/16": 335, "ViT-L/14": 890, "ViT-L/14@336px": 891,
+    **{CN_CLIP_PREFIX + name: round(size / 2**20) for name, _sha, _file, size, _repo in _CN_CLIP_MODELS},
 }
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,200}")
 _RESERVED_SUFFIXES = (".part", ".lock", ".sha256.json", ".tmp")  # clipdesk's own files beside each model
-_ENTRY_KEYS = ("name", "url", "sha256", "size", "file_name")
+_ENTRY_KEYS = ("name", "url", "sha256", "size", "file_name", "mirrors", "family")
 
 
 @dataclass(frozen=True)
@@ -61,6 +102,13 @@ class ModelSpec:
     sha256: str  # lowercase hex
     size: int | None  # bytes, when known; checked against the server's Content-Length
     file_name: str
+    mirrors: tuple[str, ...] = ()  # more URLs with the same bytes, tried in order after ``url``
+    family: str | None = None  # OPENAI or CHINESE_CLIP; None: told by the checkpoint's keys when loaded
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Every URL to try, in order (empty for an imported model)."""
+        return () if self.url is None else (self.url, *self.mirrors)
 
 
 @dataclass(frozen=True)
@@ -104,8 +152,25 @@ def builtin_models(mirror: str | None = None) -> tuple[ModelSpec, ...]:
         if urlsplit(base).query or urlsplit(base).fragment:
             raise RegistryError(f"{where}: give the base URL without ?query or #fragment; clipdesk adds "
                                 f"<sha256>/<file>.pt to it")
-    return tuple(ModelSpec(name, f"{base}/{sha}/{file_name}", sha, None, file_name)
-                 for name, sha, file_name in _OPENAI_MODELS)
+    openai = tuple(ModelSpec(name, f"{base}/{sha}/{file_name}", sha, None, file_name, family=OPENAI)
+                   for name, sha, file_name in _OPENAI_MODELS)
+    return openai + chinese_clip_models(os.environ.get(CN_CLIP_MIRROR_VARIABLE) or None)
+
+
+def chinese_clip_models(mirror: str | None = None) -> tuple[ModelSpec, ...]:
+    """The Chinese-CLIP releases, from Hugging Face then ModelScope; or, when ``mirror`` names one or
+    more base URLs (separated by spaces or commas), from ``<base>/<repo>/<file>`` of each, in order."""
+    bases = []
+    if mirror:
+        where = f"{CN_CLIP_MIRROR_VARIABLE}={mirror!r}"
+        bases = [_check_url(base, where).rstrip("/") for base in re.split(r"[\s,]+", mirror.strip()) if base]
+    specs = []
+    for name, sha, file_name, size, repo in _CN_CLIP_MODELS:
+        urls = [f"{base}/{repo}/{file_name}" for base in bases] or [
+            HUGGING_FACE_URL.format(repo=repo, file=file_name), MODELSCOPE_URL.format(repo=repo, file=file_name)]
+        specs.append(ModelSpec(CN_CLIP_PREFIX + name, urls[0], sha, size, file_name, tuple(urls[1:]),
+                               CHINESE_CLIP))
+    return tuple(specs)
 
 
 def load_registry(models_json: Path | None = None, mirror: str | None = None) -> Registry:
@@ -183,7 +248,24 @@ def _parse_entry(entry: object, where: str) -> ModelSpec:
     if file_name.lower().endswith(_RESERVED_SUFFIXES):
         raise RegistryError(f"{where}: the file name {file_name!r} ends like clipdesk's own files "
                             f"({', '.join(_RESERVED_SUFFIXES)}); give another 'file_name'")
-    return ModelSpec(name, url, sha256.lower(), size, file_name)
+    mirrors = entry.get("mirrors", [])
+    if not isinstance(mirrors, list) or not all(isinstance(mirror, str) for mirror in mirrors):
+        raise RegistryError(f"{where}: 'mirrors' must be a list of URLs with the same file")
+    family = entry.get("family")
+    if family is not None and family not in FAMILIES:
+        raise RegistryError(f"{where}: 'family' must be one of {', '.join(FAMILIES)} (or left out: the "
+                            f"checkpoint tells)")
+    return ModelSpec(name, url, sha256.lower(), size, file_name, tuple(_check_url(m, where) for m in mirrors),
+                     family)
+
+
+def family_of(spec: ModelSpec) -> str | None:
+    """The model's family, from the registry or, for a user entry without one, from a built-in with the
+    same bytes."""
+    if spec.family is not None:
+        return spec.family
+    builtin = next((model for model in builtin_models() if model.sha256 == spec.sha256), None)
+    return builtin.family if builtin is not None else None
 
 
 def _check_url(url: str, where: str) -> str:

@@ -397,3 +397,58 @@ def test_storage_failures_become_one_actionable_line(code, expected):
     error = storage_error(OSError(code, os.strerror(code)), "/cache/x.pt")
 
     assert re.match(expected, str(error))
+
+
+def _two_source_spec(first: str, second: str, tiny_bytes: bytes) -> ModelSpec:
+    write_models_json([{"name": "two-sources", "url": first, "mirrors": [second],
+                        "sha256": hashlib.sha256(tiny_bytes).hexdigest()}])
+    return load_registry().get("two-sources")
+
+
+def test_a_source_that_fails_hands_over_to_the_next_which_resumes_the_same_bytes(server, tiny_bytes, delays):
+    from tests.weights.http_server import FileServer
+
+    with FileServer({MODEL_URL_PATH: tiny_bytes}) as second:
+        _two_source_spec(server.url(MODEL_URL_PATH), second.url(MODEL_URL_PATH), tiny_bytes)
+        server.queue = [Fault(drop_after=2 * MIB)]
+        server.status = 503  # after the drop, the first source stays down
+        used: list[str] = []
+
+        path = ensure_model("two-sources", retry_delays=(), sleep=delays.append, on_source=used.append)
+
+        assert path.read_bytes() == tiny_bytes
+        assert used == [server.url(MODEL_URL_PATH), second.url(MODEL_URL_PATH)]
+        assert [request.range for request in second.requests] == [f"bytes={2 * MIB}-"]  # resumed, not restarted
+
+
+def test_a_missing_file_on_the_first_source_is_fetched_from_the_second(server, tiny_bytes, delays, closed_port):
+    spec = _two_source_spec(f"http://127.0.0.1:{closed_port}/x.pt", server.url(MODEL_URL_PATH), tiny_bytes)
+
+    path = ensure_model(spec.name, retry_delays=(), sleep=delays.append)
+
+    assert path.read_bytes() == tiny_bytes and len(server.requests) == 1
+
+
+def test_a_source_serving_other_bytes_is_discarded_and_the_next_starts_over(server, tiny_bytes, delays, models_root):
+    from tests.weights.http_server import FileServer
+
+    with FileServer({MODEL_URL_PATH: tiny_bytes}) as second:
+        spec = _two_source_spec(server.url(MODEL_URL_PATH), second.url(MODEL_URL_PATH), tiny_bytes)
+        server.corrupt = True
+
+        path = ensure_model(spec.name, retry_delays=(), sleep=delays.append)
+
+        assert path.read_bytes() == tiny_bytes
+        assert [request.range for request in second.requests] == [None]  # nothing of the bad bytes kept
+
+
+def test_when_every_source_fails_the_last_error_is_reported_and_the_part_kept(server, tiny_bytes, delays,
+                                                                             closed_port, models_root):
+    spec = _two_source_spec(server.url(MODEL_URL_PATH), f"http://127.0.0.1:{closed_port}/x.pt", tiny_bytes)
+    server.queue = [Fault(drop_after=MIB)]
+    server.status = 503
+
+    with pytest.raises(NetworkError, match=f"127.0.0.1:{closed_port}|could not reach 127.0.0.1"):
+        ensure_model(spec.name, retry_delays=(), sleep=delays.append)
+
+    assert part_of(models_root, spec).stat().st_size == MIB  # the next run resumes it

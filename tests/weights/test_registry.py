@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from clipdesk.weights import DEFAULT_MODEL, RegistryError, UnknownModelError, load_registry
-from clipdesk.weights.registry import OPENAI_BASE_URL, builtin_models, safe_file_name
+from clipdesk.weights.registry import (CHINESE_CLIP, CN_CLIP_PREFIX, OPENAI, OPENAI_BASE_URL, builtin_models,
+                                       safe_file_name)
 from tests.weights.helpers import write_models_json
 
 SHA = "ab" * 32
@@ -26,13 +27,60 @@ def test_builtins_are_openais_nine_models_with_their_published_urls(monkeypatch)
     monkeypatch.delenv("CLIPDESK_MODEL_MIRROR")  # tests/conftest.py points it at a closed port
     registry = load_registry()
 
-    assert {spec.name: spec.url for spec in registry.models} == reference_urls()
-    assert registry.names() == list(reference_urls())  # same order as the reference
+    openai = [spec for spec in registry.models if spec.family == OPENAI]
+    assert {spec.name: spec.url for spec in openai} == reference_urls()
+    assert [spec.name for spec in openai] == list(reference_urls())  # same order as the reference
     assert DEFAULT_MODEL == "ViT-B/32" and registry.get(DEFAULT_MODEL)
 
 
+def test_chinese_clip_builtins_are_the_five_ofa_sys_releases_from_two_sources(monkeypatch):
+    monkeypatch.delenv("CLIPDESK_CN_CLIP_MIRROR")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from cn_clip.clip import utils as reference
+    chinese = {spec.name: spec for spec in load_registry().models if spec.family == CHINESE_CLIP}
+
+    assert list(chinese) == [CN_CLIP_PREFIX + name for name in reference._MODELS]
+    for short, (repo, file_name) in reference._MODELS.items():
+        spec = chinese[CN_CLIP_PREFIX + short]
+        assert spec.file_name == file_name and len(spec.sha256) == 64 and spec.size > 300_000_000
+        assert spec.sources == (f"https://huggingface.co/OFA-Sys/{repo}/resolve/main/{file_name}",
+                                f"https://modelscope.cn/models/AI-ModelScope/{repo}/resolve/master/{file_name}")
+    assert chinese["CN-CLIP/ViT-B-16"].sha256.startswith("5997ef32c50d")
+    assert chinese["CN-CLIP/RN50"].size == 308_316_425
+
+
+def test_a_named_chinese_clip_mirror_replaces_the_sources_in_the_order_given(monkeypatch):
+    monkeypatch.setenv("CLIPDESK_CN_CLIP_MIRROR", "http://10.0.0.5/hf/, https://mirror.example.cn/m")
+    spec = load_registry().get("CN-CLIP/ViT-L-14")
+    assert spec.sources == ("http://10.0.0.5/hf/chinese-clip-vit-large-patch14/clip_cn_vit-l-14.pt",
+                            "https://mirror.example.cn/m/chinese-clip-vit-large-patch14/clip_cn_vit-l-14.pt")
+    monkeypatch.setenv("CLIPDESK_CN_CLIP_MIRROR", "ftp://nope")
+    with pytest.raises(RegistryError, match="CLIPDESK_CN_CLIP_MIRROR"):
+        load_registry()
+
+
+def test_chinese_and_openai_names_never_collide():
+    registry = load_registry()
+    assert registry.get("ViT-B-16").family == OPENAI  # OpenAI's ViT-B/16 file is ViT-B-16.pt
+    assert registry.get("cn-clip/vit-b-16").name == "CN-CLIP/ViT-B-16"
+    assert registry.get("clip_cn_rn50").name == "CN-CLIP/RN50"
+
+
+def test_user_entries_may_list_mirrors_and_a_family(tmp_path):
+    path = tmp_path / "models.json"
+    path.write_text(json.dumps({"models": [{"name": "mine", "url": "https://a.example/x.pt", "sha256": SHA,
+                                            "mirrors": ["https://b.example/x.pt"], "family": "cnclip"}]}))
+    spec = load_registry(path).get("mine")
+    assert spec.sources == ("https://a.example/x.pt", "https://b.example/x.pt") and spec.family == "cnclip"
+    path.write_text(json.dumps({"models": [{"name": "mine", "url": "https://a.example/x.pt", "sha256": SHA,
+                                            "family": "klingon"}]}))
+    with pytest.raises(RegistryError, match="'family' must be one of"):
+        load_registry(path)
+
+
 def test_each_builtin_hash_is_the_sha256_segment_of_its_https_url():
-    for spec in builtin_models():
+    for spec in builtin_models()[:9]:
         parts = urlsplit(spec.url).path.split("/")
         assert urlsplit(spec.url).scheme == "https"
         assert parts[-2] == spec.sha256 and len(spec.sha256) == 64
@@ -60,7 +108,7 @@ def test_user_sources_from_models_json_are_added_and_may_use_http():
 
     assert (spec.url, spec.sha256, spec.size, spec.file_name) == (
         "http://models.lan:8080/clip/in-house.pt", SHA, 1234, "in-house.pt")
-    assert len(load_registry().models) == 10
+    assert len(load_registry().models) == 15  # 9 OpenAI + 5 Chinese-CLIP + 1
 
 
 def test_a_user_entry_with_a_builtin_name_replaces_the_builtin():
@@ -164,7 +212,7 @@ def test_a_models_json_saved_with_a_byte_order_mark_is_read():
 
 
 def test_no_models_json_means_only_builtins():
-    assert len(load_registry().models) == 9
+    assert len(load_registry().models) == 14  # 9 OpenAI + 5 Chinese-CLIP
 
 
 def test_entries_may_name_their_cache_file():
