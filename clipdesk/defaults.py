@@ -1,5 +1,5 @@
 """The choices every layer shares, each stated once: the default model, the precisions and devices a
-user can pick, the default prompt template.
+user can pick, the default prompt templates.
 
 Standard library only and imported by every layer (the CLI builds its ``--help`` from it without
 importing torch), so a default changed here changes the engine, the CLI and the window alike.
@@ -14,3 +14,4 @@ PRECISION_CHOICES = (AUTO, *PRECISIONS)
 DEVICE_KINDS = ("cpu", "cuda", "mps")  # "cuda:1" names one GPU of several
 DEVICE_CHOICES = (AUTO, *DEVICE_KINDS)
 DEFAULT_TEMPLATE = "a photo of a {}."  # OpenAI's prompt for zero-shot labels
+CHINESE_DEFAULT_TEMPLATE = "一张{}的照片。"  # the same for Chinese-CLIP ("a photo of {}.")

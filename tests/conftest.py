@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests import checkpoints
+from tests.cn_checkpoints import TINY_CN_CONFIGS, make_reference_cn_model, save_release_format
 
 
 @pytest.fixture(autouse=True)
@@ -48,3 +49,17 @@ def tiny_checkpoints(reference_models: dict, checkpoint_dir: Path) -> dict[tuple
 def tiny_vit_path(tiny_checkpoints: dict) -> Path:
     """The smallest working checkpoint: a tiny ViT as an OpenAI-style TorchScript archive."""
     return tiny_checkpoints[("vit", "torchscript")]
+
+
+# Chinese-CLIP: tiny reference models of every vision/text pairing, saved as release files.
+@pytest.fixture(scope="session")
+def cn_reference_models() -> dict[str, object]:
+    return {name: make_reference_cn_model(config, seed=index)
+            for index, (name, config) in enumerate(TINY_CN_CONFIGS.items())}
+
+
+@pytest.fixture(scope="session")
+def cn_checkpoints(cn_reference_models: dict, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("cn-checkpoints")
+    return {name: save_release_format(model, folder / f"clip_cn_{name}.pt")
+            for name, model in cn_reference_models.items()}

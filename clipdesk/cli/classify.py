@@ -21,8 +21,8 @@ import unicodedata
 from pathlib import Path
 
 from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, writes_unicode
-from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, UsageError, add_label_arguments,
-                                        add_model_arguments, choose_labels, encode_labels, load_classifier,
+from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, UsageError, add_label_arguments, add_model_arguments,
+                                        choose_labels, encode_labels, fit_to_model, load_classifier,
                                         positive_int, say, say_warnings, stop_on_interrupt)
 
 DEFAULT_TOP = 5
@@ -60,6 +60,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         choice = choose_labels(args)
         classifier = load_classifier(args)
+        choice = fit_to_model(choice, classifier)
     except UsageError as error:
         say(f"error: {error}")
         return EXIT_USAGE

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_WRITE_FAILED
 from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, LabelChoice, UsageError, add_label_arguments,
                                         add_model_arguments, check_output, choose_labels, encode_labels,
-                                        load_classifier, positive_int, say, say_warnings, stop_on_interrupt,
-                                        top_choice)
+                                        fit_to_model, load_classifier, positive_int, say, say_warnings,
+                                        stop_on_interrupt, top_choice)
 from clipdesk.labeling.labels import ALL_SCORES_MAX_LABELS, kept_per_photo
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         check_output(args.out)
         files, unreadable = _find_files(args.paths, args.recursive, args.out)
         classifier = load_classifier(args, batch_size=args.batch_size)
+        choice = fit_to_model(choice, classifier)
     except UsageError as error:
         say(f"error: {error}")
         return EXIT_USAGE

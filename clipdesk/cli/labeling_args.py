@@ -20,7 +20,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from clipdesk.defaults import DEFAULT_MODEL, DEFAULT_TEMPLATE, DEVICE_CHOICES, PRECISION_CHOICES
+from clipdesk.defaults import CHINESE_DEFAULT_TEMPLATE, DEFAULT_MODEL, DEFAULT_TEMPLATE, DEVICE_CHOICES, PRECISION_CHOICES
 
 if TYPE_CHECKING:
     from clipdesk.labeling import ZeroShotClassifier
@@ -51,7 +51,8 @@ def add_label_arguments(parser: argparse.ArgumentParser) -> None:
                         help="labels from a .txt (one per line) or .csv (first column) file, or a saved "
                              "label set (.json, which also brings its templates)")
     parser.add_argument("--template", action="append", metavar="T", dest="templates",
-                        help=f"prompt with {{}} where the label goes (default: {DEFAULT_TEMPLATE!r}); "
+                        help=f"prompt with {{}} where the label goes (default: the model's own, "
+                             f"{DEFAULT_TEMPLATE!r} or {CHINESE_DEFAULT_TEMPLATE!r} for Chinese-CLIP); "
                              "repeat for an ensemble; '{}' alone uses the bare label")
 
 
@@ -113,10 +114,25 @@ def choose_labels(args: argparse.Namespace) -> LabelChoice:
     if not cleaned.labels:
         raise UsageError(f"no labels {where}: give at least one, e.g. --labels \"dog,cat\"")
     try:
-        template_tuple = clean_templates(templates)
+        template_tuple = clean_templates(templates) if templates else ()  # (): the model family's default
     except ValueError as error:
         raise UsageError(str(error)) from None
     return LabelChoice(cleaned.labels, template_tuple, cleaned.warnings)
+
+
+def fit_to_model(choice: LabelChoice, classifier: ZeroShotClassifier) -> LabelChoice:
+    """The choice as the loaded model runs it: its family's template when none was given, and a
+    warning -- said once, never acted on silently -- when most labels are Chinese but the model only
+    reads English."""
+    from clipdesk.labeling.labeling_model import looks_chinese
+    from clipdesk.weights.registry import DEFAULT_CHINESE_MODEL, OPENAI
+
+    warnings = choice.warnings
+    if classifier.family.id == OPENAI and looks_chinese(choice.labels):
+        warnings += (f"most labels are Chinese, but {classifier.model_name} is OpenAI's English-only CLIP: "
+                     f"its ranking of them is close to noise. Use a Chinese model, e.g. --model "
+                     f"{DEFAULT_CHINESE_MODEL}",)
+    return LabelChoice(choice.labels, classifier.templates_or_default(choice.templates), warnings)
 
 
 def check_output(path: Path) -> None:

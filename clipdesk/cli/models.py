@@ -52,24 +52,45 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run_list(args: argparse.Namespace) -> int:
     from clipdesk.weights import DEFAULT_MODEL, list_models, models_dir
     from clipdesk.weights.cache import MISSING, PARTIAL
-    from clipdesk.weights.registry import APPROX_SIZE_MIB
+    from clipdesk.weights.registry import (APPROX_SIZE_MIB, CHINESE_CLIP, DEFAULT_CHINESE_MODEL, FAMILY_TITLES,
+                                           OPENAI, PURPOSES, family_of)
+
+    sections = {OPENAI: f"{FAMILY_TITLES[OPENAI]}: for labels written in English",
+                CHINESE_CLIP: f"{FAMILY_TITLES[CHINESE_CLIP]}: for labels written in Chinese (简体 and 繁體; "
+                              f"{DEFAULT_CHINESE_MODEL} is the default with a Chinese window)",
+                None: "Other models (their family is read from the file when loaded)"}
+
+    def row(entry) -> tuple[str, ...]:
+        name = entry.spec.name + (" *" if entry.spec.name == DEFAULT_MODEL else "")
+        if entry.state in (MISSING, PARTIAL):
+            expected = entry.spec.size or (APPROX_SIZE_MIB.get(entry.spec.name, 0) << 20)
+            size = f"~{_size(expected)}" if expected else "?"
+            status = entry.state if entry.state == MISSING else f"{entry.state} ({_size(entry.size_on_disk or 0)})"
+        else:
+            size, status = _size(entry.size_on_disk or 0), entry.state
+        return (name, size, status + (" (imported)" if entry.imported else ""),
+                PURPOSES.get(entry.spec.name, ""), _hosts(entry.spec.sources), str(entry.path))
 
     def report() -> int:
-        rows = [("NAME", "SIZE", "STATUS", "PATH")]
+        grouped: dict[str | None, list] = {family: [] for family in sections}
         for entry in list_models():
-            name = entry.spec.name + (" *" if entry.spec.name == DEFAULT_MODEL else "")
-            if entry.state in (MISSING, PARTIAL):
-                expected = entry.spec.size or (APPROX_SIZE_MIB.get(entry.spec.name, 0) << 20)
-                size = f"~{_size(expected)}" if expected else "?"
-                status = entry.state if entry.state == MISSING else (
-                    f"{entry.state} ({_size(entry.size_on_disk or 0)})")
-            else:
-                size, status = _size(entry.size_on_disk or 0), entry.state
-            rows.append((name, size, status + (" (imported)" if entry.imported else ""), str(entry.path)))
-        widths = [max(len(row[column]) for row in rows) for column in range(3)]
-        for row in rows:
-            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[3])
+            grouped[family_of(entry.spec)].append(entry)
+        rows = [row(entry) for entries in grouped.values() for entry in entries]
+        header = ("NAME", "SIZE", "STATUS", "FOR", "FROM", "PATH")
+        widths = [max(len(cells[column]) for cells in [header, *rows]) for column in range(5)]
+
+        def line(cells: tuple[str, ...]) -> str:
+            return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=False)) + "  " + cells[5]
+
+        print(line(header))
+        for family, entries in grouped.items():
+            if entries:
+                print(f"\n{sections[family]}")
+                for entry in entries:
+                    print(line(row(entry)))
         print(f"\n* default model. Cache folder: {models_dir()}")
+        print("FROM: where a download comes from, tried in this order (CLIPDESK_MODEL_MIRROR and "
+              "CLIPDESK_CN_CLIP_MIRROR name others)")
         from clipdesk.weights.aliases import read_aliases
 
         for alias, target in sorted(read_aliases(models_dir()).items()):
@@ -77,6 +98,21 @@ def run_list(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     return _guarded(report)
+
+
+def _say_source(url: str) -> None:
+    """Which server a download is using (a model may have several, tried in order)."""
+    from urllib.parse import urlsplit
+
+    _say(f"from {urlsplit(url).netloc}: {url}")
+
+
+def _hosts(urls: tuple[str, ...]) -> str:
+    """``huggingface.co, modelscope.cn``: the servers of a model's sources, in the order tried."""
+    from urllib.parse import urlsplit
+
+    hosts = [urlsplit(url).netloc for url in urls]
+    return ", ".join(dict.fromkeys(hosts)) or "imported"
 
 
 def run_download(args: argparse.Namespace) -> int:
@@ -95,7 +131,7 @@ def run_download(args: argparse.Namespace) -> int:
     for spec in specs:
         bar = ProgressBar(f"Downloading {spec.name}")
         try:
-            path = ensure_model(spec.name, registry=registry, on_progress=bar.update,
+            path = ensure_model(spec.name, registry=registry, on_progress=bar.update, on_source=_say_source,
                                 on_wait=lambda name=spec.name: _say(f"waiting for another clipdesk "
                                                                     f"process that is downloading {name}…"))
         except WeightsError as error:

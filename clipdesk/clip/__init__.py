@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from clipdesk.clip import mapped_pages
+from clipdesk.clip.architecture import is_chinese_clip
 from clipdesk.clip.checkpoint import CheckpointError, finite_check, read_state_dict
 from clipdesk.clip.device import pick_device
 from clipdesk.clip.model import CLIP, StateDictError, build_model, convert_weights
@@ -25,7 +26,8 @@ from clipdesk.clip.preprocess import transform
 from clipdesk.clip.tokenizer import tokenize
 from clipdesk.weights.registry import OPENAI_MODEL_NAMES
 
-__all__ = ["CLIP", "CheckpointError", "ModelNotFoundError", "available_models", "load", "tokenize"]
+__all__ = ["CLIP", "CheckpointError", "ModelNotFoundError", "available_models", "load", "from_state_dict",
+           "tokenize"]
 
 
 class ModelNotFoundError(RuntimeError):
@@ -55,7 +57,16 @@ def load(name_or_path: str | os.PathLike[str], device: str | torch.device | None
                       "Loading the eager model, which gives the same results.", stacklevel=2)
     device = pick_device(device)
     path = _resolve_checkpoint(name_or_path, download_root)
-    state_dict = read_state_dict(path)
+    return from_state_dict(path, read_state_dict(path), device, precision)
+
+
+def from_state_dict(path: Path, state_dict: dict[str, torch.Tensor], device: str | torch.device,
+                    precision: str = "exact") -> tuple[CLIP, Callable]:
+    """``load``'s second half, for a caller that has read ``path`` already (to tell its family)."""
+    device = torch.device(device)
+    if is_chinese_clip(state_dict):
+        raise CheckpointError(f"{path}: a Chinese-CLIP model, not OpenAI's CLIP; load it with "
+                              "clipdesk.cnclip.load")
     try:
         model = build_model(state_dict, on_converted=_checked_then_released(path, state_dict))
     except StateDictError as error:

@@ -16,6 +16,16 @@ EXTRA_KEYS = ("input_resolution", "context_length", "vocab_size")
 HEAD_WIDTH = 64
 
 
+# Chinese-CLIP checkpoints (clipdesk.cnclip) share the image tower's keys but hold a BERT text tower.
+CHINESE_CLIP_TEXT_PREFIX = "bert."
+
+
+def is_chinese_clip(state: Mapping[str, object]) -> bool:
+    """Whether a state dict's keys are Chinese-CLIP's (a BERT text tower) rather than OpenAI's: the one
+    place that tells the two families apart by their weights."""
+    return any(key.startswith(CHINESE_CLIP_TEXT_PREFIX) for key in state)
+
+
 class StateDictError(ValueError):
     """The tensors do not describe a CLIP model: keys missing, unexpected, or of the wrong shape."""
 

@@ -31,7 +31,8 @@ def model_file(name: str, download_root: str | os.PathLike[str] | None = None) -
     bar = ProgressBar(f"Downloading {spec.name}") if _stderr_is_terminal() else None
     try:
         return ensure_model(spec.name, download_root=download_root, registry=registry,
-                            on_progress=bar.update if bar else None)
+                            on_progress=bar.update if bar else None,
+                            on_source=_say_source if bar and len(spec.sources) > 1 else None)
     finally:
         if bar is not None:
             bar.close()
@@ -53,6 +54,10 @@ def import_weights(path: str | os.PathLike[str], name: str | None = None,
     SHA256 becomes that model; any other file is checked with :func:`validate_checkpoint` and
     registered as ``name``. Raises ``clipdesk.weights.WeightsError`` with a one-line message."""
     return _import_weights(Path(path), name, validate=validate_checkpoint, download_root=download_root)
+
+
+def _say_source(url: str) -> None:
+    print(f"\rfrom {url}", file=sys.stderr)  # a model with several sources: which one is in use
 
 
 def _stderr_is_terminal() -> bool:

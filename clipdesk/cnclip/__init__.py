@@ -24,7 +24,7 @@ from clipdesk.clip.checkpoint import CheckpointError, finite_check, read_state_d
 from clipdesk.clip.device import pick_device
 from clipdesk.clip.model import StateDictError
 from clipdesk.clip.model_files import model_file
-from clipdesk.cnclip.architecture import is_chinese_clip
+from clipdesk.clip.architecture import is_chinese_clip
 from clipdesk.cnclip.model import ChineseCLIP, build_model, convert_weights
 from clipdesk.cnclip.precision import apply_precision
 from clipdesk.cnclip.preprocess import transform
@@ -32,7 +32,8 @@ from clipdesk.cnclip.tokenizer import tokenize
 from clipdesk.clip.precision import check_precision
 from clipdesk.weights.registry import CN_CLIP_MODEL_NAMES, CN_CLIP_PREFIX
 
-__all__ = ["ChineseCLIP", "CheckpointError", "ModelNotFoundError", "available_models", "load", "tokenize"]
+__all__ = ["ChineseCLIP", "CheckpointError", "ModelNotFoundError", "available_models", "load", "from_state_dict",
+           "registry_name", "tokenize"]
 
 
 class ModelNotFoundError(RuntimeError):
@@ -65,7 +66,14 @@ def load(name_or_path: str | os.PathLike[str], device: str | torch.device | None
     check_precision(precision)
     device = pick_device(device)
     path = _resolve_checkpoint(name_or_path, download_root)
-    state_dict = read_state_dict(path)
+    return from_state_dict(path, read_state_dict(path), device, precision)
+
+
+def from_state_dict(path: Path, state_dict: dict[str, torch.Tensor], device: str | torch.device,
+                    precision: str = "exact") -> tuple[ChineseCLIP, Callable]:
+    """``load``'s second half, for a caller that has read ``path`` already (to tell its family)."""
+    device = torch.device(device)
+    check_precision(precision)
     if not is_chinese_clip(state_dict):
         raise CheckpointError(f"{path}: not a Chinese-CLIP model (no BERT text tower); an OpenAI CLIP "
                               "checkpoint loads with clipdesk.clip.load")

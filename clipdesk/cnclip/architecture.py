@@ -23,7 +23,6 @@ from clipdesk.clip.architecture import (HEAD_WIDTH, StateDictError, VisionShape,
 BERT_HEAD_WIDTH = 64
 VIT_H_WIDTH, VIT_H_HEAD_WIDTH = 1280, 80
 CONTEXT_LENGTH = 52  # the text length every released model was trained with (BERT itself has 512 positions)
-TEXT_PREFIX = "bert."
 DROPPED_PREFIXES = ("bert.pooler.",)  # BERT's pooler is in the release files, but Chinese-CLIP never uses it
 
 
@@ -47,11 +46,6 @@ class ChineseCLIPConfig:
     vision_head_width: int
     text: TextShape
     context_length: int  # tokens per text: 52, or fewer for a tower with fewer positions
-
-
-def is_chinese_clip(state: Mapping[str, object]) -> bool:
-    """Whether a state dict's keys are Chinese-CLIP's (a BERT text tower) rather than OpenAI's."""
-    return any(key.startswith(TEXT_PREFIX) for key in state)
 
 
 def vision_head_width(vision: VisionShape) -> int:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from clipdesk.labeling.classifier import ProgressCallback, StopCallback, ZeroShotClassifier
 from clipdesk.labeling.files import iter_image_files
-from clipdesk.labeling.labels import clean_templates
 from clipdesk.labeling.predictions import Prediction
 
 
@@ -117,7 +116,7 @@ def stream_batch(classifier: ZeroShotClassifier, files: Sequence[str | os.PathLi
     checked = classifier.check_labels(labels, templates)
     if not checked.labels:
         raise ValueError("no labels to rank: give at least one non-blank label")
-    template_list = clean_templates(templates)
+    template_list = classifier.templates_or_default(templates)
     start = time.perf_counter()
     done = 0
     failures: list[Prediction] = []

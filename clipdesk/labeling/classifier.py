@@ -1,4 +1,5 @@
-"""Zero-shot labeling: one loaded CLIP model, prompt templates, and the reference scoring recipe.
+"""Zero-shot labeling: one loaded model (OpenAI CLIP or Chinese-CLIP, through the seam in
+``labeling_model.py``), prompt templates, and the reference scoring recipe.
 
 Probabilities are exactly what OpenAI's README computes: L2-normalise image and text features, then
 ``softmax(logit_scale.exp() * image @ text.T)``. Several templates form an ensemble as in OpenAI's
@@ -22,6 +23,7 @@ from clipdesk.labeling.parallel_map import default_workers, ordered_parallel_map
 from clipdesk.labeling.devices import describe_device, resolve_device
 from clipdesk.labeling.embedding_cache import ImageEmbeddingCache, hash_bytes, regular_file_stat
 from clipdesk.labeling.files import describe_error, unsupported_reason
+from clipdesk.labeling.labeling_model import load_labeling_model, resolve_checkpoint
 from clipdesk.labeling.labels import CleanedLabels, clean_labels, clean_templates, fill_template
 from clipdesk.labeling.pacing import CallPacer, timed
 from clipdesk.labeling.predictions import LabelScore, Prediction
@@ -50,10 +52,11 @@ class _Prepared:
 
 
 class ZeroShotClassifier:
-    """Ranks labels for photos with one CLIP model held on one device.
+    """Ranks labels for photos with one model held on one device.
 
-    Construction loads the model (this is the slow part; the window does it on its worker thread).
-    Methods are not meant to be called from two threads at once.
+    ``model``: a registry name (``ViT-B/32``, ``CN-CLIP/ViT-B-16``...) or a checkpoint file of either
+    family, told apart by its keys. Construction loads the model (this is the slow part; the window
+    does it on its worker thread). Methods are not meant to be called from two threads at once.
     """
 
     def __init__(self, model: str | os.PathLike[str] = DEFAULT_MODEL, device: str = "auto",
@@ -61,8 +64,6 @@ class ZeroShotClassifier:
                  image_cache: ImageEmbeddingCache | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
                  workers: int | None = None) -> None:
         import torch
-
-        from clipdesk import clip
 
         if precision not in PRECISIONS:
             raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
@@ -75,13 +76,12 @@ class ZeroShotClassifier:
         self.workers = workers or default_workers()
         self.image_cache = image_cache
         self._download_root = download_root
-        self.model, self._preprocess = clip.load(self.model_name, device=self.device,
-                                                 download_root=download_root, precision=precision)
-        self.model.eval()
-        self._logit_scale = self.model.logit_scale.detach().float().exp()  # a 0-d tensor on the device
-        self._embed_dim = int(self.model.text_projection.shape[-1])
+        checkpoint = resolve_checkpoint(self.model_name, download_root)
+        self.labeling_model = load_labeling_model(checkpoint, self.device, precision)
+        self.model = self.labeling_model.network  # the family's nn.Module
+        self.family = self.labeling_model.family
         self._text_cache: dict[tuple[tuple[str, ...], str], torch.Tensor] = {}
-        self._truncated: dict[str, bool] = {}  # prompt -> cut at the 77-token context
+        self._truncated: dict[str, bool] = {}  # prompt -> cut at the model's context
         self._text_rate: float | None = None  # labels per second, once some were encoded
         self._last_cleaned: tuple[tuple[str, ...], CleanedLabels] | None = None
         self._cache_key: str | None = None
@@ -96,7 +96,20 @@ class ZeroShotClassifier:
 
     @property
     def input_resolution(self) -> int:
-        return int(self.model.visual.input_resolution)
+        return self.labeling_model.input_resolution
+
+    @property
+    def context_length(self) -> int:
+        """Tokens the model reads per prompt, markers included (77 for OpenAI, 52 for Chinese-CLIP)."""
+        return self.labeling_model.context_length
+
+    @property
+    def default_templates(self) -> tuple[str, ...]:
+        """What prompts look like when none are given: the family's own template."""
+        return (self.labeling_model.default_template,)
+
+    def templates_or_default(self, templates: Sequence[str] | None) -> tuple[str, ...]:
+        return clean_templates(templates, self.default_templates[0])
 
     @property
     def text_rate(self) -> float | None:
@@ -104,19 +117,19 @@ class ZeroShotClassifier:
         return self._text_rate
 
     def check_labels(self, labels: Sequence[str], templates: Sequence[str] | None = None) -> CleanedLabels:
-        """:func:`clean_labels` plus a warning for each label whose prompt exceeds the model's 77-token
-        context (it is truncated, keeping end-of-text, exactly as ``tokenize(truncate=True)`` does).
-        Instant for labels already encoded (their prompts were measured then)."""
+        """:func:`clean_labels` plus a warning for each label whose prompt exceeds the model's context
+        (it is truncated as the family's reference tokenizer truncates it). Instant for labels already
+        encoded (their prompts were measured then)."""
         cleaned = self._cleaned(labels)
         warnings = list(cleaned.warnings)
         for label in self.truncated_labels(cleaned.labels, templates):
-            warnings.append(f"label {_short(label)!r} is longer than the model's 77-token limit "
-                            "and was truncated")
+            warnings.append(f"label {_short(label)!r} is longer than the model's {self.context_length}-token "
+                            "limit and was truncated")
         return CleanedLabels(cleaned.labels, tuple(warnings))
 
     def truncated_labels(self, labels: Sequence[str], templates: Sequence[str] | None = None) -> tuple[str, ...]:
         """The labels (as given) whose prompt, with any of ``templates``, the model cuts at its context."""
-        templates = clean_templates(templates)
+        templates = self.templates_or_default(templates)
         return tuple(label for label in labels if any(self._too_long(fill_template(t, label)) for t in templates))
 
     # -- ranking -----------------------------------------------------------------------------------
@@ -152,7 +165,7 @@ class ZeroShotClassifier:
         label_list = self._cleaned(labels).labels
         if not label_list:
             raise ValueError("no labels to rank: give at least one non-blank label")
-        template_list = clean_templates(templates)
+        template_list = self.templates_or_default(templates)
         text = self.text_features(label_list, template_list, should_stop)  # [labels, dim], unit length
         if text is None:  # stopped while the labels were encoded: nothing was labelled
             return
@@ -176,7 +189,7 @@ class ZeroShotClassifier:
         is asked between model calls, each sized to last about 0.2 s (a huge label list takes minutes):
         once it says yes, None is returned; the labels done stay cached."""
         torch = self._torch
-        template_list = clean_templates(templates)
+        template_list = self.templates_or_default(templates)
         missing = [label for label in dict.fromkeys(labels) if (template_list, label) not in self._text_cache]
         pacer = CallPacer(most=max(1, self.model.text_chunk // len(template_list)))  # the model's chunk
         start = 0
@@ -224,15 +237,9 @@ class ZeroShotClassifier:
     # -- internals ---------------------------------------------------------------------------------
 
     def _encode_prompts(self, prompts: list[str]) -> torch.Tensor:
-        from clipdesk.clip.tokenizer import tokenize_reporting_truncation
-
-        torch = self._torch
-        tokens, cut = tokenize_reporting_truncation(prompts, int(self.model.context_length))
+        features, cut = self.labeling_model.encode_prompts(prompts, self.device)  # [prompts, dim], unit length
         self._truncated.update(zip(prompts, cut))  # check_labels answers from this, no second tokenizing
-        tokens = tokens.to(self.device)
-        with torch.no_grad():
-            features = self.model.encode_text(tokens).float()  # [prompts, dim]
-        return features / features.norm(dim=-1, keepdim=True)
+        return features
 
     def _cleaned(self, labels: Sequence[str]) -> CleanedLabels:
         """:func:`clean_labels`, remembered for the last list: a run asks for the same (perhaps
@@ -244,22 +251,15 @@ class ZeroShotClassifier:
 
     def _too_long(self, prompt: str) -> bool:
         if prompt not in self._truncated:
-            from clipdesk.clip.tokenizer import token_lengths
-
-            self._truncated[prompt] = token_lengths([prompt])[0] > int(self.model.context_length)
+            self._truncated[prompt] = self.labeling_model.token_count(prompt) > self.context_length
         return self._truncated[prompt]
 
     def _embedding_key(self) -> str:
-        """Identity of (weights, numeric precision, preprocessing) for the image cache: the same photo
-        under another model, dtype or input size is a different embedding."""
-        from clipdesk.clip.precision import FAST_REVISION
-
+        """Identity of (weights, family, numeric precision, preprocessing) for the image cache: the same
+        photo under another model, dtype or input size is a different embedding."""
         with self._cache_key_lock:
             if self._cache_key is None:
-                dtype = str(self.model.dtype).removeprefix("torch.")
-                if self.precision == "fast":  # other numbers (bf16 products) and pixels (draft decoding)
-                    dtype += f"+fast{FAST_REVISION}"
-                self._cache_key = (f"{self._weights_identity()}|{dtype}|{self.input_resolution}px"
+                self._cache_key = (f"{self._weights_identity()}|{self.labeling_model.cache_identity()}"
                                    f"|v{EMBEDDING_FORMAT}")
             return self._cache_key
 
@@ -310,7 +310,7 @@ class ZeroShotClassifier:
                     hit = self._cached_embedding(digest)
                     if hit is not None:
                         return _Prepared(path, digest, embedding=hit)
-            pixels = self._preprocess(self._open(path, data))
+            pixels = self.labeling_model.preprocess(self._open(path, data))
             return _Prepared(path, digest, pixels=pixels)
         except Exception as error:  # noqa: BLE001 - a bad file must never stop the run
             return _Prepared(path, error=unsupported_reason(path) or describe_error(error))
@@ -319,15 +319,10 @@ class ZeroShotClassifier:
         if digest is None or self.image_cache is None:
             return None
         hit = self.image_cache.get(self._embedding_key(), digest)
-        return hit if hit is not None and hit.shape == (self._embed_dim,) else None  # else damaged: encode
+        return hit if hit is not None and hit.shape == (self.labeling_model.embed_dim,) else None  # else damaged: encode
 
     def _open(self, path: str, data: bytes | None):
-        from clipdesk.clip.fast_decode import open_for_model
-        from clipdesk.clip.preprocess import open_image
-
-        if self.precision == "fast":
-            return open_for_model(path, self.input_resolution, data=data)
-        return open_image(path, data=data)
+        return self.labeling_model.open_image(path, data)
 
     def _embed_batch(self, batch: list[_Prepared]) -> list[torch.Tensor | str]:
         """Encode the pixels in ``batch`` in one forward pass, store them in the cache, and return a
@@ -337,8 +332,7 @@ class ZeroShotClassifier:
         encoded: dict[int, torch.Tensor] = {}
         if todo:
             pixels = torch.stack([item.pixels for item in todo]).to(self.device)  # [n, 3, px, px]
-            with torch.no_grad():
-                features = self.model.encode_image(pixels).detach().to("cpu")  # [n, dim]
+            features = self.labeling_model.encode_images(pixels).detach().to("cpu")  # [n, dim]
             encoded = {id(item): feature for item, feature in zip(todo, features)}
             if self.image_cache is not None:
                 fresh = {item.digest: encoded[id(item)] for item in todo if item.digest}
@@ -363,7 +357,7 @@ class ZeroShotClassifier:
         if good:
             image = torch.stack([features[i] for i in good]).to(self.device).float()  # [n, dim]
             image = image / image.norm(dim=-1, keepdim=True)
-            probs = (self._logit_scale * image @ text.t()).softmax(dim=-1)  # [n, labels]
+            probs = (self.labeling_model.logit_scale * image @ text.t()).softmax(dim=-1)  # [n, labels]
             finite = torch.isfinite(probs).all(dim=-1).tolist()
             # highest first, ties in label order; only the kept ones become Python objects
             values, order = probs.sort(dim=-1, descending=True, stable=True)

@@ -82,8 +82,8 @@ def clean_labels(labels: Iterable[str], on_progress: Callable[[int, int], None] 
     return CleanedLabels(tuple(kept), tuple(warnings))
 
 
-def clean_templates(templates: Iterable[str] | None) -> tuple[str, ...]:
-    """Trimmed, de-duplicated prompt templates; the default when none are given.
+def clean_templates(templates: Iterable[str] | None, default: str = DEFAULT_TEMPLATE) -> tuple[str, ...]:
+    """Trimmed, de-duplicated prompt templates; ``default`` (the model family's) when none are given.
 
     Raises ValueError for a template without ``{}``: it would give every label the same prompt and
     therefore the same probability, which is never what the user meant.
@@ -99,7 +99,7 @@ def clean_templates(templates: Iterable[str] | None) -> tuple[str, ...]:
                              f"e.g. {DEFAULT_TEMPLATE!r}")
         if template not in kept:
             kept.append(template)
-    return tuple(kept) or (DEFAULT_TEMPLATE,)
+    return tuple(kept) or (default,)
 
 
 def fill_template(template: str, label: str) -> str:

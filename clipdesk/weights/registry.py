@@ -70,7 +70,9 @@ DEFAULT_CHINESE_MODEL = CN_CLIP_PREFIX + "ViT-B-16"  # what a fresh install with
 
 # What each model is for, shown by `clipdesk models list` and the window's Model menu.
 PURPOSES: dict[str, str] = {
-    "RN50": "smallest OpenAI model", "ViT-B/32": "fast, good default for English labels",
+    "RN50": "smallest OpenAI model", "RN101": "ResNet, a little more accurate than RN50",
+    "RN50x4": "ResNet at 288 px", "RN50x16": "ResNet at 384 px, slow on a CPU",
+    "RN50x64": "largest ResNet, a GPU is advised", "ViT-B/32": "fast, good default for English labels",
     "ViT-B/16": "more accurate than B/32, 4x the work", "ViT-L/14": "most accurate, slow on a CPU",
     "ViT-L/14@336px": "most accurate, slowest",
     "CN-CLIP/RN50": "smallest Chinese model", "CN-CLIP/ViT-B-16": "good default for Chinese labels",
