@@ -131,7 +131,8 @@ def run_download(args: argparse.Namespace) -> int:
     for spec in specs:
         bar = ProgressBar(f"Downloading {spec.name}")
         try:
-            path = ensure_model(spec.name, registry=registry, on_progress=bar.update, on_source=_say_source,
+            path = ensure_model(spec.name, registry=registry, on_progress=bar.update,
+                                on_source=_say_source if len(spec.sources) > 1 else None,
                                 on_wait=lambda name=spec.name: _say(f"waiting for another clipdesk "
                                                                     f"process that is downloading {name}…"))
         except WeightsError as error:
