@@ -37,7 +37,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Copy a local weights file into the cache. A file with a published SHA256 becomes that "
                     "model; any other CLIP checkpoint needs --name and is checked before it is added.")
     importing.add_argument("file", type=Path, metavar="FILE")
-    importing.add_argument("--name", help="name for a custom model (not needed for OpenAI's files)")
+    importing.add_argument("--name", help="name for a custom model (not needed for the published OpenAI and "
+                                                  "Chinese-CLIP files)")
     importing.set_defaults(func=run_import)
 
     remove = commands.add_parser("remove", help="delete a model from the cache")
@@ -206,7 +207,7 @@ def run_path(args: argparse.Namespace) -> int:
 
 def _validate_lazily(path: Path) -> None:
     """Import the engine (and torch) only when a file really needs checking."""
-    from clipdesk.clip.model_files import validate_checkpoint
+    from clipdesk.labeling.labeling_model import validate_checkpoint
 
     validate_checkpoint(path)
 

@@ -104,6 +104,7 @@ class FirstRunDialog(QDialog):
         self.client, self.settings = client, settings
         self.model = missing.model
         self._size, self._partial = missing.size, missing.partial
+        self._sources = missing.sources
         self._job: int | None = None
         self.setWindowTitle(self.tr("Get the model"))
         self.setMinimumWidth(520)
@@ -161,9 +162,15 @@ class FirstRunDialog(QDialog):
 
     def _explanation(self) -> str:
         size = data_size(self._size) if self._size else self.tr("a few hundred MB")
-        return self.tr("The model is downloaded once (%1) and kept on this computer; after that clipdesk "
+        text = self.tr("The model is downloaded once (%1) and kept on this computer; after that clipdesk "
                        "works offline. On a computer without internet, download the file elsewhere and "
                        "import it here.").replace("%1", size)
+        if len(self._sources) > 1:
+            text += " " + self.tr("It comes from %1; when that cannot be reached, from %2.").replace(
+                "%1", self._sources[0]).replace("%2", ", ".join(self._sources[1:]))
+        elif self._sources:
+            text += " " + self.tr("It comes from %1.").replace("%1", self._sources[0])
+        return text
 
     # -- actions -------------------------------------------------------------------------------
     def start_download(self) -> None:
@@ -202,11 +209,14 @@ class FirstRunDialog(QDialog):
         if progress.total:
             self.progress.setRange(0, 1000)
             self.progress.setValue(round(1000 * progress.done / progress.total))
-            self.detail.setText(self.tr("%1 of %2").replace("%1", data_size(progress.done)).replace(
-                "%2", data_size(progress.total)))
+            text = self.tr("%1 of %2").replace("%1", data_size(progress.done)).replace(
+                "%2", data_size(progress.total))
         else:
             self.progress.setRange(0, 0)
-            self.detail.setText(data_size(progress.done))
+            text = data_size(progress.done)
+        if progress.source:
+            text = self.tr("%1, from %2").replace("%1", text).replace("%2", progress.source)
+        self.detail.setText(text)
         if progress.kind == "download":
             self._partial = progress.done
 

@@ -140,6 +140,7 @@ class LabelEditor(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._truncated: set[str] = set()
+        self._context_length = 77  # tokens the model reads; the truncated labels' prompts exceed it
         self._emit_timer = QTimer(self, singleShot=True, interval=0)
         self._emit_timer.timeout.connect(self._emit_changed)
         self.entry = LabelEntry(self)
@@ -224,17 +225,21 @@ class LabelEditor(QWidget):
         for row in rows:
             self.list.takeItem(row)
 
-    def mark_truncated(self, labels: set[str]) -> None:
-        """Flag labels whose prompt is longer than the model reads (warning icon, tooltip, status)."""
+    def mark_truncated(self, labels: set[str], context_length: int | None = None) -> None:
+        """Flag labels whose prompt is longer than the model reads (warning icon, tooltip, status);
+        ``context_length``: how many tokens that is (77 for OpenAI's CLIP, 52 for Chinese-CLIP)."""
         self._truncated = set(labels)
+        if context_length is not None:
+            self._context_length = context_length
         warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         with QSignalBlocker(self.list):
             for row in range(self.list.count()):
                 item = self.list.item(row)
                 long = item.text() in self._truncated
                 item.setIcon(warning if long else QIcon())
-                item.setToolTip(self.tr("Too long: the model only reads the first 77 tokens of this "
-                                        "prompt, the rest is cut off.") if long else item.text())
+                item.setToolTip(self.tr("Too long: the model only reads the first %1 tokens of this "
+                                        "prompt, the rest is cut off.").replace("%1", str(self._context_length))
+                                if long else item.text())
         self._update_status()
 
     # -- internals -----------------------------------------------------------------------------
@@ -280,8 +285,8 @@ class LabelEditor(QWidget):
         count = self.list.count()
         long = [label for label in self.labels() if label in self._truncated]
         if long:
-            self.status.setText("⚠ " + self.tr("%n label(s) too long: the model reads only the first 77 "
-                                               "tokens.", "", len(long)))
+            self.status.setText("⚠ " + self.tr("%n label(s) too long: the model reads only the first %1 "
+                                               "tokens.", "", len(long)).replace("%1", str(self._context_length)))
             self.status.setStyleSheet("color: #b06000;")
         else:
             self.status.setText(self.tr("%n label(s)", "", count) if count else "")

@@ -20,10 +20,12 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox, QSplitter
 
+from clipdesk.gui import services
 from clipdesk.gui.dialogs import AboutDialog, Preferences, PreferencesDialog
 from clipdesk.gui.file_actions import FileActions
 from clipdesk.gui.i18n import apply_language
 from clipdesk.gui.image_list import PhotoDelegate, PhotoListModel, readable_reason
+from clipdesk.gui.language_advice import ChineseLabelsAdvice
 from clipdesk.gui.model_control import FAILED, MISSING, READY, ModelControl
 from clipdesk.gui.panes import PREVIEW, LabelsPane, PhotosPane, ResultsPane
 from clipdesk.gui.photo_input import PhotoInput
@@ -53,6 +55,7 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self)
         self.photo_input = PhotoInput(self)
         self.ranking = RankControl(self)
+        self.language_advice = ChineseLabelsAdvice(self)
         self.create_actions()
         self.create_menus()
         self.create_panes()
@@ -159,6 +162,8 @@ class MainWindow(QMainWindow):
         self.results_pane.top_k.valueChanged.connect(self.on_top_k_changed)
         self.status.cancel_requested.connect(self.cancel_work)
         self.ranking.connect_worker()
+        self.model.family_ready.connect(self.on_family_ready)
+        self.language_advice.switch_requested.connect(self.model.choose)
 
     # == settings and language ====================================================================
     def read_settings(self) -> None:
@@ -286,7 +291,14 @@ class MainWindow(QMainWindow):
     def on_labels_changed(self, labels: list[str]) -> None:
         self.settings.labels = labels  # saved at once: a crash never loses what was typed
         self.warn_if_not_saved()
+        self.language_advice.check(labels, self.model.family, self.settings.model)
         self.ranking.schedule()
+
+    def on_family_ready(self, family: services.FamilyInfo) -> None:
+        """A model is loaded: prompts default to its family's template, and labels in a language it
+        does not read are pointed out (once)."""
+        self.labels_pane.templates.adopt_family_default(family.default_template, services.default_templates())
+        self.language_advice.check(self.labels_pane.editor.labels(), family, self.settings.model)
 
     def on_templates_changed(self, templates: tuple[str, ...]) -> None:
         self.settings.templates = templates

@@ -25,6 +25,7 @@ class ModelControl(QObject):
 
     ready = Signal()  # a model is loaded: photos can be ranked
     state_changed = Signal()
+    family_ready = Signal(object)  # services.FamilyInfo of the model just loaded
 
     def __init__(self, window: MainWindow, client: WorkerClient, settings: Settings,
                  status: ActivityStatusBar) -> None:
@@ -71,7 +72,7 @@ class ModelControl(QObject):
             self.status.flash(self.tr("%1 is already on this computer").replace(
                 "%1", services.display_name(self.settings.model)))
             return
-        self.show_first_run(ModelMissing(0, missing.name, missing.size, missing.partial))
+        self.show_first_run(ModelMissing(0, missing.name, missing.size, missing.partial, missing.sources))
 
     def show_first_run(self, missing: ModelMissing) -> None:
         if self.first_run is not None:
@@ -90,7 +91,13 @@ class ModelControl(QObject):
         self.info = info
         self._set_state(READY)
         self.status.clear_activity(self.tr("Ready"))
+        self.family_ready.emit(info.family)
         self.ready.emit()
+
+    @property
+    def family(self) -> services.FamilyInfo | None:
+        """The loaded model's family (None while none is loaded)."""
+        return None if self.info is None else self.info.family
 
     def _on_missing(self, missing: ModelMissing) -> None:
         self._set_state(MISSING)
@@ -166,6 +173,22 @@ class ModelControl(QObject):
             menu.addAction(services.describe_error(error)).setEnabled(False)
         if self.settings.model not in [choice.name for choice in choices]:
             choices.insert(0, services.ModelChoice(self.settings.model, None, True, 0))
+        for family, title in services.family_sections():
+            members = [choice for choice in choices if choice.family == family]
+            if members:
+                menu.addSection(self._family_title(family, title))
+                self._add_choices(menu, members)
+        for action in tail:
+            menu.addSeparator() if action is None else menu.addAction(action)
+
+    def _family_title(self, family: str | None, title: str) -> str:
+        if family == "openai":
+            return self.tr("OpenAI CLIP — labels in English")
+        if family == "cnclip":
+            return self.tr("Chinese-CLIP — labels in Chinese (中文)")
+        return self.tr("Other models")
+
+    def _add_choices(self, menu: QMenu, choices: list[services.ModelChoice]) -> None:
         for choice in choices:
             if choice.cached:
                 note = self.tr("on this computer")
@@ -178,5 +201,3 @@ class ModelControl(QObject):
             item.setChecked(choice.name == self.settings.model)
             item.setToolTip(choice.name)
             item.triggered.connect(lambda _=False, name=choice.name: self.choose(name))
-        for action in tail:
-            menu.addSeparator() if action is None else menu.addAction(action)

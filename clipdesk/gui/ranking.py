@@ -29,7 +29,7 @@ class RankControl(QObject):
         self.window = window
         self._job: int | None = None
         self._signature: Signature | None = None  # what the current job computes under
-        self._checked_prompts: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+        self._checked_prompts: tuple[tuple[str, ...], tuple[str, ...], str] | None = None
         self.timer = QTimer(self, singleShot=True, interval=RERANK_DELAY_MS)
         self.timer.timeout.connect(self.request_rank)
 
@@ -123,7 +123,7 @@ class RankControl(QObject):
 
     def check_labels(self, signature: Signature | None) -> None:
         """Flag labels too long for the model even when nothing is ranked (ranking checks them too)."""
-        prompts = None if signature is None else (signature.labels, signature.templates)
+        prompts = None if signature is None else (signature.labels, signature.templates, signature.model)
         if prompts == self._checked_prompts:
             return
         self._checked_prompts = prompts
@@ -144,7 +144,7 @@ class RankControl(QObject):
         window.update_counts()
 
     def on_labels_checked(self, checked: LabelsChecked) -> None:
-        self.window.labels_pane.editor.mark_truncated(set(checked.truncated))
+        self.window.labels_pane.editor.mark_truncated(set(checked.truncated), checked.context_length)
 
     def on_progress(self, progress: JobProgress) -> None:
         if progress.kind != "rank" or progress.job_id != self._job:

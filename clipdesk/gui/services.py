@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from clipdesk.labeling.predictions import Prediction
 
-CONTEXT_LENGTH = 77  # CLIP's text context, start and end markers included
 MIB = 1 << 20
 ProgressCallback = Callable[[int, "int | None"], None]
 
@@ -29,6 +28,59 @@ class ModelChoice:
     size: int | None  # bytes to download, approximate for the built-ins
     cached: bool
     partial: int  # bytes of a resumable download already on disk
+    family: str | None = None  # registry.OPENAI / CHINESE_CLIP; None: told by the file when loaded
+    sources: tuple[str, ...] = ()  # the servers a download tries, in order
+
+
+@dataclass(frozen=True)
+class FamilyInfo:
+    """What the window shows and checks per model family, without loading a model."""
+
+    id: str
+    title: str
+    context_length: int
+    default_template: str
+
+
+def family_info(family_id: str | None) -> FamilyInfo:
+    from clipdesk.labeling.labeling_model import family
+
+    found = family(family_id)
+    return FamilyInfo(found.id, found.title, found.context_length, found.default_template)
+
+
+def family_of_model(model: str) -> FamilyInfo | None:
+    """The family of a registry model (None for a checkpoint file, whose keys tell once loaded)."""
+    from clipdesk.labeling.labeling_model import family_of_name
+
+    found = None if looks_like_file(model) else family_of_name(model)
+    return None if found is None else family_info(found.id)
+
+
+def family_sections() -> list[tuple[str | None, str]]:
+    """The Model menu's sections in order: (family id, title); None: models of unknown family."""
+    from clipdesk.weights.registry import FAMILIES, FAMILY_TITLES
+
+    return [*((family, FAMILY_TITLES[family]) for family in FAMILIES), (None, "")]
+
+
+def default_templates() -> tuple[str, ...]:
+    """Every family's default template: a template still at one of these was never the user's choice."""
+    from clipdesk.labeling.labeling_model import FAMILIES
+
+    return tuple(family.default_template for family in FAMILIES.values())
+
+
+def looks_chinese(labels: Sequence[str]) -> bool:
+    from clipdesk.labeling.labeling_model import looks_chinese as most_are_chinese
+
+    return most_are_chinese(labels)
+
+
+def default_chinese_model() -> str:
+    from clipdesk.weights.registry import DEFAULT_CHINESE_MODEL
+
+    return DEFAULT_CHINESE_MODEL
 
 
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".safetensors")
@@ -65,8 +117,15 @@ def model_choices() -> list[ModelChoice]:
             size = registry.APPROX_SIZE_MIB[entry.spec.name] * MIB
         cached = entry.state in (cache.CACHED, cache.CHANGED)
         partial = (entry.size_on_disk or 0) if entry.state == cache.PARTIAL else 0
-        choices.append(ModelChoice(entry.spec.name, size, cached, partial))
+        choices.append(ModelChoice(entry.spec.name, size, cached, partial, registry.family_of(entry.spec),
+                                   hosts(entry.spec.sources)))
     return choices
+
+
+def hosts(urls: Sequence[str]) -> tuple[str, ...]:
+    from urllib.parse import urlsplit
+
+    return tuple(dict.fromkeys(urlsplit(url).netloc for url in urls))
 
 
 def missing_weights(model: str) -> ModelChoice | None:
@@ -87,7 +146,6 @@ def missing_weights(model: str) -> ModelChoice | None:
 def load_classifier(model: str, device: str, precision: str, batch_size: int) -> Any:
     """A ``ZeroShotClassifier`` for a checkpoint path or a cached model, with the on-disk image cache."""
     with _quiet_imports():
-        from clipdesk import clip
         from clipdesk.labeling import ImageEmbeddingCache, ZeroShotClassifier
         from clipdesk.weights import ensure_model, load_registry, models_dir, resolve
 
@@ -95,8 +153,8 @@ def load_classifier(model: str, device: str, precision: str, batch_size: int) ->
     if not is_checkpoint_path(model):
         spec = resolve(model, load_registry(), models_dir())
         path = ensure_model(spec.name)  # cached already: the first-run dialog saw to that
-        if spec.name in clip.available_models():
-            target, download_root = spec.name, path.parent  # the name keys the embedding cache
+        if spec.url is not None:
+            target, download_root = spec.name, path.parent  # its published hash keys the embedding cache
         else:
             target = str(path)
     return ZeroShotClassifier(target, device=device, precision=precision, download_root=download_root,
@@ -116,9 +174,10 @@ def _quiet_imports() -> Iterator[None]:
     gc.disable()
     try:
         yield
-        from clipdesk.clip.tokenizer import default_tokenizer
+        from clipdesk.labeling.labeling_model import FAMILIES
 
-        default_tokenizer()
+        for family in FAMILIES.values():
+            family.warm_up()
         gc.freeze()
     finally:
         if enabled:
@@ -132,22 +191,29 @@ def device_description(classifier: Any) -> str:
 CHECK_STEP = 1_000  # labels tokenized between looks at Cancel (a pasted keyword list has 200,000)
 
 
-def truncated_labels(labels: Sequence[str], templates: Sequence[str],
+def truncated_labels(labels: Sequence[str], templates: Sequence[str], family: FamilyInfo,
                      should_stop: Callable[[], bool] = lambda: False) -> tuple[str, ...] | None:
-    """Labels whose prompt does not fit CLIP's 77-token context (the model sees them cut short);
+    """Labels whose prompt does not fit the ``family``'s context (the model sees them cut short);
     None when stopped first."""
-    from clipdesk.clip.tokenizer import token_lengths
+    from clipdesk.labeling.labeling_model import family as engine_family
     from clipdesk.labeling.labels import fill_template
 
+    engine = engine_family(family.id)
     too_long = []
     for start in range(0, len(labels), CHECK_STEP):
         if should_stop():
             return None
         for label in labels[start:start + CHECK_STEP]:
             prompts = [fill_template(template, label) for template in templates]
-            if max(token_lengths(prompts), default=0) > CONTEXT_LENGTH:
+            if max(engine.token_lengths(prompts), default=0) > family.context_length:
                 too_long.append(label)
     return tuple(too_long)
+
+
+def classifier_family(classifier: Any) -> FamilyInfo:
+    """The loaded model's family, with its real context length."""
+    info = family_info(classifier.family.id)
+    return FamilyInfo(info.id, info.title, int(classifier.context_length), classifier.default_templates[0])
 
 
 def encode_labels(classifier: Any, labels: Sequence[str], templates: Sequence[str],
@@ -170,12 +236,18 @@ def rank_batches(classifier: Any, paths: Sequence[str], labels: Sequence[str], t
                                        kept_per_photo(len(labels)))
 
 
-def download(model: str, on_progress: ProgressCallback, should_stop: Callable[[], bool]) -> bool:
-    """Fetch ``model`` into the cache; False when the user cancelled (the ``.part`` file is kept)."""
+def download(model: str, on_progress: ProgressCallback, should_stop: Callable[[], bool],
+             on_source: Callable[[str], None] | None = None) -> bool:
+    """Fetch ``model`` into the cache; False when the user cancelled (the ``.part`` file is kept).
+    ``on_source(host)``: which server is being tried (a model may have several, in order)."""
     from clipdesk.weights import DownloadCancelled, ensure_model
 
+    def source(url: str) -> None:
+        if on_source is not None:
+            on_source(hosts([url])[0])
+
     try:
-        ensure_model(model, on_progress=on_progress, should_stop=should_stop)
+        ensure_model(model, on_progress=on_progress, should_stop=should_stop, on_source=source)
     except DownloadCancelled:
         return False
     return not should_stop()
@@ -219,9 +291,9 @@ def import_name(path: Path) -> str:
 
 
 def _validate_checkpoint(path: Path) -> None:
-    """The engine's own check (CRCs, finite weights, a model it can build): a damaged file is refused
-    in the window exactly as by ``clipdesk models import``."""
-    from clipdesk.clip.model_files import validate_checkpoint
+    """The engine's own check (CRCs, finite weights, a model of either family it can build): a damaged
+    file is refused in the window exactly as by ``clipdesk models import``."""
+    from clipdesk.labeling.labeling_model import validate_checkpoint
 
     validate_checkpoint(path)
 

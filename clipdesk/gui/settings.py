@@ -13,7 +13,7 @@ import json
 import shutil
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QLocale, QSettings
 
 from clipdesk.defaults import DEFAULT_MODEL, DEFAULT_TEMPLATE, DEVICE_CHOICES, PRECISIONS
 from clipdesk.weights.locations import config_dir, config_dir_override
@@ -124,7 +124,16 @@ class Settings:
     # -- model and engine ---------------------------------------------------------------------
     @property
     def model(self) -> str:
-        return self._text("model/name", DEFAULT_MODEL) or DEFAULT_MODEL
+        """The model chosen last; on a fresh install the default for the window's language (a Chinese
+        window proposes Chinese-CLIP, whose labels are typed in Chinese)."""
+        return self._text("model/name", "") or self.default_model()
+
+    def default_model(self) -> str:
+        from clipdesk.gui.i18n import locale_for
+        from clipdesk.weights.registry import DEFAULT_CHINESE_MODEL
+
+        chinese = locale_for(self.language).language() == QLocale.Language.Chinese
+        return DEFAULT_CHINESE_MODEL if chinese else DEFAULT_MODEL
 
     @model.setter
     def model(self, name: str) -> None:

@@ -16,9 +16,9 @@ from clipdesk.labeling.labels import PLACEHOLDER
 VISIBLE_LINES = 3  # room for a small ensemble without scrolling
 
 
-def parse_templates(text: str) -> tuple[tuple[str, ...], list[int]]:
-    """The templates in ``text`` (one per non-blank line, trimmed, repeats dropped; the default when
-    there are none) and the 1-based numbers of the lines that lack ``{}``."""
+def parse_templates(text: str, default: str = DEFAULT_TEMPLATE) -> tuple[tuple[str, ...], list[int]]:
+    """The templates in ``text`` (one per non-blank line, trimmed, repeats dropped; ``default``, the
+    model family's, when there are none) and the 1-based numbers of the lines that lack ``{}``."""
     templates: list[str] = []
     invalid: list[int] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -29,7 +29,7 @@ def parse_templates(text: str) -> tuple[tuple[str, ...], list[int]]:
             invalid.append(number)
         elif line not in templates:
             templates.append(line)
-    return tuple(templates) or (DEFAULT_TEMPLATE,), invalid
+    return tuple(templates) or (default,), invalid
 
 
 class TemplatesField(PassesPhotoDropsUp, QPlainTextEdit):
@@ -41,6 +41,7 @@ class TemplatesField(PassesPhotoDropsUp, QPlainTextEdit):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._default = DEFAULT_TEMPLATE  # the loaded model family's own template
         self._valid: tuple[str, ...] = (DEFAULT_TEMPLATE,)
         self.setTabChangesFocus(True)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
@@ -51,7 +52,7 @@ class TemplatesField(PassesPhotoDropsUp, QPlainTextEdit):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.setPlaceholderText(DEFAULT_TEMPLATE)
+        self.setPlaceholderText(self._default)
         self._on_text_changed(emit=False)
 
     def changeEvent(self, event: QEvent) -> None:
@@ -69,6 +70,18 @@ class TemplatesField(PassesPhotoDropsUp, QPlainTextEdit):
     def set_templates(self, templates: tuple[str, ...] | list[str]) -> None:
         self.setPlainText("\n".join(templates))
 
+    def adopt_family_default(self, default: str, family_defaults: tuple[str, ...]) -> None:
+        """A model of another family was loaded: its own template becomes the default, and replaces
+        what is typed when that is only another family's default (the user never chose it). Templates
+        the user wrote stay as they are."""
+        self._default = default
+        self.setPlaceholderText(default)
+        typed, invalid = parse_templates(self.toPlainText(), default)
+        if not invalid and len(typed) == 1 and typed[0] in family_defaults and typed[0] != default:
+            self.set_templates((default,))  # emits templates_changed
+        else:
+            self._on_text_changed()
+
     def templates(self) -> tuple[str, ...]:
         """The templates in effect: what is typed when every line is valid, else the last valid ones."""
         return self._valid
@@ -77,7 +90,7 @@ class TemplatesField(PassesPhotoDropsUp, QPlainTextEdit):
         return not parse_templates(self.toPlainText())[1]
 
     def _on_text_changed(self, emit: bool = True) -> None:
-        templates, invalid = parse_templates(self.toPlainText())
+        templates, invalid = parse_templates(self.toPlainText(), self._default)
         if invalid:
             self.setStyleSheet("QPlainTextEdit { border: 1px solid #d93025; border-radius: 3px; }")
             self.setToolTip(self.tr("Line %1: put {} where the label goes, e.g. “a photo of a {}.”").replace(

@@ -61,6 +61,7 @@ class JobProgress:
     total: int  # 0 when unknown (a server that sends no size)
     phase: str = ""  # a rank job: "labels" while the label prompts are encoded, then "photos"
     rate: float | None = None  # items per second measured so far, when the job knows it
+    source: str = ""  # a download: the server it is coming from
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class ModelReady:
     model: str  # what the user asked for (name or path)
     display_name: str  # short name for the status bar
     device: str  # "CPU", "NVIDIA GeForce …", "Apple MPS"
+    family: services.FamilyInfo = field(default_factory=lambda: services.family_info(None))
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class ModelMissing:
     model: str  # the registry name
     size: int | None  # bytes to download, when known
     partial: int  # bytes of a resumable ``.part`` already on disk
+    sources: tuple[str, ...] = ()  # the servers a download tries, in order
 
 
 @dataclass(frozen=True)
@@ -90,11 +93,12 @@ class RankBatch:
 
 @dataclass(frozen=True)
 class LabelsChecked:
-    """Labels the model had to cut at its 77-token context, and other notes on the label list."""
+    """Labels the model had to cut at its context, and other notes on the label list."""
 
     job_id: int
     truncated: tuple[str, ...]
     warnings: tuple[str, ...]
+    context_length: int = 77  # the tokens the model reads, which the truncated labels exceed
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,7 @@ class Worker(QObject):
     def __init__(self) -> None:
         super().__init__()
         self._classifier: Any = None
+        self._classifier_model = ""  # the name or path it was loaded as
         self._last_step: tuple[int, str, int] | None = None
 
     # -- slots (queued from the GUI thread) ----------------------------------------------------
@@ -146,9 +151,9 @@ class Worker(QObject):
     def rank(self, job: Job, request: RankRequest) -> None:
         self._run(job, self._rank, request)
 
-    @Slot(object, object, object)
-    def check_labels(self, job: Job, labels: tuple[str, ...], templates: tuple[str, ...]) -> None:
-        self._run(job, self._check_labels, labels, templates)
+    @Slot(object, object, object, str)
+    def check_labels(self, job: Job, labels: tuple[str, ...], templates: tuple[str, ...], model: str) -> None:
+        self._run(job, self._check_labels, labels, templates, model)
 
     @Slot(object, str)
     def download(self, job: Job, model: str) -> None:
@@ -173,12 +178,15 @@ class Worker(QObject):
         missing = services.missing_weights(request.model)
         self._classifier = None  # free the old model before loading the next one
         if missing is not None:
-            self.model_missing.emit(ModelMissing(job.id, missing.name, missing.size, missing.partial))
+            self.model_missing.emit(ModelMissing(job.id, missing.name, missing.size, missing.partial,
+                                                 missing.sources))
             return
         self._classifier = services.load_classifier(request.model, request.device, request.precision,
                                                   request.batch_size)
+        self._classifier_model = request.model
         self.model_ready.emit(ModelReady(job.id, request.model, services.display_name(request.model),
-                                         services.device_description(self._classifier)))
+                                         services.device_description(self._classifier),
+                                         services.classifier_family(self._classifier)))
 
     def _rank(self, job: Job, request: RankRequest) -> None:
         if self._classifier is None:
@@ -192,7 +200,7 @@ class Worker(QObject):
                                          labels_progress)
         if truncated is None:
             return  # cancelled while the labels were encoded
-        self.labels_checked.emit(LabelsChecked(job.id, truncated, ()))
+        self.labels_checked.emit(LabelsChecked(job.id, truncated, (), int(classifier.context_length)))
         total, done = len(request.paths), 0
         self._report(job, done, total, force=True, phase="photos")
         for predictions in services.rank_batches(self._classifier, request.paths, request.labels,
@@ -201,15 +209,28 @@ class Worker(QObject):
             self.ranked.emit(RankBatch(job.id, request, tuple(predictions)))
             self._report(job, done, total, phase="photos")
 
-    def _check_labels(self, job: Job, labels: tuple[str, ...], templates: tuple[str, ...]) -> None:
-        """Only the tokenizer: labels too long for the model are flagged before any photo is ranked."""
-        truncated = services.truncated_labels(labels, templates, job.cancel.is_set)
+    def _check_labels(self, job: Job, labels: tuple[str, ...], templates: tuple[str, ...], model: str) -> None:
+        """Only the tokenizer: labels too long for ``model`` are flagged before any photo is ranked
+        (the loaded model's own context when it is that model, else its family's)."""
+        if self._classifier is not None and self._classifier_model == model:
+            family = services.classifier_family(self._classifier)
+        else:
+            family = services.family_of_model(model) or services.family_info(None)
+        truncated = services.truncated_labels(labels, templates, family, job.cancel.is_set)
         if truncated is not None:
-            self.labels_checked.emit(LabelsChecked(job.id, truncated, ()))
+            self.labels_checked.emit(LabelsChecked(job.id, truncated, (), family.context_length))
 
     def _download(self, job: Job, model: str) -> None:
-        finished = services.download(model, on_progress=lambda done, total: self._report(job, done, total or 0),
-                                   should_stop=job.cancel.is_set)
+        source = ""
+
+        def on_source(host: str) -> None:
+            nonlocal source
+            source = host
+            self._report(job, 0, 0, force=True, source=host)
+
+        finished = services.download(model, on_progress=lambda done, total: self._report(job, done, total or 0,
+                                                                                         source=source),
+                                   should_stop=job.cancel.is_set, on_source=on_source)
         if finished:
             self.weights_ready.emit(WeightsReady(job.id, model))
 
@@ -218,13 +239,13 @@ class Worker(QObject):
         self.weights_ready.emit(WeightsReady(job.id, name))
 
     def _report(self, job: Job, done: int, total: int, force: bool = False, phase: str = "",
-                rate: float | None = None) -> None:
+                rate: float | None = None, source: str = "") -> None:
         """Emit progress when it moved by at least 0.1 % (or 1 MiB when the total is unknown): a
         bounded number of signals per job, and the last one is never far from the truth."""
         step = (job.id, phase, done * 1000 // total if total > 0 else done >> 20)
         if force or step != self._last_step:
             self._last_step = step
-            self.progress.emit(JobProgress(job.id, job.kind, done, total, phase, rate))
+            self.progress.emit(JobProgress(job.id, job.kind, done, total, phase, rate, source))
 
 
 class WorkerClient(QObject):
@@ -238,7 +259,7 @@ class WorkerClient(QObject):
     # requests, queued to the worker thread
     _load_requested = Signal(object, object)
     _rank_requested = Signal(object, object)
-    _check_requested = Signal(object, object, object)
+    _check_requested = Signal(object, object, object, str)
     _download_requested = Signal(object, str)
     _import_requested = Signal(object, str)
 
@@ -297,10 +318,10 @@ class WorkerClient(QObject):
         self._rank_requested.emit(job, request)
         return job.id
 
-    def check_labels(self, labels: tuple[str, ...], templates: tuple[str, ...]) -> int:
-        """Find labels too long for the model's context without ranking anything (no photos yet)."""
+    def check_labels(self, labels: tuple[str, ...], templates: tuple[str, ...], model: str = "") -> int:
+        """Find labels too long for ``model``'s context without ranking anything (no photos yet)."""
         job = self._new_job("check")
-        self._check_requested.emit(job, labels, templates)
+        self._check_requested.emit(job, labels, templates, model)
         return job.id
 
     def download(self, model: str) -> int:

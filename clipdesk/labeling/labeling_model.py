@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import torch
     from PIL import Image
 
+LANGUAGE_SAMPLE = 2_000  # labels looked at to tell what language a list is written in
 TokenizeWithCuts = Callable[[Sequence[str], int], "tuple[torch.Tensor, list[bool]]"]
 
 
@@ -193,10 +194,26 @@ def load_labeling_model(checkpoint: str | os.PathLike[str], device: torch.device
     return LabelingModel(model_family, network, preprocess, precision)
 
 
+def validate_checkpoint(path: str | os.PathLike[str]) -> None:
+    """Raise ``CheckpointError`` / ``StateDictError`` unless ``path`` reads as weights that a family
+    (told by the keys) can build, all finite. Reads without running anything stored in the file."""
+    import warnings
+
+    from clipdesk.clip.checkpoint import finite_check, read_state_dict
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. torch's note on an unusual pickle protocol
+        state = read_state_dict(path)
+        model_family = family_of_state(state)
+        builder = _module(f"{model_family.package}.model").build_model
+        builder(state, on_converted=finite_check(path, state))
+
+
 def looks_chinese(labels: Sequence[str], share: float = 0.5) -> bool:
     """True when at least ``share`` of the labels that have letters are written with Chinese
     characters: an English-only model would rank them as noise. Cheap enough for the GUI thread."""
-    written = [label for label in labels if any(char.isalpha() for char in label)]
+    sample = labels[:LANGUAGE_SAMPLE]  # a pasted keyword list of 200,000 is judged by its start
+    written = [label for label in sample if any(char.isalpha() for char in label)]
     if not written:
         return False
     chinese = sum(1 for label in written if any(_is_han(char) for char in label))

@@ -35,10 +35,10 @@
     <context>
         <name>LabelEditor</name>
         <message numerus="yes">
-            <source>%n label(s) too long: the model reads only the first 77 tokens.</source>
+            <source>%n label(s) too long: the model reads only the first %1 tokens.</source>
             <translation>
-                <numerusform>%n label is too long: the model reads only the first 77 tokens.</numerusform>
-                <numerusform>%n labels are too long: the model reads only the first 77 tokens.</numerusform>
+                <numerusform>%n label is too long: the model reads only the first %1 tokens.</numerusform>
+                <numerusform>%n labels are too long: the model reads only the first %1 tokens.</numerusform>
             </translation>
         </message>
         <message numerus="yes">

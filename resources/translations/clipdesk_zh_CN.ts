@@ -53,6 +53,29 @@
         </message>
     </context>
     <context>
+        <name>ChineseLabelsAdvice</name>
+        <message>
+            <source>These labels need a Chinese model</source>
+            <translation>这些标签需要中文模型</translation>
+        </message>
+        <message>
+            <source>Most labels are in Chinese, but %1 reads only English: its ranking of them is close to noise.</source>
+            <translation>大多数标签是中文，但 %1 只读得懂英文：它对这些标签的排序几乎是随机的。</translation>
+        </message>
+        <message>
+            <source>Chinese-CLIP ranks labels written in Chinese. Switch to %1? (It is downloaded once if it is not on this computer.)</source>
+            <translation>Chinese-CLIP 能为中文标签排序。要切换到 %1 吗？（如果这台电脑上还没有，会下载一次。）</translation>
+        </message>
+        <message>
+            <source>Switch to %1</source>
+            <translation>切换到 %1</translation>
+        </message>
+        <message>
+            <source>Keep %1</source>
+            <translation>继续使用 %1</translation>
+        </message>
+    </context>
+    <context>
         <name>FileActions</name>
         <message>
             <source>Export Results</source>
@@ -166,6 +189,14 @@
             <translation>模型只需下载一次（%1），之后保存在这台电脑上，clipdesk 即可离线使用。如果这台电脑无法上网，可以在别处下载该文件，再在这里导入。</translation>
         </message>
         <message>
+            <source>It comes from %1; when that cannot be reached, from %2.</source>
+            <translation>从 %1 下载；无法连接时改从 %2 下载。</translation>
+        </message>
+        <message>
+            <source>It comes from %1.</source>
+            <translation>从 %1 下载。</translation>
+        </message>
+        <message>
             <source>Connecting…</source>
             <translation>正在连接…</translation>
         </message>
@@ -188,6 +219,10 @@
         <message>
             <source>%1 of %2</source>
             <translation>%1 / %2</translation>
+        </message>
+        <message>
+            <source>%1, from %2</source>
+            <translation>%1，来自 %2</translation>
         </message>
         <message>
             <source>Check the internet connection and try again, or import the file.</source>
@@ -245,13 +280,13 @@ receipt, cat, red envelope</source>
             <translation>“%1”已在列表中</translation>
         </message>
         <message>
-            <source>Too long: the model only reads the first 77 tokens of this prompt, the rest is cut off.</source>
-            <translation>太长：模型只读取该提示词的前 77 个词元，其余部分会被截断。</translation>
+            <source>Too long: the model only reads the first %1 tokens of this prompt, the rest is cut off.</source>
+            <translation>太长：模型只读取这个提示的前 %1 个词元，其余部分会被截掉。</translation>
         </message>
         <message numerus="yes">
-            <source>%n label(s) too long: the model reads only the first 77 tokens.</source>
+            <source>%n label(s) too long: the model reads only the first %1 tokens.</source>
             <translation>
-                <numerusform>%n 个标签过长：模型只读取前 77 个词元。</numerusform>
+                <numerusform>%n 个标签太长：模型只读取前 %1 个词元。</numerusform>
             </translation>
         </message>
         <message numerus="yes">
@@ -516,6 +551,18 @@ receipt, cat, red envelope</source>
         <message>
             <source>Model %1 (not loaded)</source>
             <translation>模型 %1（未加载）</translation>
+        </message>
+        <message>
+            <source>OpenAI CLIP — labels in English</source>
+            <translation>OpenAI CLIP — 英文标签</translation>
+        </message>
+        <message>
+            <source>Chinese-CLIP — labels in Chinese (中文)</source>
+            <translation>Chinese-CLIP — 中文标签</translation>
+        </message>
+        <message>
+            <source>Other models</source>
+            <translation>其他模型</translation>
         </message>
         <message>
             <source>on this computer</source>

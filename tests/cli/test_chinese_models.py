@@ -54,3 +54,14 @@ def test_models_list_describes_both_families(cli):
     assert run.code == 0
     assert "CN-CLIP/ViT-B-16" in run.out and "ViT-B/32" in run.out
     assert "Chinese-CLIP" in run.out and "OpenAI CLIP" in run.out
+
+
+def test_a_chinese_clip_file_is_imported_checked_and_then_usable_by_name(cli, tmp_path, cn_checkpoints):
+    run = cli("models", "import", cn_checkpoints["vit-h-large"], "--name", "my-cn")
+    assert run.code == 0, run.err
+    images = make_photos(tmp_path / "photos", 1)
+    assert cli("classify", *images, "--labels", LABELS, "--model", "my-cn").code == 0
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(cn_checkpoints["vit-h-large"].read_bytes()[:5000])
+    refused = cli("models", "import", broken, "--name", "broken")
+    assert refused.code != 0 and "broken.pt" in refused.err

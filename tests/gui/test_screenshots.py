@@ -74,4 +74,8 @@ def test_screenshot_of_the_first_run_dialog(qtbot, qapp, artifacts, language):
     qtbot.waitUntil(lambda: win.model.first_run is not None and win.model.first_run.isVisible(), timeout=60_000)
     dialog = win.model.first_run
     assert dialog.grab().save(str(artifacts / f"first-run-{language}.png"))
-    assert "ViT-B/32" in dialog.heading.text() and "338" in dialog.download_button.text()
+    if language == "en":
+        assert "ViT-B/32" in dialog.heading.text() and "338" in dialog.download_button.text()
+    else:  # a Chinese window proposes the Chinese model, from its first source (here a local mirror)
+        assert "CN-CLIP/ViT-B-16" in dialog.heading.text() and "718" in dialog.download_button.text()
+        assert "127.0.0.1:9" in dialog.body.text()
