@@ -30,7 +30,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "random weights of the same architecture when they are not downloaded (same speed).",
         epilog="exit codes: 0 measured, 2 usage error, 130 stopped by Ctrl-C")
     parser.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME|PATH",
-                        help=f"model name or checkpoint file (default {DEFAULT_MODEL})")
+                        help=f"model name (e.g. {DEFAULT_MODEL}, CN-CLIP/ViT-B-16) or checkpoint file "
+                             f"(default {DEFAULT_MODEL})")
     parser.add_argument("--device", default="auto", metavar="|".join(DEVICE_CHOICES),
                         help="where to run the model (default auto)")
     parser.add_argument("--precision", default="auto", choices=PRECISION_CHOICES,
@@ -53,8 +54,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="also measure the peak memory of a whole `clipdesk label` run on PHOTOS small "
                              "photos with LABELS labels, e.g. 2000,5000 (repeat for several)")
     parser.add_argument("--compare-reference", action="store_true",
-                        help="run OpenAI's reference package (pip install clip-anytorch) on the same weights, "
-                             "alternating with clipdesk, and show the ratios and output differences")
+                        help="run the family's reference package on the same weights (OpenAI's: pip install "
+                             "clip-anytorch; Chinese-CLIP's: pip install --no-deps cn-clip six), alternating with "
+                             "clipdesk, and show the ratios and output differences")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(func=run)
 

@@ -76,3 +76,20 @@ def infer_config(state: Mapping[str, torch.Tensor]) -> ChineseCLIPConfig:
     return ChineseCLIPConfig(embed_dim=shape_of(state, "text_projection", 2)[1], vision=vision,
                              vision_head_width=head_width, text=text,
                              context_length=min(CONTEXT_LENGTH, positions))
+
+
+# The released models' shapes (vision tower, text tower), for random weights of the same architecture
+# (``clipdesk bench`` without the real file) and the conformance tests. Text towers: RBT3 (3 layers),
+# RoBERTa-wwm-ext base (12) and large (24 layers, 1024 wide); 512 positions, 21,128 tokens.
+_BASE_TEXT = TextShape(vocab_size=21128, width=768, layers=12, heads=12, intermediate=3072, positions=512,
+                       token_types=2)
+RELEASED: dict[str, ChineseCLIPConfig] = {
+    "ViT-B-16": ChineseCLIPConfig(512, VisionShape(224, 12, 768, 16), HEAD_WIDTH, _BASE_TEXT, CONTEXT_LENGTH),
+    "ViT-L-14": ChineseCLIPConfig(768, VisionShape(224, 24, 1024, 14), HEAD_WIDTH, _BASE_TEXT, CONTEXT_LENGTH),
+    "ViT-L-14-336": ChineseCLIPConfig(768, VisionShape(336, 24, 1024, 14), HEAD_WIDTH, _BASE_TEXT,
+                                      CONTEXT_LENGTH),
+    "ViT-H-14": ChineseCLIPConfig(1024, VisionShape(224, 32, 1280, 14), VIT_H_HEAD_WIDTH,
+                                  TextShape(21128, 1024, 24, 16, 4096, 512, 2), CONTEXT_LENGTH),
+    "RN50": ChineseCLIPConfig(1024, VisionShape(224, (3, 4, 6, 3), 64, None), HEAD_WIDTH,
+                              TextShape(21128, 768, 3, 12, 3072, 512, 2), CONTEXT_LENGTH),
+}

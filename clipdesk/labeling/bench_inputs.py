@@ -34,6 +34,12 @@ _THINGS = ("dog", "cat", "horse", "bird", "car", "bicycle", "train", "boat", "pl
            "screenshot", "diagram", "map", "painting")
 _QUALITIES = ("", "red ", "old ", "small ", "blurry ")
 PROMPT = "a photo of a {}."
+CHINESE_PROMPT = "一张{}的照片。"
+_CHINESE_THINGS = ("狗", "猫", "马", "鸟", "汽车", "自行车", "火车", "船", "飞机", "树", "花", "房子", "桥", "海滩",
+                   "山", "河", "街道", "厨房", "卧室", "办公室", "收据", "发票", "红包", "信", "书", "笔记本电脑",
+                   "手机", "杯子", "瓶子", "一盘菜", "生日蛋糕", "孩子", "男人", "女人", "一群人", "人群", "截图",
+                   "图表", "地图", "油画")
+_CHINESE_QUALITIES = ("", "红色的", "旧的", "小", "模糊的")
 
 
 def typical_labels(count: int) -> list[str]:
@@ -44,8 +50,28 @@ def typical_labels(count: int) -> list[str]:
     return labels[:count]
 
 
-def typical_prompts(count: int) -> list[str]:
+def typical_chinese_labels(count: int) -> list[str]:
+    """The same, as a Chinese-speaking user types them ("猫", "红色的汽车", "旧的地图")."""
+    labels = [quality + thing for quality in _CHINESE_QUALITIES for thing in _CHINESE_THINGS]
+    while len(labels) < count:
+        labels.append(f"第{len(labels)}号{_CHINESE_THINGS[len(labels) % len(_CHINESE_THINGS)]}")
+    return labels[:count]
+
+
+def typical_prompts(count: int, chinese: bool = False) -> list[str]:
+    if chinese:
+        return [CHINESE_PROMPT.format(label) for label in typical_chinese_labels(count)]
     return [PROMPT.format(label) for label in typical_labels(count)]
+
+
+def chinese_release_name(model: str) -> str | None:
+    """``CN-CLIP/ViT-B-16`` (any case, prefix optional for the bench) -> ``ViT-B-16``; None otherwise."""
+    from clipdesk.cnclip.architecture import RELEASED
+
+    wanted = model.strip().casefold().removeprefix("cn-clip/")
+    if not model.strip().casefold().startswith("cn-clip/"):
+        return None
+    return next((name for name in RELEASED if name.casefold() == wanted), None)
 
 
 @dataclass(frozen=True)
@@ -79,10 +105,18 @@ def choose_weights(model: str, scratch: Path) -> Weights:
     cached = cached_weights(model)
     if cached is not None:
         return Weights(cached, True, f"{model} (cached weights)")
+    chinese = chinese_release_name(model)
+    if chinese is not None:
+        path = scratch / f"clip_cn_{chinese.lower()}-random.pt"
+        write_random_chinese_checkpoint(chinese, path)
+        return Weights(path, False, f"CN-CLIP/{chinese} architecture with RANDOM weights (real weights not "
+                                    "cached; speed is the same, labels are meaningless)")
     name = next((key for key in ARCHITECTURES if key.casefold() == model.strip().casefold()), None)
     if name is None:
+        from clipdesk.cnclip.architecture import RELEASED
+
         raise ValueError(f"unknown model {model!r}: give a checkpoint file or one of "
-                         f"{', '.join(ARCHITECTURES)}")
+                         f"{', '.join([*ARCHITECTURES, *('CN-CLIP/' + n for n in RELEASED)])}")
     path = scratch / (name.replace("/", "-").replace("@", "-") + "-random.pt")
     write_random_checkpoint(name, path)
     return Weights(path, False, f"{name} architecture with RANDOM weights (real weights not cached; "
@@ -107,6 +141,32 @@ def write_random_checkpoint(name: str, path: Path, seed: int = 0) -> Path:
         traced = torch.jit.trace(model, example, check_trace=False)
         convert_weights(model)  # the traced module holds the same parameters: fp16 as in OpenAI's files
         torch.jit.save(traced, str(path))
+    return path
+
+
+def write_random_chinese_checkpoint(name: str, path: Path, seed: int = 0) -> Path:
+    """A Chinese-CLIP checkpoint of the released architecture ``name`` with seeded random fp32 weights,
+    saved as OFA-Sys saved theirs: ``{"epoch", "step", "state_dict"}`` with ``module.`` keys."""
+    import torch
+
+    from clipdesk.cnclip.architecture import RELEASED
+    from clipdesk.cnclip.model import ChineseCLIP
+
+    generator = torch.Generator().manual_seed(seed)
+    with torch.device("meta"):
+        shapes = {key: (tuple(value.shape), value.dtype) for key, value in ChineseCLIP(RELEASED[name]).state_dict().items()}
+    state = {}
+    for key, (shape, dtype) in shapes.items():
+        if not dtype.is_floating_point:
+            state[f"module.{key}"] = torch.zeros(shape, dtype=dtype)
+        elif key.endswith("running_var"):
+            state[f"module.{key}"] = torch.rand(shape, generator=generator) + 0.5
+        elif "LayerNorm.weight" in key or key.endswith(("ln_pre.weight", "ln_post.weight")):
+            state[f"module.{key}"] = torch.ones(shape) + 0.02 * torch.randn(shape, generator=generator)
+        else:
+            state[f"module.{key}"] = 0.02 * torch.randn(shape, generator=generator)
+    state["module.logit_scale"] = torch.tensor(4.6052)
+    torch.save({"epoch": 0, "step": 0, "state_dict": state}, path)
     return path
 
 

@@ -31,12 +31,13 @@ class ReferencePipeline:
     """What a user of the reference package writes to label a folder: ``Image.open`` -> its
     preprocess -> ``encode_image`` in batches -> softmax over the label prompts; top label per photo."""
 
-    def __init__(self, reference, model, preprocess: Callable, device: str, labels: Sequence[str]) -> None:
+    def __init__(self, tokenize: Callable, model, preprocess: Callable, device: str, prompts: Sequence[str],
+                 labels: Sequence[str]) -> None:
         import torch
 
         self.torch, self.model, self.preprocess, self.device = torch, model, preprocess, device
         self.labels = list(labels)
-        tokens = reference.tokenize([f"a photo of a {label}." for label in labels]).to(device)
+        tokens = tokenize(list(prompts)).to(device)
         with torch.inference_mode():
             text = model.encode_text(tokens).float()
         self.text = text / text.norm(dim=-1, keepdim=True)
@@ -83,25 +84,40 @@ import torch
 from clipdesk.labeling.bench_inputs import typical_prompts
 from clipdesk.labeling.bench_pipelines import peak_rss_mb
 path, device, precision, count, reference = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "1"
-if reference:
+chinese = sys.argv[6] == "cnclip"
+if chinese and reference:
+    import cn_clip.clip as clip
+    from clipdesk.labeling.benchmark import load_cn_reference
+    from pathlib import Path
+    model, _ = load_cn_reference(clip, Path(path), device)
+    tokenize = clip.tokenize
+elif chinese:
+    import clipdesk.cnclip as clip
+    model, _ = clip.load(path, device=device, precision=precision)
+    tokenize = clip.tokenize
+elif reference:
     import clip
     model, _ = clip.load(path, device=device, jit=False)
+    tokenize = lambda texts: clip.tokenize(texts, truncate=True)
 else:
     import clipdesk.clip as clip
     model, _ = clip.load(path, device=device, precision=precision)
+    tokenize = lambda texts: clip.tokenize(texts, truncate=True)
 loaded = peak_rss_mb()
 with torch.inference_mode():
-    features = model.encode_text(clip.tokenize(typical_prompts(count), truncate=True).to(device))
+    features = model.encode_text(tokenize(typical_prompts(count, chinese=chinese)).to(device))
 print(json.dumps({"loaded": loaded, "peak": peak_rss_mb(), "shape": list(features.shape)}))
 """
 
 
-def text_memory_peak_mb(weights: Path, device: str, precision: str, count: int, reference: bool) -> float:
+def text_memory_peak_mb(weights: Path, device: str, precision: str, count: int, reference: bool,
+                        family: str = "openai") -> float:
     """Peak RSS in MB of a fresh Python process that loads the model and encodes ``count`` typical
     labels in one ``encode_text`` call (the reference's, with ``reference``)."""
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     result = subprocess.run(
-        [sys.executable, "-c", _MEMORY_CHILD, str(weights), device, precision, str(count), "1" if reference else "0"],
+        [sys.executable, "-c", _MEMORY_CHILD, str(weights), device, precision, str(count), "1" if reference else "0",
+         family],
         capture_output=True, text=True, env=env, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"the memory measurement failed: {result.stderr.strip().splitlines()[-1:]}")

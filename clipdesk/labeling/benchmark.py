@@ -21,7 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from clipdesk.labeling.bench_inputs import (choose_weights, scratch_folder, typical_labels, typical_prompts,
+from clipdesk.labeling.bench_inputs import (CHINESE_PROMPT, PROMPT, choose_weights, scratch_folder,
+                                            typical_chinese_labels, typical_labels, typical_prompts,
                                             write_camera_photos)
 from clipdesk.labeling.bench_pipelines import (ReferencePipeline, encode_photo, peak_rss_mb,
                                                text_memory_peak_mb)
@@ -99,12 +100,13 @@ def run_benchmark(options: BenchOptions, on_step: StepCallback | None = None) ->
     step = on_step or (lambda text: None)
     device = resolve_device(options.device)
     precision = default_precision(device) if options.precision == "auto" else check_precision(options.precision)
-    reference = import_reference() if options.compare_reference else None
     with scratch_folder() as scratch:
         step("preparing weights")
         weights = choose_weights(options.model, Path(scratch))
+        family = weights_family(weights.path)
+        reference = import_reference(family) if options.compare_reference else None
         photos = _photos(options, Path(scratch), step)
-        bench = _Bench(torch, options, device, precision, weights.path, reference, step, Path(scratch))
+        bench = _Bench(torch, options, device, precision, weights.path, reference, step, Path(scratch), family)
         rows = bench.run(photos)
         numerics = describe(bench.model)
     notes = list(bench.notes)
@@ -117,15 +119,53 @@ def run_benchmark(options: BenchOptions, on_step: StepCallback | None = None) ->
         repeats=options.repeats, rows=tuple(rows), notes=tuple(notes))
 
 
-def import_reference():
-    """OpenAI's ``clip`` package (pip install clip-anytorch), for --compare-reference only."""
+def import_reference(family: str = "openai"):
+    """The family's reference package, for --compare-reference only: OpenAI's ``clip``
+    (pip install clip-anytorch) or OFA-Sys's ``cn_clip.clip`` (pip install --no-deps cn-clip six)."""
+    module, install = (("cn_clip.clip", "pip install --no-deps cn-clip==1.6.0 six") if family == "cnclip"
+                       else ("clip", "pip install clip-anytorch"))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # its pkg_resources deprecation warning
-            return importlib.import_module("clip")
+            return importlib.import_module(module)
     except ImportError as error:
-        raise ImportError("--compare-reference needs OpenAI's reference package: pip install clip-anytorch") \
-            from error
+        raise ImportError(f"--compare-reference needs the reference package: {install}") from error
+
+
+def weights_family(path: Path) -> str:
+    """``openai`` or ``cnclip``, read from the checkpoint's keys."""
+    from clipdesk.clip.checkpoint import read_state_dict
+    from clipdesk.labeling.labeling_model import family_of_state
+
+    return family_of_state(read_state_dict(path)).id
+
+
+def cn_reference_names(path: Path) -> tuple[str, str, int]:
+    """``cn_clip``'s (vision config, text config, input resolution) names for a Chinese-CLIP file: its
+    loader takes a file only with the names of the JSON configs it ships."""
+    from clipdesk.clip.checkpoint import read_state_dict
+    from clipdesk.cnclip.architecture import RELEASED, infer_config
+
+    config = infer_config(read_state_dict(path))
+    vision = next((name for name, released in RELEASED.items() if released.vision == config.vision), None)
+    text = {3: "RBT3-chinese", 12: "RoBERTa-wwm-ext-base-chinese", 24: "RoBERTa-wwm-ext-large-chinese"}.get(
+        config.text.layers)
+    if vision is None or text is None:
+        raise ValueError(f"{path}: not one of the released Chinese-CLIP shapes; the reference cannot load it")
+    return vision, text, config.vision.image_resolution
+
+
+def load_cn_reference(reference, path: Path, device: str):
+    """``cn_clip.load_from_name`` on a file, quietly, in eval mode (it returns training mode)."""
+    import contextlib
+    import io
+
+    vision, text, resolution = cn_reference_names(path)
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model, preprocess = reference.load_from_name(str(path), device=device, vision_model_name=vision,
+                                                     text_model_name=text, input_resolution=resolution)
+    return model.eval(), preprocess
 
 
 def machine_description() -> str:
@@ -192,9 +232,11 @@ class _Bench:
     """One benchmark run: the loaded models and the measurements in order."""
 
     def __init__(self, torch, options: BenchOptions, device: str, precision: str, weights: Path, reference,
-                 step: StepCallback, scratch: Path) -> None:
+                 step: StepCallback, scratch: Path, family: str = "openai") -> None:
         self.torch, self.options, self.device, self.precision = torch, options, device, precision
         self.weights, self.reference, self.step, self.scratch = weights, reference, step, scratch
+        self.family = family
+        self.chinese = family == "cnclip"
         self.model = self.ref_model = None
         self.notes: list[str] = []
 
@@ -219,8 +261,21 @@ class _Bench:
                         note="both models loaded" if self.reference else ""))
         return rows
 
+    def engine(self):
+        """The engine package of the weights' family: ``clipdesk.clip`` or ``clipdesk.cnclip``."""
+        return importlib.import_module("clipdesk.cnclip" if self.chinese else "clipdesk.clip")
+
+    def tokenize(self, prompts: list[str]):
+        engine = self.engine()
+        return engine.tokenize(prompts) if self.chinese else engine.tokenize(prompts, truncate=True)
+
+    def reference_tokenize(self, prompts: list[str]):
+        if self.chinese:
+            return self.reference.tokenize(prompts)
+        return self.reference.tokenize(prompts, truncate=True)
+
     def load(self) -> Row:
-        from clipdesk import clip
+        clip = self.engine()
 
         self.step("loading the model")
         models: dict[str, object] = {}
@@ -233,6 +288,9 @@ class _Bench:
         def reference() -> None:
             models.pop("reference", None)
             gc.collect()
+            if self.chinese:
+                models["reference"] = load_cn_reference(self.reference, self.weights, self.device)
+                return
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 models["reference"] = self.reference.load(str(self.weights), device=self.device, jit=False)
@@ -272,16 +330,13 @@ class _Bench:
                    timed.reference * 1000 if timed.reference else None, higher_is_better=False)
 
     def text_encode(self) -> Row:
-        from clipdesk import clip
-
         count = self.options.labels
         self.step(f"text encoding, {count} labels")
-        prompts = typical_prompts(count)
-        ours = lambda: self.model.encode_text(clip.tokenize(prompts, truncate=True).to(self.device))  # noqa: E731
+        prompts = typical_prompts(count, chinese=self.chinese)
+        ours = lambda: self.model.encode_text(self.tokenize(prompts).to(self.device))  # noqa: E731
         ref = None
         if self.ref_model is not None:
-            ref = lambda: self.ref_model.encode_text(  # noqa: E731
-                self.reference.tokenize(prompts, truncate=True).to(self.device))
+            ref = lambda: self.ref_model.encode_text(self.reference_tokenize(prompts).to(self.device))  # noqa: E731
         ours()  # the reference's warm-up would cost as much as a timed run: its first run is timed
         timed = _median_pair(ours, ref, self.options.repeats, self.sync)
         return Row(f"text_encode_{count}", f"text encode, {count} labels", "labels/s", count / timed.ours,
@@ -294,13 +349,15 @@ class _Bench:
         from clipdesk.labeling import ZeroShotClassifier
 
         self.step(f"end-to-end labelling of {len(photos)} photos")
-        labels = typical_labels(10)
+        labels = typical_chinese_labels(10) if self.chinese else typical_labels(10)
         classifier = ZeroShotClassifier(self.weights, device=self.device, precision=self.precision)
         classifier.text_features(labels)  # labels are encoded once per session, not per folder
         ours = lambda: classifier.rank(photos, labels)  # noqa: E731
         ref = None
         if self.ref_model is not None:
-            pipeline = ReferencePipeline(self.reference, self.ref_model, self.ref_preprocess, self.device, labels)
+            template = CHINESE_PROMPT if self.chinese else PROMPT
+            pipeline = ReferencePipeline(self.reference_tokenize, self.ref_model, self.ref_preprocess, self.device,
+                                         [template.format(label) for label in labels], labels)
             ref = lambda: pipeline.top_labels(photos)  # noqa: E731
         timed = _median_pair(ours, ref, self.options.repeats, self.sync)
         count = len(photos)
@@ -338,8 +395,10 @@ class _Bench:
     def text_memory(self) -> list[Row]:
         count = self.options.memory_labels
         self.step(f"peak memory of a fresh process encoding {count} labels")
-        ours = text_memory_peak_mb(self.weights, self.device, self.precision, count, reference=False)
-        ref = text_memory_peak_mb(self.weights, self.device, "exact", count, reference=True) if self.reference else None
+        ours = text_memory_peak_mb(self.weights, self.device, self.precision, count, reference=False,
+                                   family=self.family)
+        ref = (text_memory_peak_mb(self.weights, self.device, "exact", count, reference=True, family=self.family)
+               if self.reference else None)
         return [Row(f"text_memory_{count}", f"peak RSS, load + encode {count} labels", "MB", ours, ref,
                     higher_is_better=False, note="fresh process each")]
 

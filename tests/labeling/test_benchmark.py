@@ -129,3 +129,21 @@ def test_text_memory_is_measured_in_a_fresh_process(tiny_vit_path):
     peak = text_memory_peak_mb(tiny_vit_path, "cpu", "exact", 50, reference=False)
 
     assert 50 < peak < 4000  # a Python process with torch, well under the 1000-label budget
+
+
+def test_a_chinese_clip_file_is_benchmarked_with_chinese_prompts(cn_checkpoints, photo_folder):
+    report = run_benchmark(options(cn_checkpoints["rn50-rbt3"], photo_folder))
+    rows = rows_by_key(report)
+    assert {"load", "image_encode_b1", "text_encode_6", "end_to_end"} <= set(rows)
+    assert "一张" in rows["text_encode_6"].note and rows["text_encode_6"].ours > 0
+
+
+@pytest.mark.slow
+def test_chinese_clip_is_compared_with_cn_clip_on_the_same_random_release_weights(photo_folder):
+    report = run_benchmark(options("CN-CLIP/RN50", photo_folder, compare_reference=True, batch_sizes=(2,)))
+    rows = rows_by_key(report)
+    assert report.random_weights and "CN-CLIP/RN50" in report.weights
+    for key in ("load", "image_encode_b2", "text_encode_6", "end_to_end"):
+        assert rows[key].reference is not None and rows[key].ratio > 0, key
+    for key in ("image_encode_b2", "text_encode_6"):  # the reference rounds the fp32 weights through fp16
+        assert rows[key].min_cosine > 0.9999, rows[key]
