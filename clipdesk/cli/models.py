@@ -70,7 +70,8 @@ def run_list(args: argparse.Namespace) -> int:
         else:
             size, status = _size(entry.size_on_disk or 0), entry.state
         return (name, size, status + (" (imported)" if entry.imported else ""),
-                PURPOSES.get(entry.spec.name, ""), _hosts(entry.spec.sources), str(entry.path))
+                PURPOSES.get(entry.spec.name, ""), ", ".join(entry.spec.source_hosts) or "imported",
+                str(entry.path))
 
     def report() -> int:
         grouped: dict[str | None, list] = {family: [] for family in sections}
@@ -106,14 +107,6 @@ def _say_source(url: str) -> None:
     from urllib.parse import urlsplit
 
     _say(f"from {urlsplit(url).netloc}: {url}")
-
-
-def _hosts(urls: tuple[str, ...]) -> str:
-    """``huggingface.co, modelscope.cn``: the servers of a model's sources, in the order tried."""
-    from urllib.parse import urlsplit
-
-    hosts = [urlsplit(url).netloc for url in urls]
-    return ", ".join(dict.fromkeys(hosts)) or "imported"
 
 
 def run_download(args: argparse.Namespace) -> int:

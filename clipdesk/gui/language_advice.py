@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from clipdesk.gui import services
+from clipdesk.weights.registry import OPENAI
 
 
 class ChineseLabelsAdvice(QObject):
@@ -25,7 +26,7 @@ class ChineseLabelsAdvice(QObject):
 
     def check(self, labels: Sequence[str], family: services.FamilyInfo | None, model: str) -> bool:
         """Offer the switch when an English-only model meets mostly Chinese labels; True if offered."""
-        if family is None or family.id != "openai" or model in self._said_for or self.box is not None:
+        if family is None or family.id != OPENAI or model in self._said_for or self.box is not None:
             return False
         if not services.looks_chinese(labels):
             return False

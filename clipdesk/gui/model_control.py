@@ -13,6 +13,7 @@ from clipdesk.gui.dialogs import FirstRunDialog, data_size
 from clipdesk.gui.settings import Settings
 from clipdesk.gui.status_bar import ActivityStatusBar
 from clipdesk.gui.worker import JobFailed, ModelMissing, ModelReady, ModelRequest, WorkerClient
+from clipdesk.weights.registry import CHINESE_CLIP, OPENAI
 
 if TYPE_CHECKING:
     from clipdesk.gui.main_window import MainWindow
@@ -173,18 +174,18 @@ class ModelControl(QObject):
             menu.addAction(services.describe_error(error)).setEnabled(False)
         if self.settings.model not in [choice.name for choice in choices]:
             choices.insert(0, services.ModelChoice(self.settings.model, None, True, 0))
-        for family, title in services.family_sections():
+        for family in services.family_sections():
             members = [choice for choice in choices if choice.family == family]
             if members:
-                menu.addSection(self._family_title(family, title))
+                menu.addSection(self._family_title(family))
                 self._add_choices(menu, members)
         for action in tail:
             menu.addSeparator() if action is None else menu.addAction(action)
 
-    def _family_title(self, family: str | None, title: str) -> str:
-        if family == "openai":
+    def _family_title(self, family: str | None) -> str:
+        if family == OPENAI:
             return self.tr("OpenAI CLIP — labels in English")
-        if family == "cnclip":
+        if family == CHINESE_CLIP:
             return self.tr("Chinese-CLIP — labels in Chinese (中文)")
         return self.tr("Other models")
 

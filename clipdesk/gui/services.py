@@ -57,11 +57,11 @@ def family_of_model(model: str) -> FamilyInfo | None:
     return None if found is None else family_info(found.id)
 
 
-def family_sections() -> list[tuple[str | None, str]]:
-    """The Model menu's sections in order: (family id, title); None: models of unknown family."""
-    from clipdesk.weights.registry import FAMILIES, FAMILY_TITLES
+def family_sections() -> list[str | None]:
+    """The Model menu's sections in order, by family id; None: models of unknown family."""
+    from clipdesk.weights.registry import FAMILIES
 
-    return [*((family, FAMILY_TITLES[family]) for family in FAMILIES), (None, "")]
+    return [*FAMILIES, None]
 
 
 def default_templates() -> tuple[str, ...]:
@@ -118,14 +118,8 @@ def model_choices() -> list[ModelChoice]:
         cached = entry.state in (cache.CACHED, cache.CHANGED)
         partial = (entry.size_on_disk or 0) if entry.state == cache.PARTIAL else 0
         choices.append(ModelChoice(entry.spec.name, size, cached, partial, registry.family_of(entry.spec),
-                                   hosts(entry.spec.sources)))
+                                   entry.spec.source_hosts))
     return choices
-
-
-def hosts(urls: Sequence[str]) -> tuple[str, ...]:
-    from urllib.parse import urlsplit
-
-    return tuple(dict.fromkeys(urlsplit(url).netloc for url in urls))
 
 
 def missing_weights(model: str) -> ModelChoice | None:
@@ -240,11 +234,13 @@ def download(model: str, on_progress: ProgressCallback, should_stop: Callable[[]
              on_source: Callable[[str], None] | None = None) -> bool:
     """Fetch ``model`` into the cache; False when the user cancelled (the ``.part`` file is kept).
     ``on_source(host)``: which server is being tried (a model may have several, in order)."""
+    from urllib.parse import urlsplit
+
     from clipdesk.weights import DownloadCancelled, ensure_model
 
     def source(url: str) -> None:
         if on_source is not None:
-            on_source(hosts([url])[0])
+            on_source(urlsplit(url).netloc)
 
     try:
         ensure_model(model, on_progress=on_progress, should_stop=should_stop, on_source=source)

@@ -65,13 +65,15 @@ def typical_prompts(count: int, chinese: bool = False) -> list[str]:
 
 
 def chinese_release_name(model: str) -> str | None:
-    """``CN-CLIP/ViT-B-16`` (any case, prefix optional for the bench) -> ``ViT-B-16``; None otherwise."""
+    """``CN-CLIP/ViT-B-16`` (any case) -> ``ViT-B-16``; None for anything else."""
     from clipdesk.cnclip.architecture import RELEASED
+    from clipdesk.weights.registry import CN_CLIP_PREFIX
 
-    wanted = model.strip().casefold().removeprefix("cn-clip/")
-    if not model.strip().casefold().startswith("cn-clip/"):
+    name = model.strip()
+    if not name.casefold().startswith(CN_CLIP_PREFIX.casefold()):
         return None
-    return next((name for name in RELEASED if name.casefold() == wanted), None)
+    wanted = name[len(CN_CLIP_PREFIX):].casefold()
+    return next((release for release in RELEASED if release.casefold() == wanted), None)
 
 
 @dataclass(frozen=True)
@@ -114,9 +116,10 @@ def choose_weights(model: str, scratch: Path) -> Weights:
     name = next((key for key in ARCHITECTURES if key.casefold() == model.strip().casefold()), None)
     if name is None:
         from clipdesk.cnclip.architecture import RELEASED
+        from clipdesk.weights.registry import CN_CLIP_PREFIX
 
         raise ValueError(f"unknown model {model!r}: give a checkpoint file or one of "
-                         f"{', '.join([*ARCHITECTURES, *('CN-CLIP/' + n for n in RELEASED)])}")
+                         f"{', '.join([*ARCHITECTURES, *(CN_CLIP_PREFIX + n for n in RELEASED)])}")
     path = scratch / (name.replace("/", "-").replace("@", "-") + "-random.pt")
     write_random_checkpoint(name, path)
     return Weights(path, False, f"{name} architecture with RANDOM weights (real weights not cached; "

@@ -89,7 +89,7 @@ if chinese and reference:
     import cn_clip.clip as clip
     from clipdesk.labeling.benchmark import load_cn_reference
     from pathlib import Path
-    model, _ = load_cn_reference(clip, Path(path), device)
+    model, _ = load_cn_reference(clip, Path(path), device, (sys.argv[7], sys.argv[8], int(sys.argv[9])))
     tokenize = clip.tokenize
 elif chinese:
     import clipdesk.cnclip as clip
@@ -111,13 +111,15 @@ print(json.dumps({"loaded": loaded, "peak": peak_rss_mb(), "shape": list(feature
 
 
 def text_memory_peak_mb(weights: Path, device: str, precision: str, count: int, reference: bool,
-                        family: str = "openai") -> float:
+                        family: str = "openai", cn_names: tuple[str, str, int] | None = None) -> float:
     """Peak RSS in MB of a fresh Python process that loads the model and encodes ``count`` typical
-    labels in one ``encode_text`` call (the reference's, with ``reference``)."""
+    labels in one ``encode_text`` call (the reference's, with ``reference``). ``cn_names``: the
+    reference ``cn_clip`` config names of a Chinese-CLIP file, passed in so the child never reads the
+    checkpoint itself to find them (that would count in the reference's memory)."""
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     result = subprocess.run(
         [sys.executable, "-c", _MEMORY_CHILD, str(weights), device, precision, str(count), "1" if reference else "0",
-         family],
+         family, *map(str, cn_names or ())],
         capture_output=True, text=True, env=env, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"the memory measurement failed: {result.stderr.strip().splitlines()[-1:]}")

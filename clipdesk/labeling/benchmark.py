@@ -26,6 +26,7 @@ from clipdesk.labeling.bench_inputs import (CHINESE_PROMPT, PROMPT, choose_weigh
                                             write_camera_photos)
 from clipdesk.labeling.bench_pipelines import (ReferencePipeline, encode_photo, peak_rss_mb,
                                                text_memory_peak_mb)
+from clipdesk.weights.registry import CHINESE_CLIP, OPENAI
 
 StepCallback = Callable[[str], None]
 
@@ -119,10 +120,10 @@ def run_benchmark(options: BenchOptions, on_step: StepCallback | None = None) ->
         repeats=options.repeats, rows=tuple(rows), notes=tuple(notes))
 
 
-def import_reference(family: str = "openai"):
+def import_reference(family: str = OPENAI):
     """The family's reference package, for --compare-reference only: OpenAI's ``clip``
     (pip install clip-anytorch) or OFA-Sys's ``cn_clip.clip`` (pip install --no-deps cn-clip six)."""
-    module, install = (("cn_clip.clip", "pip install --no-deps cn-clip==1.6.0 six") if family == "cnclip"
+    module, install = (("cn_clip.clip", "pip install --no-deps cn-clip==1.6.0 six") if family == CHINESE_CLIP
                        else ("clip", "pip install clip-anytorch"))
     try:
         with warnings.catch_warnings():
@@ -155,12 +156,14 @@ def cn_reference_names(path: Path) -> tuple[str, str, int]:
     return vision, text, config.vision.image_resolution
 
 
-def load_cn_reference(reference, path: Path, device: str):
-    """``cn_clip.load_from_name`` on a file, quietly, in eval mode (it returns training mode)."""
+def load_cn_reference(reference, path: Path, device: str, names: tuple[str, str, int]):
+    """``cn_clip.load_from_name`` on a file, quietly, in eval mode (it returns training mode).
+    ``names``: ``cn_reference_names(path)``, found once beforehand so that reading the checkpoint to
+    find them is never timed or counted as the reference's."""
     import contextlib
     import io
 
-    vision, text, resolution = cn_reference_names(path)
+    vision, text, resolution = names
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model, preprocess = reference.load_from_name(str(path), device=device, vision_model_name=vision,
@@ -236,7 +239,8 @@ class _Bench:
         self.torch, self.options, self.device, self.precision = torch, options, device, precision
         self.weights, self.reference, self.step, self.scratch = weights, reference, step, scratch
         self.family = family
-        self.chinese = family == "cnclip"
+        self.chinese = family == CHINESE_CLIP
+        self.cn_names = cn_reference_names(weights) if self.chinese and reference is not None else None
         self.model = self.ref_model = None
         self.notes: list[str] = []
 
@@ -289,7 +293,7 @@ class _Bench:
             models.pop("reference", None)
             gc.collect()
             if self.chinese:
-                models["reference"] = load_cn_reference(self.reference, self.weights, self.device)
+                models["reference"] = load_cn_reference(self.reference, self.weights, self.device, self.cn_names)
                 return
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -397,7 +401,8 @@ class _Bench:
         self.step(f"peak memory of a fresh process encoding {count} labels")
         ours = text_memory_peak_mb(self.weights, self.device, self.precision, count, reference=False,
                                    family=self.family)
-        ref = (text_memory_peak_mb(self.weights, self.device, "exact", count, reference=True, family=self.family)
+        ref = (text_memory_peak_mb(self.weights, self.device, "exact", count, reference=True, family=self.family,
+                                   cn_names=self.cn_names)
                if self.reference else None)
         return [Row(f"text_memory_{count}", f"peak RSS, load + encode {count} labels", "MB", ours, ref,
                     higher_is_better=False, note="fresh process each")]

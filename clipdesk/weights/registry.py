@@ -112,6 +112,11 @@ class ModelSpec:
         """Every URL to try, in order (empty for an imported model)."""
         return () if self.url is None else (self.url, *self.mirrors)
 
+    @property
+    def source_hosts(self) -> tuple[str, ...]:
+        """The servers of ``sources``, each once, in the order tried (what the CLI and window show)."""
+        return tuple(dict.fromkeys(urlsplit(url).netloc for url in self.sources))
+
 
 @dataclass(frozen=True)
 class Registry:
