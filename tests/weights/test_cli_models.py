@@ -277,8 +277,10 @@ def test_ctrl_c_in_a_real_download_exits_130_and_the_next_run_resumes(tiny_spec,
 
     server.pause_after, server.faults_left = 2 * (1 << 20), 1  # hold the first transfer mid-body
     command = [sys.executable, "-m", "clipdesk", "models", "download", MODEL_NAME]
+    # A shell's background job (CI started with `&`) inherits SIGINT ignored, and Python then rightly
+    # ignores Ctrl-C; the user at a terminal has it at its default, as here.
     first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env=subprocess_env())
+                             env=subprocess_env(), preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert server.paused.wait(60)
         part = models_root / "tiny-vit.pt.part"
