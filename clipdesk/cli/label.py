@@ -18,7 +18,11 @@ from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, LabelChoice, UsageErro
                                         add_model_arguments, check_output, choose_labels, encode_labels,
                                         fit_to_model, load_classifier, positive_int, say, say_warnings,
                                         stop_on_interrupt, top_choice)
+from clipdesk.cli.library_args import (add_keep_argument, add_log_arguments, check_log, chosen_rule, kept_items,
+                                       say_keyword_run)
 from clipdesk.labeling.labels import ALL_SCORES_MAX_LABELS, kept_per_photo
+from clipdesk.labeling.library.keyword_sets import DEFAULT_PARENT
+from clipdesk.labeling.library.keyword_writer import MODES
 
 if TYPE_CHECKING:
     from clipdesk.labeling import Prediction
@@ -36,13 +40,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                "(an existing results file is unchanged), 130 stopped by Ctrl-C (143 SIGTERM, 129 SIGHUP)")
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="photos and folders")
     add_label_arguments(parser)
-    parser.add_argument("--out", required=True, type=Path, metavar="FILE.csv|FILE.json",
-                        help="where to write the results (CSV or JSON, by the file name)")
+    parser.add_argument("--out", type=Path, metavar="FILE.csv|FILE.json",
+                        help="where to write the results (CSV or JSON, by the file name); needed unless "
+                             "--write-keywords is given")
     parser.add_argument("--recursive", "-r", action="store_true", help="also label photos in sub-folders")
     parser.add_argument("--top", type=top_choice, metavar="K|all",
                         help=f"keep only the K most probable labels per photo ('all': every label; default: "
                              f"every label up to {ALL_SCORES_MAX_LABELS:,} labels, else the "
                              f"{kept_per_photo(ALL_SCORES_MAX_LABELS + 1)} most probable)")
+    add_keep_argument(parser)
+    parser.add_argument("--write-keywords", choices=MODES, metavar="embedded|sidecar",
+                        help="write the kept labels as keywords: into each photo (JPEG, PNG, TIFF, WebP; other "
+                             "formats and read-only photos get a sidecar) or into PHOTO.xmp sidecars; "
+                             "keywords of others are kept, clipdesk's own from an earlier run are replaced")
+    parser.add_argument("--keyword-parent", default=DEFAULT_PARENT, metavar="PARENT",
+                        help=f"parent of the hierarchical keywords, PARENT|label (default {DEFAULT_PARENT!r}; "
+                             "'' for none)")
+    parser.add_argument("--keep-mtime", action="store_true",
+                        help="keep each photo's modification time when writing its keywords")
+    add_log_arguments(parser)
     add_model_arguments(parser)
     parser.add_argument("--batch-size", type=positive_int, default=32, metavar="N",
                         help="photos per model call (default 32; smaller uses less memory)")
@@ -51,9 +67,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
+        if args.out is None and args.write_keywords is None:
+            raise UsageError("say where the labels go: --out FILE.csv|FILE.json, --write-keywords, or both")
+        if args.dry_run and args.write_keywords is None:
+            raise UsageError("--dry-run shows what --write-keywords would change; give --write-keywords too")
         choice = choose_labels(args)
-        check_output(args.out)
-        files, unreadable = _find_files(args.paths, args.recursive, args.out)
+        if args.out is not None:
+            check_output(args.out)
+        check_log(args.log)
+        files, unreadable = find_photos(args.paths, args.recursive, args.out)
         classifier = load_classifier(args, batch_size=args.batch_size)
         choice = fit_to_model(choice, classifier)
     except UsageError as error:
@@ -63,21 +85,53 @@ def run(args: argparse.Namespace) -> int:
         say("cancelled before any photo was labelled")
         return EXIT_INTERRUPTED
     say_warnings(choice.warnings)
+    rule = chosen_rule(args, choice.keep)
     keep = kept_per_photo(len(choice.labels), args.top)
+    if keep is not None and args.write_keywords is not None:
+        keep = max(keep, rule.scores_needed(len(choice.labels)))  # the rule must see every label it may keep
     say(f"labelling {len(files)} photo{'s' * (len(files) != 1)} with {len(choice.labels):,} labels, "
         f"model {classifier.model_name} on {classifier.device_description}")
     if keep is not None and args.top is None:
         say(f"keeping the {keep} most probable of the {len(choice.labels):,} labels for each photo "
             "(--top K to choose, --top all for every label)")
-    return _label(args, classifier, files, unreadable, choice, keep)
+    kept: list[tuple[str, tuple[str, ...]]] = []
+    code = label_photos(args, classifier, files, unreadable, choice, keep, kept, rule)
+    if args.write_keywords is None or code not in (EXIT_OK, EXIT_SOME_FAILED):
+        return code
+    keywords_failed = _write_keywords(args, kept)
+    return EXIT_SOME_FAILED if keywords_failed and code == EXIT_OK else (keywords_failed or code)
 
 
-def _find_files(paths: list[Path], recursive: bool, out: Path) -> tuple[list[Path], list[Prediction]]:
+def _write_keywords(args: argparse.Namespace, kept: list[tuple[str, tuple[str, ...]]]) -> int:
+    """Write the kept labels as keywords; EXIT_SOME_FAILED when a photo failed, EXIT_USAGE without ExifTool."""
+    from clipdesk.cli.progress import ProgressBar
+    from clipdesk.labeling.library.exiftool import MetadataToolError
+    from clipdesk.labeling.library.keyword_writer import FAILED, KeywordOptions, write_keywords
+
+    options = KeywordOptions(args.write_keywords, args.keyword_parent, args.keep_mtime, args.dry_run)
+    verb = "checking" if args.dry_run else "writing"
+    say(f"{verb} keywords for {len(kept)} photo{'s' * (len(kept) != 1)} ({args.write_keywords})")
+    with stop_on_interrupt() as stop, ProgressBar("Keywords", unit="photos") as bar:
+        try:
+            run = write_keywords(kept, options, args.log, lambda done, _: bar.update(done, len(kept)), stop.is_set)
+        except MetadataToolError as error:
+            say(f"error: {error}")
+            return EXIT_USAGE
+        except OSError as error:
+            say(f"error: could not start the change log: {error}")
+            return EXIT_WRITE_FAILED
+    say_keyword_run(run)
+    if run.cancelled:
+        return stop.exit_code
+    return EXIT_SOME_FAILED if run.counts.get(FAILED) else EXIT_OK
+
+
+def find_photos(paths: list[Path], recursive: bool, out: Path | None) -> tuple[list[Path], list[Prediction]]:
     """The photos to label, and a failed result for each folder that could not be read."""
     from clipdesk.labeling.batch import find_files
 
     files, unreadable = find_files(paths, recursive)
-    if out.exists():  # `clipdesk label * --out results.csv` run twice: the old results are no photo
+    if out is not None and out.exists():  # `clipdesk label * --out results.csv` run twice: the old results are no photo
         files = [f for f in files if not _same_file(f, out)]
     if not files and unreadable:
         raise UsageError("; ".join(f"{p.path}: {p.error}" for p in unreadable[:MAX_LISTED_FAILURES]))
@@ -94,8 +148,8 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _label(args: argparse.Namespace, classifier, files: list[Path], unreadable: list[Prediction],
-           choice: LabelChoice, keep: int | None) -> int:
+def label_photos(args: argparse.Namespace, classifier, files: list[Path], unreadable: list[Prediction],
+           choice: LabelChoice, keep: int | None, kept: list[tuple[str, tuple[str, ...]]], rule) -> int:
     """Encode the labels, then stream every batch into the results file as it finishes: memory is that
     of one batch whatever the number of photos, and a run killed outright leaves ``FILE.…partial``."""
     from clipdesk.cli.progress import ProgressBar
@@ -114,7 +168,8 @@ def _label(args: argparse.Namespace, classifier, files: list[Path], unreadable: 
             say(f"stopped by {stop.reason} while the labels were encoded; no photo was labelled")
             return stop.exit_code
         try:
-            results = ResultsFile(args.out, choice.labels, choice.templates, classifier.model_name, keep)
+            results = (ResultsFile(args.out, choice.labels, choice.templates, classifier.model_name, keep)
+                       if args.out is not None else NoResultsFile())
         except OSError as error:
             return _write_failed(args.out, error)
         with results:
@@ -125,6 +180,7 @@ def _label(args: argparse.Namespace, classifier, files: list[Path], unreadable: 
                 def write(batch: list[Prediction]) -> None:
                     with stop.shielded():  # a second Ctrl-C never cuts a row in half
                         results.add(batch)
+                    kept.extend(kept_items(batch, rule))
 
                 with stop.abortable():
                     summary = stream_batch(classifier, files, choice.labels, choice.templates, write,
@@ -150,10 +206,26 @@ def _label(args: argparse.Namespace, classifier, files: list[Path], unreadable: 
     stopped = (f", stopped by {stop.reason} after {summary.done} of {summary.total}"
                if summary.cancelled else "")
     say(f"labelled {summary.labelled}, failed {len(failures)} in {summary.seconds:.1f} s "
-        f"({rate:.1f} photos/s){stopped}; results in {args.out}")
+        f"({rate:.1f} photos/s){stopped}" + (f"; results in {args.out}" if args.out is not None else ""))
     if summary.cancelled:
         return stop.exit_code
     return EXIT_SOME_FAILED if failures else EXIT_OK
+
+
+class NoResultsFile:
+    """Stands in for the results file when only keywords are asked for."""
+
+    def add(self, predictions: object) -> None:
+        pass
+
+    def finish(self, not_labelled: object = ()) -> None:
+        pass
+
+    def __enter__(self) -> NoResultsFile:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        pass
 
 
 def _write_failed(out: Path, error: OSError) -> int:

@@ -21,6 +21,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from clipdesk.defaults import CHINESE_DEFAULT_TEMPLATE, DEFAULT_MODEL, DEFAULT_TEMPLATE, DEVICE_CHOICES, PRECISION_CHOICES
+from clipdesk.labeling.keep_rule import KeepRule
 
 if TYPE_CHECKING:
     from clipdesk.labeling import ZeroShotClassifier
@@ -41,6 +42,7 @@ class LabelChoice:
     labels: tuple[str, ...]
     templates: tuple[str, ...]
     warnings: tuple[str, ...]
+    keep: KeepRule | None = None  # the rule saved with a label set, if it came from one
 
 
 def add_label_arguments(parser: argparse.ArgumentParser) -> None:
@@ -93,12 +95,14 @@ def choose_labels(args: argparse.Namespace) -> LabelChoice:
                                    load_label_set)
 
     templates = args.templates
+    saved_rule = None
     if args.labels_file is not None:
         try:
             if args.labels_file.suffix.lower() == ".json":
                 label_set = load_label_set(args.labels_file)
                 raw = list(label_set.labels)
                 templates = templates or list(label_set.templates)
+                saved_rule = label_set.keep
             else:
                 raw = import_labels(args.labels_file)
         except LabelSetError as error:
@@ -117,7 +121,7 @@ def choose_labels(args: argparse.Namespace) -> LabelChoice:
         template_tuple = clean_templates(templates) if templates else ()  # (): the model family's default
     except ValueError as error:
         raise UsageError(str(error)) from None
-    return LabelChoice(cleaned.labels, template_tuple, cleaned.warnings)
+    return LabelChoice(cleaned.labels, template_tuple, cleaned.warnings, saved_rule)
 
 
 def fit_to_model(choice: LabelChoice, classifier: ZeroShotClassifier) -> LabelChoice:
@@ -132,7 +136,7 @@ def fit_to_model(choice: LabelChoice, classifier: ZeroShotClassifier) -> LabelCh
         warnings += (f"most labels are Chinese, but {classifier.model_name} is OpenAI's English-only CLIP: "
                      f"its ranking of them is close to noise. Use a Chinese model, e.g. --model "
                      f"{DEFAULT_CHINESE_MODEL}",)
-    return LabelChoice(choice.labels, classifier.templates_or_default(choice.templates), warnings)
+    return LabelChoice(choice.labels, classifier.templates_or_default(choice.templates), warnings, choice.keep)
 
 
 def check_output(path: Path) -> None:

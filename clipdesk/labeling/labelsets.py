@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clipdesk.labeling.export import write_atomic
+from clipdesk.labeling.keep_rule import KeepRule, parse_keep_rule
 from clipdesk.labeling.labels import DEFAULT_TEMPLATE, clean_labels, clean_templates
 from clipdesk.weights.locations import user_path
 
@@ -38,6 +39,7 @@ class LabelSet:
     name: str
     labels: tuple[str, ...]
     templates: tuple[str, ...] = (DEFAULT_TEMPLATE,)
+    keep: KeepRule | None = None  # which labels a photo gets (keywords, folders); None: the default
 
 
 def label_sets_dir() -> Path:
@@ -57,6 +59,8 @@ def save_label_set(label_set: LabelSet, path: str | os.PathLike[str] | None = No
     target.parent.mkdir(parents=True, exist_ok=True)
     document = {"format": FORMAT, "version": VERSION, "name": label_set.name,
                 "labels": list(label_set.labels), "templates": list(label_set.templates)}
+    if label_set.keep is not None:
+        document["keep"] = label_set.keep.text
     return write_atomic(target, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
@@ -80,9 +84,14 @@ def load_label_set(path: str | os.PathLike[str]) -> LabelSet:
         template_tuple = clean_templates(templates)
     except ValueError as error:
         raise LabelSetError(f"label set {source}: {error}") from error
+    keep = document.get("keep")
+    try:
+        rule = parse_keep_rule(keep) if isinstance(keep, str) else None
+    except ValueError as error:
+        raise LabelSetError(f"label set {source}: {error}") from error
     name = document.get("name")
     return LabelSet(name if isinstance(name, str) and name.strip() else source.stem,
-                    clean_labels(labels).labels, template_tuple)
+                    clean_labels(labels).labels, template_tuple, rule)
 
 
 def list_label_sets(directory: str | os.PathLike[str] | None = None) -> list[Path]:
