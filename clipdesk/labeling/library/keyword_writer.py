@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,7 +131,8 @@ class KeywordWriter:
                 self.tool.write(path, temp, plan.after, with_iptc)
                 written = self.tool.read(temp)
             except MetadataToolError as error:
-                return KeywordOutcome(shown, FAILED, str(path), EMBEDDED, error=f"not written: {error}")
+                return KeywordOutcome(shown, FAILED, str(path), EMBEDDED,
+                                      error=f"not written: {error}{_space_hint(path, before_stat.st_size)}")
             if written != plan.after:
                 return KeywordOutcome(shown, FAILED, str(path), EMBEDDED,
                                       error="the written keywords did not read back as planned; not written")
@@ -237,6 +239,15 @@ def _changed_since(path: Path, before: os.stat_result) -> bool:
         now = path.stat()
         return (now.st_size, now.st_mtime_ns) != (before.st_size, before.st_mtime_ns)
     return True
+
+
+def _space_hint(path: Path, size: int) -> str:
+    """ExifTool says only "Error writing image data" when the disk is full; say why."""
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        return ""
+    return " (the disk is full: a photo is rewritten beside itself, which needs its size free)" if free < size else ""
 
 
 def _sha256(data: bytes) -> str:

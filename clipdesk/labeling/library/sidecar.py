@@ -142,6 +142,10 @@ def _scan(data: bytes) -> _Scan:
         if current and in_item[0]:
             current[0].values[-1] += content
 
+    def doctype(*_: object) -> None:  # XMP has none; entities could expand without bound
+        raise SidecarError("it declares a DOCTYPE, which XMP never has")
+
+    parser.StartDoctypeDeclHandler = doctype
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = text
