@@ -71,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("say where the labels go: --out FILE.csv|FILE.json, --write-keywords, or both")
         if args.dry_run and args.write_keywords is None:
             raise UsageError("--dry-run shows what --write-keywords would change; give --write-keywords too")
+        if args.write_keywords == "embedded":
+            _check_exiftool()
         choice = choose_labels(args)
         if args.out is not None:
             check_output(args.out)
@@ -100,6 +102,14 @@ def run(args: argparse.Namespace) -> int:
         return code
     keywords_failed = _write_keywords(args, kept)
     return EXIT_SOME_FAILED if keywords_failed and code == EXIT_OK else (keywords_failed or code)
+
+
+def _check_exiftool() -> None:
+    from clipdesk.labeling.library.exiftool import INSTALL_HINT, find_exiftool
+
+    if find_exiftool() is None:
+        raise UsageError(f"ExifTool was not found, and it writes the keywords into photos: {INSTALL_HINT} "
+                         "(or use --write-keywords sidecar, which needs no ExifTool)")
 
 
 def _write_keywords(args: argparse.Namespace, kept: list[tuple[str, tuple[str, ...]]]) -> int:

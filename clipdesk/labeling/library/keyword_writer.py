@@ -89,8 +89,10 @@ class KeywordWriter:
             raise ValueError("a keyword run that changes photos needs a change log")
         self.options = options
         self.log = log
-        self._tool = tool
         self._own_tool = tool is None
+        # ExifTool is started up front (a missing one is one clear error, not a failure per photo);
+        # sidecars alone never need it.
+        self._tool = tool if tool is not None or options.mode == SIDECAR else MetadataTool()
 
     @property
     def tool(self) -> MetadataTool:
