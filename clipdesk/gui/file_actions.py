@@ -118,17 +118,20 @@ class FileActions(QObject):
 
         window = self.window
         try:
+            keep = None
             if Path(path).suffix.lower() in (".txt", ".csv"):
                 labels, templates = import_labels(path), ()
             else:
                 label_set = load_label_set(path)
-                labels, templates = list(label_set.labels), label_set.templates
+                labels, templates, keep = list(label_set.labels), label_set.templates, label_set.keep
         except (LabelSetError, OSError) as error:
             QMessageBox.warning(window, self.tr("Could not open the label set"), services.describe_error(error))
             return False
         window.labels_pane.editor.set_labels(labels)
         if templates:
             window.labels_pane.templates.set_templates(templates)
+        if keep is not None:  # the rule saved with the set: which labels become keywords and folders
+            window.set_keep_rule(keep)
         window.settings.add_recent_label_set(path)
         window.settings.set_last_folder("labelsets", path)
         window.status.flash(self.tr("Opened %n label(s) from %1", "", len(labels)).replace("%1", Path(path).name))
@@ -148,7 +151,7 @@ class FileActions(QObject):
         labels = tuple(window.labels_pane.editor.labels())
         templates = window.labels_pane.templates.templates()
         try:
-            save_label_set(LabelSet(Path(path).stem, labels, templates), path)
+            save_label_set(LabelSet(Path(path).stem, labels, templates, window.results.keep_rule), path)
         except (OSError, ValueError) as error:
             QMessageBox.warning(window, self.tr("Could not save the label set"), services.describe_error(error))
             return False

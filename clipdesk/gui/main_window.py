@@ -26,6 +26,7 @@ from clipdesk.gui.file_actions import FileActions
 from clipdesk.gui.i18n import apply_language
 from clipdesk.gui.image_list import PhotoDelegate, PhotoListModel, readable_reason
 from clipdesk.gui.language_advice import ChineseLabelsAdvice
+from clipdesk.gui.library_actions import LibraryActions
 from clipdesk.gui.model_control import FAILED, MISSING, READY, ModelControl
 from clipdesk.gui.panes import PREVIEW, LabelsPane, PhotosPane, ResultsPane
 from clipdesk.gui.photo_input import PhotoInput
@@ -35,6 +36,7 @@ from clipdesk.gui.settings import Settings
 from clipdesk.gui.status_bar import ActivityStatusBar
 from clipdesk.gui.thumbnails import ThumbnailLoader
 from clipdesk.gui.worker import WorkerClient
+from clipdesk.labeling.keep_rule import KeepRule
 
 CLOSE_WAIT_MS = 1500  # closing waits this long for the worker and the pools, all together
 
@@ -56,6 +58,7 @@ class MainWindow(QMainWindow):
         self.photo_input = PhotoInput(self)
         self.ranking = RankControl(self)
         self.language_advice = ChineseLabelsAdvice(self)
+        self.library = LibraryActions(self, self.settings, self.kept_items)
         self.create_actions()
         self.create_menus()
         self.create_panes()
@@ -79,6 +82,10 @@ class MainWindow(QMainWindow):
         self.open_labels_action = action(self.files.choose_label_set)
         self.save_labels_action = action(self.files.choose_label_set_target, "Ctrl+S")
         self.export_action = action(self.files.choose_export_target, "Ctrl+E")
+        self.write_keywords_action = action(self.library.write_keywords, "Ctrl+K")
+        self.sort_action = action(self.library.sort_into_folders)
+        self.undo_action = action(self.library.undo, QKeySequence.StandardKey.Undo)
+        self.undo_action.setEnabled(False)
         self.quit_action = action(self.close, QKeySequence.StandardKey.Quit)
         self.paste_action = action(self.photo_input.paste, QKeySequence.StandardKey.Paste)
         self.copy_results_action = action(self.copy_results, "Ctrl+Shift+C")
@@ -101,11 +108,12 @@ class MainWindow(QMainWindow):
         self.recent_menu = QMenu(self)
         self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent_menu(self.recent_menu))
         for item in (self.open_images_action, self.open_folder_action, None, self.open_labels_action,
-                     self.recent_menu.menuAction(), self.save_labels_action, None, self.export_action, None,
-                     self.quit_action):
+                     self.recent_menu.menuAction(), self.save_labels_action, None, self.export_action,
+                     self.write_keywords_action, self.sort_action, None, self.quit_action):
             self.file_menu.addSeparator() if item is None else self.file_menu.addAction(item)
         self.edit_menu = bar.addMenu("")
-        for item in (self.paste_action, self.copy_results_action, None, self.remove_photos_action,
+        for item in (self.undo_action, None, self.paste_action, self.copy_results_action, None,
+                     self.remove_photos_action,
                      self.clear_photos_action, None, self.preferences_action):
             self.edit_menu.addSeparator() if item is None else self.edit_menu.addAction(item)
         self.model_menu = bar.addMenu("")
@@ -164,6 +172,11 @@ class MainWindow(QMainWindow):
         self.ranking.connect_worker()
         self.model.family_ready.connect(self.on_family_ready)
         self.language_advice.switch_requested.connect(self.model.choose)
+        self.results_pane.keep_rule.rule_changed.connect(self.set_keep_rule)
+        self.library.busy_changed.connect(self.on_library_busy)
+        self.library.progress.connect(lambda text, done, total: self.status.set_activity(text, done, total, True))
+        self.library.finished.connect(self.status.clear_activity)
+        self.library.undo_changed.connect(self.on_undo_changed)
 
     # == settings and language ====================================================================
     def read_settings(self) -> None:
@@ -180,6 +193,7 @@ class MainWindow(QMainWindow):
         self.labels_pane.templates.set_templates(self.settings.templates)
         self.results_pane.top_k.setValue(self.settings.top_k)
         self.results.set_top_k(self.settings.top_k)
+        self.set_keep_rule(self.settings.keep_rule)
 
     def write_settings(self) -> None:
         self.settings.set_window_state("geometry", self.saveGeometry())
@@ -201,6 +215,8 @@ class MainWindow(QMainWindow):
                 (self.open_labels_action, self.tr("&Open Label Set…")),
                 (self.save_labels_action, self.tr("&Save Label Set As…")),
                 (self.export_action, self.tr("&Export Results…")),
+                (self.write_keywords_action, self.tr("Write &Keywords…")),
+                (self.sort_action, self.tr("Sort into Fol&ders…")),
                 (self.quit_action, self.tr("&Quit")),
                 (self.paste_action, self.tr("&Paste")),
                 (self.copy_results_action, self.tr("&Copy Results")),
@@ -217,6 +233,9 @@ class MainWindow(QMainWindow):
         self.clear_photos_action.setToolTip(self.tr("Remove every photo from the list"))
         self.copy_results_action.setToolTip(self.tr("Copy the selected photos' results as text"))
         self.status.cancel_button.setText(self.tr("Cancel"))
+        self.on_undo_changed(self.library.undo_text())
+        self.write_keywords_action.setToolTip(self.tr("Write the labels each photo keeps as keywords that "
+                                                      "digiKam, Lightroom, darktable and Immich read"))
         self.model.update_status()
         busy = {"rank", "download", "import"} & set(self.client.active_kinds())
         if self.model.state == READY and not busy:  # else the next progress report says it anew
@@ -248,6 +267,7 @@ class MainWindow(QMainWindow):
         stopped = self.photo_input.shutdown(deadline.remainingTime()) and stopped
         stopped = self.thumbnails.shutdown(deadline.remainingTime()) and stopped
         stopped = self.files.wait(deadline.remainingTime()) and stopped  # an export being written
+        stopped = self.library.shutdown(deadline.remainingTime()) and stopped  # stops between photos
         self.worker_stopped = stopped
         event.accept()
 
@@ -255,6 +275,7 @@ class MainWindow(QMainWindow):
         """Escape / Cancel: stop labelling or a download, and any folder still being looked through."""
         self.ranking.cancel_work()
         self.photo_input.cancel_scans()
+        self.library.cancel()
 
     # == photos in ================================================================================
     def add_paths(self, paths: list[str]) -> None:
@@ -391,6 +412,29 @@ class MainWindow(QMainWindow):
             return
         QApplication.clipboard().setText("\n".join(texts))
         self.status.flash(self.tr("Copied the results of %n photo(s)", "", len(texts)))
+
+    # == into the photo library ====================================================================
+    def set_keep_rule(self, rule: KeepRule) -> None:
+        """Which labels each photo keeps: ticked in the results, written as keywords, sorted by."""
+        self.results_pane.keep_rule.set_rule(rule)
+        self.results.set_keep_rule(rule)
+        self.settings.keep_rule = rule
+
+    def kept_items(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Every photo labelled with the labels on screen, with the labels it keeps."""
+        rule = self.results.keep_rule
+        return [(path, rule.kept(prediction)) for path in self.photos.paths()
+                if self.photos.is_up_to_date(path) and (prediction := self.photos.prediction(path)) is not None
+                and prediction.error is None]
+
+    def on_library_busy(self, busy: bool) -> None:
+        for item in (self.write_keywords_action, self.sort_action):
+            item.setEnabled(not busy)
+        self.undo_action.setEnabled(not busy and bool(self.library.undo_text()))
+
+    def on_undo_changed(self, text: str) -> None:
+        self.undo_action.setText(text or self.tr("&Undo"))
+        self.undo_action.setEnabled(bool(text) and not self.library.busy)
 
     # == dialogs ==================================================================================
     def show_preferences(self) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clipdesk.gui.keep_rule_field import KeepRuleField
 from clipdesk.gui.photo_view import PhotoListView
 from clipdesk.gui.label_editor import LabelEditor
 from clipdesk.gui.templates_field import TemplatesField
@@ -185,9 +186,12 @@ class ResultsPane(TranslatedPane):
         layout.addWidget(self.name)
         layout.addWidget(self.stack, 1)
         layout.addLayout(footer)
+        self.keep_rule = KeepRuleField(self)
+        layout.addWidget(self.keep_rule)
         self.retranslate()
 
     def retranslate(self) -> None:
+        self.keep_rule.retranslate()
         self.title.setText(self.tr("Results"))
         self.top_k_label.setText(self.tr("&Show top:"))
         self.top_k.setSpecialValueText(self.tr("all labels"))

@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QLocale, QSettings
 
 from clipdesk.defaults import DEFAULT_MODEL, DEFAULT_TEMPLATE, DEVICE_CHOICES, PRECISIONS
+from clipdesk.labeling.keep_rule import DEFAULT_KEEP_RULE, KeepRule, parse_keep_rule
 from clipdesk.weights.locations import config_dir, config_dir_override
 
 DEFAULT_BATCH_SIZE = 16  # small enough that Cancel answers within a batch on a laptop CPU
@@ -184,6 +185,28 @@ class Settings:
     @top_k.setter
     def top_k(self, k: int) -> None:
         self._set("ui/top_k", int(k))
+
+    @property
+    def keep_rule(self) -> KeepRule:
+        """Which labels a photo gets as keywords and folders (``--keep`` in the CLI)."""
+        try:
+            return parse_keep_rule(self._text("labels/keep", DEFAULT_KEEP_RULE.text))
+        except ValueError:
+            return DEFAULT_KEEP_RULE
+
+    @keep_rule.setter
+    def keep_rule(self, rule: KeepRule) -> None:
+        self._set("labels/keep", rule.text)
+
+    @property
+    def keyword_mode(self) -> str:
+        """Where Write Keywords… puts them last time: "embedded" or "sidecar"."""
+        mode = self._text("library/keywords", "embedded")
+        return mode if mode in ("embedded", "sidecar") else "embedded"
+
+    @keyword_mode.setter
+    def keyword_mode(self, mode: str) -> None:
+        self._set("library/keywords", mode)
 
     def window_state(self, name: str) -> QByteArray | None:
         """Saved geometry/state blob for ``name`` (window geometry, dock state, a splitter)."""
