@@ -250,6 +250,33 @@
         </message>
     </context>
     <context>
+        <name>KeepRuleField</name>
+        <message>
+            <source>&amp;Keep:</source>
+            <translation>保留(&amp;K)：</translation>
+        </message>
+        <message>
+            <source>the most probable</source>
+            <translation>概率最高的</translation>
+        </message>
+        <message>
+            <source>every label at least</source>
+            <translation>概率不低于此值的所有标签</translation>
+        </message>
+        <message>
+            <source>the most probable, if at least</source>
+            <translation>概率最高的（且不低于）</translation>
+        </message>
+        <message>
+            <source> label(s)</source>
+            <translation> 个标签</translation>
+        </message>
+        <message>
+            <source>Which labels a photo gets when you write keywords or sort into folders. A photo whose labels all miss the percentage gets none (it goes to “unsorted”).</source>
+            <translation>写入关键词或分类到文件夹时，每张照片得到哪些标签。所有标签都低于该百分比的照片不得到标签（归入“unsorted”）。</translation>
+        </message>
+    </context>
+    <context>
         <name>LabelEditor</name>
         <message>
             <source>Type a label and press Enter</source>
@@ -312,6 +339,81 @@ receipt, cat, red envelope</source>
         </message>
     </context>
     <context>
+        <name>LibraryActions</name>
+        <message>
+            <source>Take back the keywords clipdesk just wrote? Keywords added since by you or other programs are kept.</source>
+            <translation>撤销 clipdesk 刚写入的关键词吗？之后由您或其他程序添加的关键词会保留。</translation>
+        </message>
+        <message>
+            <source>Take back the sort into folders? Copies are removed and moved photos go back, each only while it is still the file clipdesk placed.</source>
+            <translation>撤销分类到文件夹吗？副本会被删除，移动的照片会移回原处——仅限仍是 clipdesk 放置的原文件。</translation>
+        </message>
+        <message>
+            <source>Undo</source>
+            <translation>撤销</translation>
+        </message>
+        <message>
+            <source>&amp;Undo Write Keywords</source>
+            <translation>撤销写入关键词(&amp;U)</translation>
+        </message>
+        <message>
+            <source>&amp;Undo Sort into Folders</source>
+            <translation>撤销分类到文件夹(&amp;U)</translation>
+        </message>
+        <message>
+            <source>Nothing labelled yet</source>
+            <translation>尚无已标注的照片</translation>
+        </message>
+        <message>
+            <source>Label the photos first: keywords and folders come from the labels each photo keeps.</source>
+            <translation>请先标注照片：关键词和文件夹来自每张照片保留的标签。</translation>
+        </message>
+        <message>
+            <source>Writing keywords…</source>
+            <translation>正在写入关键词…</translation>
+        </message>
+        <message>
+            <source>Sorting into folders…</source>
+            <translation>正在分类到文件夹…</translation>
+        </message>
+        <message>
+            <source>Undoing…</source>
+            <translation>正在撤销…</translation>
+        </message>
+        <message>
+            <source>Nothing was changed</source>
+            <translation>未做任何更改</translation>
+        </message>
+        <message>
+            <source>Keywords written to %1 photo(s), %2 already up to date, %3 failed</source>
+            <translation>已为 %1 张照片写入关键词，%2 张已是最新，%3 张失败</translation>
+        </message>
+        <message>
+            <source>Sorted %1 photo(s), %2 already there, %3 failed</source>
+            <translation>已分类 %1 张照片，%2 张已在目标处，%3 张失败</translation>
+        </message>
+        <message>
+            <source> (stopped; what was done can be undone)</source>
+            <translation>（已停止；已完成的部分可以撤销）</translation>
+        </message>
+        <message>
+            <source>Some photos were left as they were</source>
+            <translation>部分照片保持原样</translation>
+        </message>
+        <message>
+            <source>That was already undone</source>
+            <translation>该操作已被撤销</translation>
+        </message>
+        <message>
+            <source>Undone: %1 restored, %2 skipped, %3 failed</source>
+            <translation>已撤销：恢复 %1 项，跳过 %2 项，失败 %3 项</translation>
+        </message>
+        <message>
+            <source>… and %1 more</source>
+            <translation>… 以及另外 %1 项</translation>
+        </message>
+    </context>
+    <context>
         <name>MainWindow</name>
         <message>
             <source>clipdesk — photo labeling</source>
@@ -356,6 +458,14 @@ receipt, cat, red envelope</source>
         <message>
             <source>&amp;Export Results…</source>
             <translation>导出结果(&amp;E)…</translation>
+        </message>
+        <message>
+            <source>Write &amp;Keywords…</source>
+            <translation>写入关键词(&amp;K)…</translation>
+        </message>
+        <message>
+            <source>Sort into Fol&amp;ders…</source>
+            <translation>分类到文件夹(&amp;D)…</translation>
         </message>
         <message>
             <source>&amp;Quit</source>
@@ -418,6 +528,10 @@ receipt, cat, red envelope</source>
             <translation>取消</translation>
         </message>
         <message>
+            <source>Write the labels each photo keeps as keywords that digiKam, Lightroom, darktable and Immich read</source>
+            <translation>将每张照片保留的标签写为 digiKam、Lightroom、darktable 和 Immich 可读取的关键词</translation>
+        </message>
+        <message>
             <source>Select a photo to see how well each label fits it.</source>
             <translation>选择一张照片，查看每个标签与它的匹配程度。</translation>
         </message>
@@ -456,6 +570,10 @@ receipt, cat, red envelope</source>
             <translation>
                 <numerusform>已复制 %n 张照片的结果</numerusform>
             </translation>
+        </message>
+        <message>
+            <source>&amp;Undo</source>
+            <translation>撤销(&amp;U)</translation>
         </message>
         <message>
             <source>The model is not on this computer yet: use Model → Download or Import Weights…</source>
@@ -871,6 +989,10 @@ Could not label this photo: %2</source>
     <context>
         <name>ResultsModel</name>
         <message>
+            <source> — kept: written as a keyword, sorted into its folder</source>
+            <translation> — 保留：写为关键词，并分类到其文件夹</translation>
+        </message>
+        <message>
             <source>Label</source>
             <translation>标签</translation>
         </message>
@@ -899,6 +1021,49 @@ Could not label this photo: %2</source>
         </message>
     </context>
     <context>
+        <name>SortDialog</name>
+        <message>
+            <source>Sort into Folders</source>
+            <translation>分类到文件夹</translation>
+        </message>
+        <message>
+            <source>&amp;Choose…</source>
+            <translation>选择(&amp;C)…</translation>
+        </message>
+        <message>
+            <source>&amp;Copy the photos (the originals stay where they are)</source>
+            <translation>复制照片（原照片保留在原处）(&amp;C)</translation>
+        </message>
+        <message>
+            <source>&amp;Move the photos</source>
+            <translation>移动照片(&amp;M)</translation>
+        </message>
+        <message>
+            <source>Photo</source>
+            <translation>照片</translation>
+        </message>
+        <message>
+            <source>Folders</source>
+            <translation>文件夹</translation>
+        </message>
+        <message>
+            <source>&amp;Sort</source>
+            <translation>分类(&amp;S)</translation>
+        </message>
+        <message>
+            <source>Nothing is overwritten: a name already taken becomes “IMG_0001 (2).jpg”. Sidecars go with their photo. Edit → Undo takes the sort back.</source>
+            <translation>不会覆盖任何文件：已被占用的文件名会变为“IMG_0001 (2).jpg”。附属 XMP 文件随照片一起。编辑 → 撤销 可撤回此次分类。</translation>
+        </message>
+        <message>
+            <source>Into the folder:</source>
+            <translation>目标文件夹：</translation>
+        </message>
+        <message>
+            <source>%1 photos; %2 keep no label and go to “%3”.</source>
+            <translation>%1 张照片；其中 %2 张没有保留标签，将放入“%3”。</translation>
+        </message>
+    </context>
+    <context>
         <name>TemplatesField</name>
         <message>
             <source>Line %1: put {} where the label goes, e.g. “a photo of a {}.”</source>
@@ -907,6 +1072,69 @@ Could not label this photo: %2</source>
         <message>
             <source>The sentence each label is put into; {} stands for the label. Several lines are averaged into one prompt per label.</source>
             <translation>每个标签被放进的句子；{} 代表标签。多行模板会平均成每个标签的一个提示。</translation>
+        </message>
+    </context>
+    <context>
+        <name>WriteKeywordsDialog</name>
+        <message>
+            <source>Write Keywords</source>
+            <translation>写入关键词</translation>
+        </message>
+        <message>
+            <source>Into the photos (JPEG, PNG, TIFF, WebP; other formats and read-only photos get a sidecar)</source>
+            <translation>写入照片本身（JPEG、PNG、TIFF、WebP；其他格式和只读照片写入附属 XMP 文件）</translation>
+        </message>
+        <message>
+            <source>Into XMP sidecars beside the photos (photo.jpg.xmp)</source>
+            <translation>写入照片旁的附属 XMP 文件（photo.jpg.xmp）</translation>
+        </message>
+        <message>
+            <source>Hierarchical keywords are written as PARENT|label (lr:hierarchicalSubject); leave empty for none</source>
+            <translation>层级关键词写为 上级|标签（lr:hierarchicalSubject）；留空则不加上级</translation>
+        </message>
+        <message>
+            <source>Keep each photo's modification time</source>
+            <translation>保留每张照片的修改时间</translation>
+        </message>
+        <message>
+            <source>Photo</source>
+            <translation>照片</translation>
+        </message>
+        <message>
+            <source>Keywords</source>
+            <translation>关键词</translation>
+        </message>
+        <message>
+            <source>Written to</source>
+            <translation>写入位置</translation>
+        </message>
+        <message>
+            <source>Hierarchy parent:</source>
+            <translation>层级上级：</translation>
+        </message>
+        <message>
+            <source>&amp;Write Keywords</source>
+            <translation>写入关键词(&amp;W)</translation>
+        </message>
+        <message>
+            <source>Keywords already in the photos are kept; keywords clipdesk wrote before are replaced. Every change is logged: Edit → Undo takes it back.</source>
+            <translation>照片中已有的关键词会保留；clipdesk 之前写入的关键词会被替换。每项更改都有记录：编辑 → 撤销 可撤回。</translation>
+        </message>
+        <message>
+            <source>the photo</source>
+            <translation>照片本身</translation>
+        </message>
+        <message>
+            <source>sidecar %1</source>
+            <translation>附属文件 %1</translation>
+        </message>
+        <message>
+            <source>(none: clipdesk's earlier keywords are removed)</source>
+            <translation>（无：删除 clipdesk 之前写入的关键词）</translation>
+        </message>
+        <message>
+            <source>%1 of %2 photos get keywords.</source>
+            <translation>%2 张照片中有 %1 张将得到关键词。</translation>
         </message>
     </context>
 </TS>

@@ -13,6 +13,8 @@ from clipdesk.gui.i18n import apply_language
 from clipdesk.gui.main_window import MainWindow
 from clipdesk.gui.model_control import READY
 from tests import photos as sample_photos
+from clipdesk.gui.library_dialogs import WriteKeywordsDialog
+from clipdesk.labeling.keep_rule import parse_keep_rule
 from tests.gui.conftest import wait_labelled
 
 SIZE = (1280, 800)
@@ -43,6 +45,7 @@ def test_screenshot_of_the_window_with_photos_and_results(qtbot, qapp, settings,
     win.show()
     qtbot.waitUntil(lambda: win.model.state == READY, timeout=60_000)
     win.labels_pane.editor.add_labels(SCENES[language])
+    win.set_keep_rule(parse_keep_rule("top:3,min:0.15"))  # ticks and a threshold line on the bars
     win.add_paths([str(folder)])
     wait_labelled(qtbot, win, len(paths))
     win.photos_pane.view.setCurrentIndex(win.photos.index(win.photos.row_of(str(paths[2]))))
@@ -79,3 +82,23 @@ def test_screenshot_of_the_first_run_dialog(qtbot, qapp, artifacts, language):
     else:  # a Chinese window proposes the Chinese model, from its first source (here a local mirror)
         assert "CN-CLIP/ViT-B-16" in dialog.heading.text() and "718" in dialog.download_button.text()
         assert "127.0.0.1:9" in dialog.body.text()
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_screenshot_of_the_write_keywords_preview(qtbot, qapp, tmp_path, artifacts, language):
+    QLocale.setDefault(QLocale(language if language != "en" else "en_US"))
+    apply_language(qapp, "system")
+    photo = sample_photos.write_jpeg(tmp_path, "coffee")
+    raw = tmp_path / "IMG_0042.CR2"
+    raw.write_bytes(b"raw")
+    labels = SCENES[language]
+    dialog = WriteKeywordsDialog([(str(photo), (labels[1],)), (str(raw), (labels[5], labels[4])),
+                                  (str(tmp_path / "IMG_0043.jpg"), ())], "embedded")
+    qtbot.addWidget(dialog)
+    dialog.resize(720, 480)
+    dialog.show()
+    target = artifacts / f"write-keywords-{language}.png"
+    assert dialog.grab().save(str(target))
+    assert dialog.preview.rowCount() == 3
+    if language == "zh_CN":
+        assert dialog.windowTitle() == "写入关键词"
