@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     say_warnings(choice.warnings)
     rule = chosen_rule(args, choice.keep)
     keep = kept_per_photo(len(choice.labels), args.top)
-    if keep is not None and args.write_keywords is not None:
+    if keep is not None and uses_rule(args, choice):
         keep = max(keep, rule.scores_needed(len(choice.labels)))  # the rule must see every label it may keep
     say(f"labelling {len(files)} photo{'s' * (len(files) != 1)} with {len(choice.labels):,} labels, "
         f"model {classifier.model_name} on {classifier.device_description}")
@@ -178,7 +178,8 @@ def label_photos(args: argparse.Namespace, classifier, files: list[Path], unread
             say(f"stopped by {stop.reason} while the labels were encoded; no photo was labelled")
             return stop.exit_code
         try:
-            results = (ResultsFile(args.out, choice.labels, choice.templates, classifier.model_name, keep)
+            shown_rule = rule if uses_rule(args, choice) else None
+            results = (ResultsFile(args.out, choice.labels, choice.templates, classifier.model_name, keep, shown_rule)
                        if args.out is not None else NoResultsFile())
         except OSError as error:
             return _write_failed(args.out, error)
@@ -220,6 +221,11 @@ def label_photos(args: argparse.Namespace, classifier, files: list[Path], unread
     if summary.cancelled:
         return stop.exit_code
     return EXIT_SOME_FAILED if failures else EXIT_OK
+
+
+def uses_rule(args: argparse.Namespace, choice: LabelChoice) -> bool:
+    """A keep rule was asked for (``--keep``, a label set's, or keywords to write): results show it."""
+    return args.keep is not None or choice.keep is not None or args.write_keywords is not None
 
 
 class NoResultsFile:

@@ -30,6 +30,12 @@ Public API::
     write_csv(path, predictions, labels); write_json(path, predictions, labels, templates, model);
     write_results(path, ...) picks by suffix. All writes are atomic (temp file + os.replace).
 
+    KeepRule(top=1, min_probability=None).kept(prediction) -> labels;  parse_keep_rule("top:2,min:0.3")
+    write_keywords([(path, kept_labels), ...], KeywordOptions(mode="embedded"|"sidecar", parent="clipdesk",
+                   keep_mtime=False, dry_run=False), log_path=None) -> KeywordRun(outcomes, log_path, ...)
+    sort_into_folders([(path, kept_labels), ...], SortOptions(into, move=False, dry_run=False)) -> SortRun
+    undo_log(log_path) -> UndoReport     # takes back a logged keyword write or sort
+
 Errors: ValueError for unusable labels/templates/precision, DeviceError (a ValueError) for a device
 that is not there, LabelSetError (a ValueError) for unreadable label files; per-image problems are never
 raised, they are the ``error`` of that image's Prediction.
@@ -44,12 +50,17 @@ from clipdesk.labeling.files import image_extensions, iter_image_files
 from clipdesk.labeling.labels import DEFAULT_TEMPLATE, CleanedLabels, clean_labels, clean_templates
 from clipdesk.labeling.labelsets import (LabelSet, LabelSetError, import_labels, list_label_sets,
                                          load_label_set, save_label_set)
+from clipdesk.labeling.keep_rule import KeepRule, parse_keep_rule
+from clipdesk.labeling.library.folder_sort import SortOptions, sort_into_folders
+from clipdesk.labeling.library.keyword_writer import KeywordOptions, write_keywords
+from clipdesk.labeling.library.undo import undo_log
 from clipdesk.labeling.predictions import LabelScore, Prediction
 
 __all__ = [
     "DEFAULT_MODEL", "DEFAULT_TEMPLATE", "DEVICE_CHOICES", "PRECISIONS", "BatchResult", "CleanedLabels",
-    "DeviceError", "ImageEmbeddingCache", "LabelScore", "LabelSet", "LabelSetError", "Prediction",
+    "DeviceError", "ImageEmbeddingCache", "KeepRule", "KeywordOptions", "LabelScore", "LabelSet", "LabelSetError", "Prediction",
     "RunInterrupted", "ZeroShotClassifier", "clean_labels", "clean_templates", "default_cache_path", "image_extensions",
     "import_labels", "iter_image_files", "label_files", "list_label_sets", "load_label_set",
-    "run_batch", "save_label_set", "write_csv", "write_json", "write_results",
+    "SortOptions", "parse_keep_rule", "run_batch", "save_label_set", "sort_into_folders", "undo_log", "write_csv",
+    "write_json", "write_keywords", "write_results",
 ]

@@ -18,10 +18,13 @@ from pathlib import Path
 from types import TracebackType
 
 from clipdesk.labeling.export import (CsvRows, csv_header, csv_row, file_mode, json_head, json_result,
-                                      json_tail)
+                                      json_tail, text_cell)
+from clipdesk.labeling.keep_rule import KeepRule
 from clipdesk.labeling.predictions import Prediction
 
 PARTIAL_SUFFIX = ".partial"
+KEPT_COLUMN = "kept"  # CSV: the labels the photo keeps, joined by KEPT_SEPARATOR (JSON: a list)
+KEPT_SEPARATOR = "|"
 NOT_LABELLED = "not labelled: the run was stopped"
 
 
@@ -31,13 +34,14 @@ class ResultsFile:
     (KeyboardInterrupt, SystemExit) leaves it -- ``partial_path`` -- with every photo added so far."""
 
     def __init__(self, path: str | os.PathLike[str], labels: Sequence[str], templates: Sequence[str],
-                 model: str, keep: int | None = None) -> None:
+                 model: str, keep: int | None = None, rule: KeepRule | None = None) -> None:
         suffix = Path(path).suffix.lower()
         if suffix not in (".csv", ".json"):
             raise ValueError(f"cannot export to {os.fspath(path)!r}: the file name must end in .csv or .json")
         self.target = Path(os.path.realpath(path))  # a symbolic link is written through, and stays a link
         self.labels = tuple(labels)
         self.keep = keep
+        self.rule = rule  # with a keep rule, each row also says which labels the photo keeps
         self._json = suffix == ".json"
         folder = self.target.parent if str(self.target.parent) else Path(".")
         handle, name = tempfile.mkstemp(prefix=f"{self.target.name}.", suffix=PARTIAL_SUFFIX, dir=folder)
@@ -49,10 +53,13 @@ class ResultsFile:
         try:
             if self._json:
                 head = json_head(labels, templates, model, keep)
+                if rule is not None:
+                    head["keep"] = rule.text
                 self._stream.write("{\n" + "".join(f"  {_json(k)}: {_json(v)},\n" for k, v in head.items())
                                    + '  "results": [')
             else:
-                self._rows.write(csv_header(labels, keep))
+                header = csv_header(labels, keep)
+                self._rows.write(header if rule is None else [*header[:-1], KEPT_COLUMN, header[-1]])
             self._stream.flush()
         except BaseException:
             self.discard()
@@ -61,11 +68,19 @@ class ResultsFile:
     def add(self, predictions: Iterable[Prediction]) -> None:
         """Append rows and flush them to the partial file."""
         for prediction in predictions:
+            kept = self.rule.kept(prediction) if self.rule is not None else None
             if self._json:
-                self._stream.write(("\n    " if self._first else ",\n    ") + _json(json_result(prediction)))
+                result = json_result(prediction)
+                if kept is not None:
+                    error = result.pop("error")
+                    result.update(kept=list(kept), error=error)
+                self._stream.write(("\n    " if self._first else ",\n    ") + _json(result))
                 self._first = False
             else:
-                self._rows.write(csv_row(prediction, self.labels, self.keep))
+                row = csv_row(prediction, self.labels, self.keep)
+                if kept is not None:
+                    row = [*row[:-1], text_cell(KEPT_SEPARATOR.join(kept)), row[-1]]
+                self._rows.write(row)
             self.written += 1
         self._stream.flush()
 

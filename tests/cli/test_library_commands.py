@@ -123,3 +123,23 @@ def test_without_exiftool_the_reason_and_the_install_hint_are_given(cli, shoot, 
     monkeypatch.setenv("CLIPDESK_EXIFTOOL", str(tmp_path / "no-such-exiftool"))
     run = cli("label", shoot, "--labels", "cat", "--model", tiny_vit_path, "--write-keywords", "embedded")
     assert run.code == 2 and "ExifTool was not found" in run.err and "apt install" in run.err
+
+
+def test_results_files_say_which_labels_each_photo_keeps(cli, shoot, tiny_vit_path, tmp_path):
+    import csv
+
+    expected = expected_keep(tiny_vit_path, shoot, "min:0.2")
+    for out in (tmp_path / "r.csv", tmp_path / "r.json"):
+        run = cli("label", shoot, "--labels", ",".join(LABELS), "--model", tiny_vit_path, "--keep", "min:0.2",
+                  "--out", out)
+        assert run.code == 1, run.err
+    with open(tmp_path / "r.csv", encoding="utf-8", newline="") as stream:
+        rows = {Path(r["path"]).name: r for r in csv.DictReader(stream)}
+    document = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    by_name = {Path(r["path"]).name: r for r in document["results"]}
+    assert document["keep"] == "min:0.2"
+    for name, kept in expected.items():
+        assert rows[name]["kept"] == "|".join(kept) and by_name[name]["kept"] == list(kept)
+    assert rows["broken.jpg"]["kept"] == "" and by_name["broken.jpg"]["kept"] == []
+    plain = cli("label", shoot, "--labels", "cat", "--model", tiny_vit_path, "--out", tmp_path / "p.csv")
+    assert plain.code == 1 and "kept" not in (tmp_path / "p.csv").read_text(encoding="utf-8").splitlines()[0]

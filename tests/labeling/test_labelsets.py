@@ -121,3 +121,25 @@ def test_a_file_with_nul_bytes_in_no_known_encoding_is_refused(tmp_path: Path) -
     path.write_bytes(b"dog\ncat\x00\x00\x01\nbird\n" * 3)
     with pytest.raises(LabelSetError, match="NUL"):
         import_labels(path)
+
+
+def test_a_label_set_keeps_its_keep_rule(tmp_path):
+    from clipdesk.labeling import KeepRule, LabelSet, load_label_set, parse_keep_rule, save_label_set
+
+    path = save_label_set(LabelSet("pets", ("cat", "dog"), keep=parse_keep_rule("top:2,min:0.25")),
+                          tmp_path / "pets.json")
+    assert load_label_set(path).keep == KeepRule(top=2, min_probability=0.25)
+    assert load_label_set(save_label_set(LabelSet("plain", ("cat",)), tmp_path / "plain.json")).keep is None
+
+
+def test_a_label_set_with_a_broken_keep_rule_says_so(tmp_path):
+    import json
+
+    import pytest
+
+    from clipdesk.labeling import LabelSetError, load_label_set
+
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"labels": ["cat"], "keep": "top:zero"}), encoding="utf-8")
+    with pytest.raises(LabelSetError, match="bad.json.*top:N"):
+        load_label_set(path)
