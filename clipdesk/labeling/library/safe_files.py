@@ -46,6 +46,9 @@ def finish_replacement(temp: Path, target: Path, like: os.stat_result, keep_mtim
     """Give ``temp`` the permissions (and optionally the times) of the original, make it durable, and
     swap it in for ``target`` in one step."""
     fsync_file(temp)
+    if hasattr(os, "chown"):
+        with contextlib.suppress(OSError):  # only root may give a file away; others own what they write
+            os.chown(temp, like.st_uid, like.st_gid)
     os.chmod(temp, like.st_mode & 0o7777)
     if keep_mtime:
         os.utime(temp, ns=(like.st_atime_ns, like.st_mtime_ns))

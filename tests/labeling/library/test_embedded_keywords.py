@@ -118,3 +118,13 @@ def test_formats_not_written_in_place_get_a_sidecar(tmp_path, log_folder, suffix
     sidecar = tmp_path / f"IMG_0001{suffix}.xmp"
     assert exiftool_read(sidecar)["XMP-dc:Subject"] == ["猫"]
     assert photo.read_bytes() == b"not really a photo, never opened"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="giving a file away needs root")
+def test_a_photo_keeps_its_owner_and_permissions(tmp_path, log_folder):
+    photo = camera_photo(tmp_path, "jpeg")
+    os.chown(photo, 1234, 5678)
+    photo.chmod(0o640)
+    write_keywords([(str(photo), ["cat"])], KeywordOptions(), log_folder / "a.jsonl")
+    stat = photo.stat()
+    assert (stat.st_uid, stat.st_gid, stat.st_mode & 0o777) == (1234, 5678, 0o640)
