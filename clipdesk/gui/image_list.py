@@ -47,6 +47,7 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 PREDICTION_ROLE = Qt.ItemDataRole.UserRole + 2
 STALE_ROLE = Qt.ItemDataRole.UserRole + 3
 ERROR_ROLE = Qt.ItemDataRole.UserRole + 4
+SCORE_ROLE = Qt.ItemDataRole.UserRole + 5  # similarity to the search, while one is shown
 
 THUMB = 120  # logical pixels of a thumbnail's longer side
 CELL = QSize(150, 176)
@@ -98,8 +99,11 @@ class PhotoListModel(QAbstractListModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._paths: list[str] = []
+        self._paths: list[str] = []  # in display order: as added, or best match first during a search
         self._rows: dict[str, int] = {}
+        self._added: dict[str, int] = {}  # path -> when it was added (the order a search returns to)
+        self._next_added = 0
+        self._scores: dict[str, float] | None = None
         self._predictions: dict[str, Prediction] = {}
         self._signatures: dict[str, Signature] = {}
         self.current_signature: Signature | None = None
@@ -123,6 +127,8 @@ class PhotoListModel(QAbstractListModel):
             return prediction.error if prediction is not None else None
         if role == STALE_ROLE:
             return prediction is not None and self._signatures.get(path) != self.current_signature
+        if role == SCORE_ROLE:
+            return self._scores.get(path) if self._scores is not None else None
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(path, prediction)
         return None
@@ -148,6 +154,8 @@ class PhotoListModel(QAbstractListModel):
             for offset, path in enumerate(new):
                 self._rows[path] = first + offset
                 self._paths.append(path)
+                self._added[path] = self._next_added
+                self._next_added += 1
             self.endInsertRows()
         return new
 
@@ -158,6 +166,7 @@ class PhotoListModel(QAbstractListModel):
             if 0 <= row < len(self._paths):
                 self.beginRemoveRows(QModelIndex(), row, row)
                 path = self._paths.pop(row)
+                self._added.pop(path, None)
                 self._predictions.pop(path, None)
                 self._signatures.pop(path, None)
                 self.endRemoveRows()
@@ -170,6 +179,8 @@ class PhotoListModel(QAbstractListModel):
         self.beginResetModel()
         self._paths.clear()
         self._rows.clear()
+        self._added.clear()
+        self._scores = None
         self._predictions.clear()
         self._signatures.clear()
         self.endResetModel()
@@ -191,6 +202,39 @@ class PhotoListModel(QAbstractListModel):
             self.current_signature = signature
             if self._paths:
                 self.dataChanged.emit(self.index(0), self.index(len(self._paths) - 1), [STALE_ROLE])
+
+    # -- search order ----------------------------------------------------------------------------
+    @property
+    def searching(self) -> bool:
+        return self._scores is not None
+
+    def show_search(self, scores: dict[str, float]) -> None:
+        """Best match first (ties in the order added); photos without a score (unreadable) last."""
+        self._reorder(lambda p: (p not in scores, -scores.get(p, 0.0), self._added[p]))
+        self._scores = dict(scores)
+        if self._paths:
+            self.dataChanged.emit(self.index(0), self.index(len(self._paths) - 1), [SCORE_ROLE])
+
+    def clear_search(self) -> None:
+        """Back to the order the photos were added in."""
+        if self._scores is None:
+            return
+        self._scores = None
+        self._reorder(lambda p: self._added[p])
+
+    def score(self, path: str) -> float | None:
+        return self._scores.get(path) if self._scores is not None else None
+
+    def _reorder(self, key: Any) -> None:
+        """Sort the rows, keeping selection and the current photo on the same photos."""
+        self.layoutAboutToBeChanged.emit()
+        before = list(self._paths)
+        self._paths.sort(key=key)
+        self._rows = {path: row for row, path in enumerate(self._paths)}
+        moved_from = [index for index in self.persistentIndexList() if 0 <= index.row() < len(before)]
+        moved_to = [self.index(self._rows[before[index.row()]]) for index in moved_from]
+        self.changePersistentIndexList(moved_from, moved_to)
+        self.layoutChanged.emit()
 
     def refresh_row(self, path: str) -> None:
         row = self._rows.get(path)
@@ -332,7 +376,14 @@ class PhotoDelegate(QStyledItemDelegate):
             painter.setFont(option.font)
         else:
             second = first  # nothing ranked yet: the name sits right under the thumbnail
+        score = index.data(SCORE_ROLE)
+        name_width = second.width()
+        if score is not None:  # a search is shown: how well this photo matches it
+            text = f"{score:.3f}"
+            painter.setPen(palette.color(QPalette.ColorRole.Link))
+            painter.drawText(second, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
+            name_width -= metrics.horizontalAdvance(text) + 6
         painter.setPen(name_color)
         name = metrics.elidedText(index.data(Qt.ItemDataRole.DisplayRole), Qt.TextElideMode.ElideMiddle,
-                                  second.width())
+                                  name_width)
         painter.drawText(second, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)

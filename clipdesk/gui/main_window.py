@@ -30,6 +30,7 @@ from clipdesk.gui.library_actions import LibraryActions
 from clipdesk.gui.model_control import FAILED, MISSING, READY, ModelControl
 from clipdesk.gui.panes import PREVIEW, LabelsPane, PhotosPane, ResultsPane
 from clipdesk.gui.photo_input import PhotoInput
+from clipdesk.gui.photo_search import PhotoSearch
 from clipdesk.gui.ranking import RankControl
 from clipdesk.gui.results_model import ResultsModel, prediction_as_text
 from clipdesk.gui.settings import Settings
@@ -62,6 +63,8 @@ class MainWindow(QMainWindow):
         self.create_actions()
         self.create_menus()
         self.create_panes()
+        self.search = PhotoSearch(self.client, self.photos, self.photos_pane.search, self.photos_pane.search_note,
+                                  self.photos_pane.end_search_button, self)
         self.connect_signals()
         self.read_settings()
         self.retranslate_ui()
@@ -101,6 +104,8 @@ class MainWindow(QMainWindow):
         self.open_checkpoint_action = action(self.model.choose_checkpoint)
         self.get_model_action = action(self.model.get_weights)
         self.help_action = action(self.show_help, QKeySequence.StandardKey.HelpContents)
+        self.find_similar_action = action(self.find_similar, "Ctrl+Shift+F")
+        self.search_action = action(lambda: self.photos_pane.search.setFocus(), QKeySequence.StandardKey.Find)
 
     def create_menus(self) -> None:
         bar = self.menuBar()
@@ -113,7 +118,7 @@ class MainWindow(QMainWindow):
             self.file_menu.addSeparator() if item is None else self.file_menu.addAction(item)
         self.edit_menu = bar.addMenu("")
         for item in (self.undo_action, None, self.paste_action, self.copy_results_action, None,
-                     self.remove_photos_action,
+                     self.search_action, self.find_similar_action, None, self.remove_photos_action,
                      self.clear_photos_action, None, self.preferences_action):
             self.edit_menu.addSeparator() if item is None else self.edit_menu.addAction(item)
         self.model_menu = bar.addMenu("")
@@ -131,6 +136,8 @@ class MainWindow(QMainWindow):
         view.setModel(self.photos)
         view.setItemDelegate(PhotoDelegate(self.thumbnails, view))
         view.addAction(self.remove_photos_action)
+        view.addAction(self.find_similar_action)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         add_menu = QMenu(self)
         add_menu.addAction(self.open_images_action)
         add_menu.addAction(self.open_folder_action)
@@ -173,6 +180,7 @@ class MainWindow(QMainWindow):
         self.model.family_ready.connect(self.on_family_ready)
         self.language_advice.switch_requested.connect(self.model.choose)
         self.results_pane.keep_rule.rule_changed.connect(self.set_keep_rule)
+        self.search.message.connect(self.status.flash)
         self.library.busy_changed.connect(self.on_library_busy)
         self.library.progress.connect(lambda text, done, total: self.status.set_activity(text, done, total, True))
         self.library.finished.connect(self.status.clear_activity)
@@ -227,7 +235,9 @@ class MainWindow(QMainWindow):
                 (self.cancel_action, self.tr("&Cancel")),
                 (self.open_checkpoint_action, self.tr("Use Checkpoint &File…")),
                 (self.get_model_action, self.tr("&Download or Import Weights…")),
-                (self.help_action, self.tr("&Help and Shortcuts"))):
+                (self.help_action, self.tr("&Help and Shortcuts")),
+                (self.search_action, self.tr("&Search Photos")),
+                (self.find_similar_action, self.tr("Find Similar &Photos"))):
             item.setText(text)
         self.open_images_action.setToolTip(self.tr("Add photos (Ctrl+O)"))
         self.clear_photos_action.setToolTip(self.tr("Remove every photo from the list"))
@@ -412,6 +422,17 @@ class MainWindow(QMainWindow):
             return
         QApplication.clipboard().setText("\n".join(texts))
         self.status.flash(self.tr("Copied the results of %n photo(s)", "", len(texts)))
+
+    # == search ===================================================================================
+    def find_similar(self) -> None:
+        path = self.current_path()
+        if path is None:
+            self.status.flash(self.tr("Select a photo first: similar photos are found from it"))
+            return
+        if self.model.state != READY:
+            self.status.flash(self.tr("Wait for the model: it compares the photos"))
+            return
+        self.search.find_similar(path)
 
     # == into the photo library ====================================================================
     def set_keep_rule(self, rule: KeepRule) -> None:

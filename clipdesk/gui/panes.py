@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSizePolicy,
     QSpinBox,
@@ -95,7 +96,16 @@ class PhotosPane(TranslatedPane):
         self.add_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.clear_button = QToolButton(self)
+        self.search = QLineEdit(self)
+        self.search.setClearButtonEnabled(True)
+        self.search_note = QLabel(self)
+        self.end_search_button = QToolButton(self)
+        self.end_search_button.hide()
         self.view = PhotoListView(self)
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search, 1)
+        search_row.addWidget(self.search_note)
+        search_row.addWidget(self.end_search_button)
         header = QHBoxLayout()
         header.addWidget(self.title)
         header.addSpacing(8)
@@ -106,11 +116,16 @@ class PhotosPane(TranslatedPane):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 10, 6, 10)
         layout.addLayout(header)
+        layout.addLayout(search_row)
         layout.addWidget(self.view, 1)
         self.retranslate()
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Photos"))
+        self.search.setPlaceholderText(self.tr("Search the photos by words…"))
+        self.search.setToolTip(self.tr("Type what you look for (in the model's language): the photos are "
+                                       "sorted best match first. Clear the field for the usual order."))
+        self.end_search_button.setText(self.tr("Usual Order"))
         self.view.empty_title = self.tr("Drop photos or folders here")
         self.view.empty_hint = self.tr("or press Ctrl+O to choose photos, Ctrl+Shift+O for a whole folder, "
                                        "Ctrl+V to paste")

@@ -28,7 +28,7 @@ class Job:
     """A request's identity and its cancel switch (shared by the GUI thread and the worker)."""
 
     id: int
-    kind: str  # "load", "rank", "check", "download", "import"
+    kind: str  # "load", "rank", "check", "download", "import", "search"
     cancel: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
 
     @property
@@ -50,6 +50,15 @@ class RankRequest:
     labels: tuple[str, ...]
     templates: tuple[str, ...]
     batch_size: int = 16
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """Order ``paths`` by how well they match ``text`` (words) or the photo ``like``."""
+
+    paths: tuple[str, ...]
+    text: str = ""
+    like: str = ""
 
 
 # ---- what comes out (all frozen, all tagged with their job id) -------------------------------------
@@ -89,6 +98,14 @@ class RankBatch:
     job_id: int
     request: RankRequest
     predictions: tuple[Prediction, ...]
+
+
+@dataclass(frozen=True)
+class SearchDone:
+    job_id: int
+    request: SearchRequest
+    scores: dict[str, float]  # cosine similarity per photo that could be read
+    seconds: float  # ranking the photos, after the query was encoded
 
 
 @dataclass(frozen=True)
@@ -133,12 +150,14 @@ class Worker(QObject):
     ranked = Signal(object)  # RankBatch
     labels_checked = Signal(object)  # LabelsChecked
     weights_ready = Signal(object)  # WeightsReady
+    searched = Signal(object)  # SearchDone
     errored = Signal(object)  # JobFailed
     finished = Signal(object)  # JobDone
 
     def __init__(self) -> None:
         super().__init__()
         self._classifier: Any = None
+        self._embeddings: dict[str, tuple[tuple[int, int], Any]] = {}  # path -> (size, mtime), embedding
         self._classifier_model = ""  # the name or path it was loaded as
         self._last_step: tuple[int, str, int] | None = None
 
@@ -154,6 +173,10 @@ class Worker(QObject):
     @Slot(object, object, object, str)
     def check_labels(self, job: Job, labels: tuple[str, ...], templates: tuple[str, ...], model: str) -> None:
         self._run(job, self._check_labels, labels, templates, model)
+
+    @Slot(object, object)
+    def search(self, job: Job, request: SearchRequest) -> None:
+        self._run(job, self._search, request)
 
     @Slot(object, str)
     def download(self, job: Job, model: str) -> None:
@@ -177,6 +200,7 @@ class Worker(QObject):
     def _load_model(self, job: Job, request: ModelRequest) -> None:
         missing = services.missing_weights(request.model)
         self._classifier = None  # free the old model before loading the next one
+        self._embeddings.clear()  # another model: other embeddings
         if missing is not None:
             self.model_missing.emit(ModelMissing(job.id, missing.name, missing.size, missing.partial,
                                                  missing.sources))
@@ -208,6 +232,60 @@ class Worker(QObject):
             done += len(predictions)
             self.ranked.emit(RankBatch(job.id, request, tuple(predictions)))
             self._report(job, done, total, phase="photos")
+
+    def _search(self, job: Job, request: SearchRequest) -> None:
+        """Encode the query, then one matrix product over the photos' embeddings (kept in memory per
+        photo after the first search, read from the image cache before that)."""
+        import time
+
+        from clipdesk.labeling.similarity import rank_by_similarity
+
+        if self._classifier is None:
+            raise RuntimeError("the model is not loaded yet")
+        classifier = self._classifier
+        if request.text:
+            query = classifier.text_features([request.text], ("{}",))[0].cpu()
+        else:
+            feature = classifier.image_features([request.like])[0]
+            if isinstance(feature, str):
+                raise ValueError(feature)
+            query = feature
+        if job.cancelled:
+            return
+        paths, embeddings = self._embeddings_of(request.paths, job)
+        if job.cancelled:
+            return
+        start = time.perf_counter()
+        matches = rank_by_similarity(query, embeddings, paths) if paths else []
+        self.searched.emit(SearchDone(job.id, request, {m.path: m.score for m in matches},
+                                      time.perf_counter() - start))
+
+    def _embeddings_of(self, paths: tuple[str, ...], job: Job) -> tuple[list[str], Any]:
+        import os
+
+        import torch
+
+        def stamp(path: str) -> tuple[int, int] | None:
+            try:
+                info = os.stat(path)
+            except OSError:
+                return None
+            return info.st_size, info.st_mtime_ns
+
+        stamps = {path: stamp(path) for path in paths}
+        missing = [p for p in paths if stamps[p] is not None and self._embeddings.get(p, (None,))[0] != stamps[p]]
+        for start in range(0, len(missing), 256):
+            if job.cancelled:
+                break
+            chunk = missing[start:start + 256]
+            for path, feature in zip(chunk, self._classifier.image_features(chunk)):
+                if not isinstance(feature, str):
+                    self._embeddings[path] = (stamps[path], feature.float())
+            self._report(job, start + len(chunk), len(missing))
+        known = [p for p in paths if p in self._embeddings and self._embeddings[p][0] == stamps[p]]
+        if not known:
+            return [], torch.empty(0, 1)
+        return known, torch.stack([self._embeddings[p][1] for p in known])
 
     def _check_labels(self, job: Job, labels: tuple[str, ...], templates: tuple[str, ...], model: str) -> None:
         """Only the tokenizer: labels too long for ``model`` are flagged before any photo is ranked
@@ -262,6 +340,7 @@ class WorkerClient(QObject):
     _check_requested = Signal(object, object, object, str)
     _download_requested = Signal(object, str)
     _import_requested = Signal(object, str)
+    _search_requested = Signal(object, object)
 
     # filtered results for the window (same payloads as Worker's signals)
     progress = Signal(object)
@@ -270,12 +349,13 @@ class WorkerClient(QObject):
     ranked = Signal(object)
     labels_checked = Signal(object)
     weights_ready = Signal(object)
+    searched = Signal(object)
     errored = Signal(object)
     finished = Signal(object)
     activity_changed = Signal()  # a job started or ended: re-read ``active_kinds``
 
-    SUPERSEDES = {"load": ("load", "rank"), "rank": ("rank",), "check": ("check",), "download": ("download",),
-                  "import": ("import",)}
+    SUPERSEDES = {"load": ("load", "rank", "search"), "rank": ("rank",), "check": ("check",),
+                  "download": ("download",), "import": ("import",), "search": ("search",)}
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -292,6 +372,7 @@ class WorkerClient(QObject):
         self._check_requested.connect(self._worker.check_labels)
         self._download_requested.connect(self._worker.download)
         self._import_requested.connect(self._worker.import_weights)
+        self._search_requested.connect(self._worker.search)
         # Bound methods of this QObject, so Qt queues each call onto the GUI thread.
         self._worker.progress.connect(self._on_progress)
         self._worker.model_ready.connect(self._on_model_ready)
@@ -299,6 +380,7 @@ class WorkerClient(QObject):
         self._worker.ranked.connect(self._on_ranked)
         self._worker.labels_checked.connect(self._on_labels_checked)
         self._worker.weights_ready.connect(self._on_weights_ready)
+        self._worker.searched.connect(self._on_searched)
         self._worker.errored.connect(self._on_errored)
         self._worker.finished.connect(self._on_finished)
         self._thread.start()
@@ -322,6 +404,11 @@ class WorkerClient(QObject):
         """Find labels too long for ``model``'s context without ranking anything (no photos yet)."""
         job = self._new_job("check")
         self._check_requested.emit(job, labels, templates, model)
+        return job.id
+
+    def search(self, request: SearchRequest) -> int:
+        job = self._new_job("search")
+        self._search_requested.emit(job, request)
         return job.id
 
     def download(self, model: str) -> int:
@@ -404,6 +491,10 @@ class WorkerClient(QObject):
     @Slot(object)
     def _on_weights_ready(self, payload: WeightsReady) -> None:
         self._forward(self.weights_ready, payload)
+
+    @Slot(object)
+    def _on_searched(self, payload: SearchDone) -> None:
+        self._forward(self.searched, payload)
 
     @Slot(object)
     def _on_errored(self, payload: JobFailed) -> None:
