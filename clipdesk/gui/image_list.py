@@ -48,6 +48,7 @@ PREDICTION_ROLE = Qt.ItemDataRole.UserRole + 2
 STALE_ROLE = Qt.ItemDataRole.UserRole + 3
 ERROR_ROLE = Qt.ItemDataRole.UserRole + 4
 SCORE_ROLE = Qt.ItemDataRole.UserRole + 5  # similarity to the search, while one is shown
+MISSING_ROLE = Qt.ItemDataRole.UserRole + 6  # a project's photo that is not on disk (moved or deleted)
 
 THUMB = 120  # logical pixels of a thumbnail's longer side
 CELL = QSize(150, 176)
@@ -104,6 +105,7 @@ class PhotoListModel(QAbstractListModel):
         self._added: dict[str, int] = {}  # path -> when it was added (the order a search returns to)
         self._next_added = 0
         self._scores: dict[str, float] | None = None
+        self._missing: set[str] = set()
         self._predictions: dict[str, Prediction] = {}
         self._signatures: dict[str, Signature] = {}
         self.current_signature: Signature | None = None
@@ -127,6 +129,8 @@ class PhotoListModel(QAbstractListModel):
             return prediction.error if prediction is not None else None
         if role == STALE_ROLE:
             return prediction is not None and self._signatures.get(path) != self.current_signature
+        if role == MISSING_ROLE:
+            return path in self._missing
         if role == SCORE_ROLE:
             return self._scores.get(path) if self._scores is not None else None
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -134,6 +138,9 @@ class PhotoListModel(QAbstractListModel):
         return None
 
     def _tooltip(self, path: str, prediction: Prediction | None) -> str:
+        if path in self._missing:
+            return self.tr("%1\n\nThis photo is not there any more (moved, renamed or on a disk that is not "
+                           "connected). File → Locate Missing Photos… finds it.").replace("%1", path)
         if prediction is not None and prediction.error:
             return self.tr("%1\n\nCould not label this photo: %2").replace("%1", path).replace(
                 "%2", readable_reason(prediction.error))
@@ -167,6 +174,7 @@ class PhotoListModel(QAbstractListModel):
                 self.beginRemoveRows(QModelIndex(), row, row)
                 path = self._paths.pop(row)
                 self._added.pop(path, None)
+                self._missing.discard(path)
                 self._predictions.pop(path, None)
                 self._signatures.pop(path, None)
                 self.endRemoveRows()
@@ -180,6 +188,7 @@ class PhotoListModel(QAbstractListModel):
         self._paths.clear()
         self._rows.clear()
         self._added.clear()
+        self._missing.clear()
         self._scores = None
         self._predictions.clear()
         self._signatures.clear()
@@ -202,6 +211,43 @@ class PhotoListModel(QAbstractListModel):
             self.current_signature = signature
             if self._paths:
                 self.dataChanged.emit(self.index(0), self.index(len(self._paths) - 1), [STALE_ROLE])
+
+    # -- missing photos --------------------------------------------------------------------------
+    def set_missing(self, paths: set[str] | list[str] | tuple[str, ...]) -> None:
+        """Mark listed photos as not on disk: kept and shown as missing, never ranked."""
+        self._missing = {p for p in paths if p in self._rows}
+        if self._paths:
+            self.dataChanged.emit(self.index(0), self.index(len(self._paths) - 1))
+
+    def paths_as_added(self) -> list[str]:
+        """The photos in the order they were added, whatever order a search shows."""
+        return sorted(self._paths, key=self._added.__getitem__)
+
+    def missing(self) -> list[str]:
+        return [p for p in self._paths if p in self._missing]
+
+    def relocate(self, moves: dict[str, str]) -> int:
+        """Point missing photos at where they were found (old -> new path); returns how many moved.
+        A new path already listed elsewhere just drops the missing entry."""
+        moved = 0
+        for old, new in moves.items():
+            row = self._rows.get(old)
+            if row is None or old not in self._missing:
+                continue
+            self._missing.discard(old)
+            if new in self._rows:
+                self.remove_rows([row])
+                continue
+            self._paths[row] = new
+            del self._rows[old]
+            self._rows[new] = row
+            self._added[new] = self._added.pop(old)
+            self._predictions.pop(old, None)
+            self._signatures.pop(old, None)
+            index = self.index(row)
+            self.dataChanged.emit(index, index)
+            moved += 1
+        return moved
 
     # -- search order ----------------------------------------------------------------------------
     @property
@@ -265,7 +311,7 @@ class PhotoListModel(QAbstractListModel):
 
     def paths_needing(self, signature: Signature) -> list[str]:
         """Photos without a prediction under ``signature`` (new ones, or ranked with other labels)."""
-        return [p for p in self._paths if self._signatures.get(p) != signature]
+        return [p for p in self._paths if self._signatures.get(p) != signature and p not in self._missing]
 
     def counts(self) -> tuple[int, int]:
         """(photos labelled under the current signature, photos that failed)."""
@@ -356,7 +402,12 @@ class PhotoDelegate(QStyledItemDelegate):
         name_color = palette.color(QPalette.ColorRole.PlaceholderText)
         bold = QFont(option.font)
         bold.setBold(True)
-        if error:
+        if index.data(MISSING_ROLE):
+            painter.setPen(ERROR_COLOR)
+            painter.drawText(first, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             metrics.elidedText(self.tr("Missing photo"), Qt.TextElideMode.ElideRight,
+                                                first.width()))
+        elif error:
             painter.setPen(ERROR_COLOR)
             painter.drawText(first, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              metrics.elidedText(self.tr("Can't read photo"), Qt.TextElideMode.ElideRight,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QDeadlineTimer, QEvent, Qt, QTimer
+from PySide6.QtCore import QDeadlineTimer, QEvent, QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -18,7 +18,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QKeySequence,
 )
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox, QSplitter
+from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMenu, QMessageBox, QSplitter
 
 from clipdesk.gui import services
 from clipdesk.gui.dialogs import AboutDialog, Preferences, PreferencesDialog
@@ -31,6 +31,7 @@ from clipdesk.gui.model_control import FAILED, MISSING, READY, ModelControl
 from clipdesk.gui.panes import PREVIEW, LabelsPane, PhotosPane, ResultsPane
 from clipdesk.gui.photo_input import PhotoInput
 from clipdesk.gui.photo_search import PhotoSearch
+from clipdesk.gui.project_actions import ProjectActions
 from clipdesk.gui.ranking import RankControl
 from clipdesk.gui.results_model import ResultsModel, prediction_as_text
 from clipdesk.gui.settings import Settings
@@ -38,6 +39,7 @@ from clipdesk.gui.status_bar import ActivityStatusBar
 from clipdesk.gui.thumbnails import ThumbnailLoader
 from clipdesk.gui.worker import WorkerClient
 from clipdesk.labeling.keep_rule import KeepRule
+from clipdesk.labeling.project import OpenedProject, Project, relocate
 
 CLOSE_WAIT_MS = 1500  # closing waits this long for the worker and the pools, all together
 
@@ -60,6 +62,7 @@ class MainWindow(QMainWindow):
         self.ranking = RankControl(self)
         self.language_advice = ChineseLabelsAdvice(self)
         self.library = LibraryActions(self, self.settings, self.kept_items)
+        self.projects = ProjectActions(self, self.settings, self.capture_project, self.apply_project)
         self.create_actions()
         self.create_menus()
         self.create_panes()
@@ -67,6 +70,7 @@ class MainWindow(QMainWindow):
                                   self.photos_pane.end_search_button, self)
         self.connect_signals()
         self.read_settings()
+        self.projects.restore()  # the photos, labels and choices of last time
         self.retranslate_ui()
         QTimer.singleShot(0, self.model.load)
 
@@ -80,6 +84,11 @@ class MainWindow(QMainWindow):
             self.addAction(item)
             return item
 
+        self.new_project_action = action(self.projects.new, QKeySequence.StandardKey.New)
+        self.open_project_action = action(self.projects.choose_and_open, "Ctrl+Shift+P")
+        self.save_project_action = action(self.projects.save, "Ctrl+Alt+S")
+        self.save_project_as_action = action(self.projects.save_as)
+        self.locate_action = action(self.locate_missing)
         self.open_images_action = action(self.photo_input.choose_images, QKeySequence.StandardKey.Open)
         self.open_folder_action = action(self.photo_input.choose_folder, "Ctrl+Shift+O")
         self.open_labels_action = action(self.files.choose_label_set)
@@ -112,7 +121,13 @@ class MainWindow(QMainWindow):
         self.file_menu = bar.addMenu("")
         self.recent_menu = QMenu(self)
         self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent_menu(self.recent_menu))
-        for item in (self.open_images_action, self.open_folder_action, None, self.open_labels_action,
+        self.recent_projects_menu = QMenu(self)
+        self.recent_projects_menu.aboutToShow.connect(
+            lambda: self.projects.fill_recent_menu(self.recent_projects_menu))
+        for item in (self.new_project_action, self.open_project_action, self.recent_projects_menu.menuAction(),
+                     self.save_project_action, self.save_project_as_action, None,
+                     self.open_images_action, self.open_folder_action, self.locate_action, None,
+                     self.open_labels_action,
                      self.recent_menu.menuAction(), self.save_labels_action, None, self.export_action,
                      self.write_keywords_action, self.sort_action, None, self.quit_action):
             self.file_menu.addSeparator() if item is None else self.file_menu.addAction(item)
@@ -181,6 +196,8 @@ class MainWindow(QMainWindow):
         self.language_advice.switch_requested.connect(self.model.choose)
         self.results_pane.keep_rule.rule_changed.connect(self.set_keep_rule)
         self.search.message.connect(self.status.flash)
+        self.projects.message.connect(self.status.flash)
+        self.projects.project_changed.connect(self.update_title)
         self.library.busy_changed.connect(self.on_library_busy)
         self.library.progress.connect(lambda text, done, total: self.status.set_activity(text, done, total, True))
         self.library.finished.connect(self.status.clear_activity)
@@ -211,13 +228,19 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def retranslate_ui(self) -> None:
-        self.setWindowTitle(self.tr("clipdesk — photo labeling"))
+        self.update_title()
         self.file_menu.setTitle(self.tr("&File"))
         self.edit_menu.setTitle(self.tr("&Edit"))
         self.model_menu.setTitle(self.tr("&Model"))
         self.help_menu.setTitle(self.tr("&Help"))
         self.recent_menu.setTitle(self.tr("Recent Label Sets"))
+        self.recent_projects_menu.setTitle(self.tr("Recent &Projects"))
         for item, text in (
+                (self.new_project_action, self.tr("&New Project")),
+                (self.open_project_action, self.tr("Open P&roject…")),
+                (self.save_project_action, self.tr("Save Pro&ject")),
+                (self.save_project_as_action, self.tr("Save Project &As…")),
+                (self.locate_action, self.tr("Locate &Missing Photos…")),
                 (self.open_images_action, self.tr("&Add Photos…")),
                 (self.open_folder_action, self.tr("Add &Folder…")),
                 (self.open_labels_action, self.tr("&Open Label Set…")),
@@ -266,6 +289,7 @@ class MainWindow(QMainWindow):
         stopped in time (``app.run`` does not wait for stragglers).
         """
         self.write_settings()
+        self.projects.save_on_close()  # reopened next time, with its photos and choices
         self.ranking.timer.stop()
         self.model.close_dialogs()
         self.hide()
@@ -422,6 +446,63 @@ class MainWindow(QMainWindow):
             return
         QApplication.clipboard().setText("\n".join(texts))
         self.status.flash(self.tr("Copied the results of %n photo(s)", "", len(texts)))
+
+    # == projects =================================================================================
+    def update_title(self, *args: object) -> None:
+        title = self.tr("clipdesk — photo labeling")
+        if self.projects.path:
+            title = f"{Path(self.projects.path).stem} — {title}"
+        self.setWindowTitle(title)
+
+    def capture_project(self) -> Project:
+        """The work on screen, as a project file holds it."""
+        view = self.photos_pane.view
+        selected = tuple(p for index in view.selectionModel().selectedIndexes()
+                         if (p := self.photos.path_at(index.row())) is not None)
+        templates = self.labels_pane.templates.templates()
+        return Project(photos=tuple(self.photos.paths_as_added()), labels=tuple(self.labels_pane.editor.labels()),
+                       templates=templates, keep=self.results.keep_rule, model=self.settings.model,
+                       selected=selected, current=self.current_path() or "")
+
+    def apply_project(self, opened: OpenedProject) -> None:
+        """Put a project's work on screen; results come from the caches as the photos are ranked."""
+        project = opened.project
+        self.search.end()
+        self.client.cancel("rank")
+        self.thumbnails.forget(set(self.photos.clear()))
+        self.labels_pane.editor.set_labels(list(project.labels))
+        if project.templates:
+            self.labels_pane.templates.set_templates(project.templates)
+        self.set_keep_rule(project.keep)
+        self.photos.add_paths(list(project.photos))
+        self.photos.set_missing(opened.missing)
+        view = self.photos_pane.view
+        row = self.photos.row_of(project.current) if project.current else None
+        if row is not None:
+            view.setCurrentIndex(self.photos.index(row))
+        for path in project.selected:
+            selected = self.photos.row_of(path)
+            if selected is not None:
+                view.selectionModel().select(self.photos.index(selected), QItemSelectionModel.SelectionFlag.Select)
+        if project.model and project.model != self.settings.model:
+            self.model.choose(project.model)
+        self.update_results_pane()
+        self.ranking.request_rank()
+
+    def locate_missing(self) -> None:
+        missing = self.photos.missing()
+        if not missing:
+            self.status.flash(self.tr("No photo is missing"))
+            return
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Where are the missing photos?"),
+                                                  self.settings.last_folder("images"))
+        if not folder:
+            return
+        moves = relocate(tuple(missing), folder)
+        found = self.photos.relocate(moves)
+        self.status.flash(self.tr("Found %1 of %2 missing photos").replace("%1", str(found)).replace(
+            "%2", str(len(missing))))
+        self.ranking.request_rank()
 
     # == search ===================================================================================
     def find_similar(self) -> None:

@@ -187,6 +187,23 @@ class Settings:
         self._set("ui/top_k", int(k))
 
     @property
+    def recent_projects(self) -> list[str]:
+        return self._list("projects/recent")
+
+    def add_recent_project(self, path: str) -> None:
+        recent = [path] + [p for p in self.recent_projects if p != path]
+        self._set("projects/recent", json.dumps(recent[:MAX_RECENT], ensure_ascii=False))
+
+    @property
+    def project(self) -> str:
+        """The project file the window had open ("" for the unnamed session)."""
+        return self._text("projects/current", "")
+
+    @project.setter
+    def project(self, path: str) -> None:
+        self._set("projects/current", path)
+
+    @property
     def keep_rule(self) -> KeepRule:
         """Which labels a photo gets as keywords and folders (``--keep`` in the CLI)."""
         try:

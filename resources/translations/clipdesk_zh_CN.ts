@@ -440,6 +440,30 @@ receipt, cat, red envelope</source>
             <translation>最近的标签集</translation>
         </message>
         <message>
+            <source>Recent &amp;Projects</source>
+            <translation>最近的项目(&amp;P)</translation>
+        </message>
+        <message>
+            <source>&amp;New Project</source>
+            <translation>新建项目(&amp;N)</translation>
+        </message>
+        <message>
+            <source>Open P&amp;roject…</source>
+            <translation>打开项目(&amp;R)…</translation>
+        </message>
+        <message>
+            <source>Save Pro&amp;ject</source>
+            <translation>保存项目(&amp;J)</translation>
+        </message>
+        <message>
+            <source>Save Project &amp;As…</source>
+            <translation>项目另存为(&amp;A)…</translation>
+        </message>
+        <message>
+            <source>Locate &amp;Missing Photos…</source>
+            <translation>查找缺失的照片(&amp;M)…</translation>
+        </message>
+        <message>
             <source>&amp;Add Photos…</source>
             <translation>添加照片(&amp;A)…</translation>
         </message>
@@ -512,6 +536,14 @@ receipt, cat, red envelope</source>
             <translation>帮助与快捷键(&amp;H)</translation>
         </message>
         <message>
+            <source>&amp;Search Photos</source>
+            <translation>搜索照片(&amp;S)</translation>
+        </message>
+        <message>
+            <source>Find Similar &amp;Photos</source>
+            <translation>查找相似照片(&amp;P)</translation>
+        </message>
+        <message>
             <source>Add photos (Ctrl+O)</source>
             <translation>添加照片（Ctrl+O）</translation>
         </message>
@@ -570,6 +602,26 @@ receipt, cat, red envelope</source>
             <translation>
                 <numerusform>已复制 %n 张照片的结果</numerusform>
             </translation>
+        </message>
+        <message>
+            <source>No photo is missing</source>
+            <translation>没有缺失的照片</translation>
+        </message>
+        <message>
+            <source>Where are the missing photos?</source>
+            <translation>缺失的照片在哪里？</translation>
+        </message>
+        <message>
+            <source>Found %1 of %2 missing photos</source>
+            <translation>找到了 %2 张缺失照片中的 %1 张</translation>
+        </message>
+        <message>
+            <source>Select a photo first: similar photos are found from it</source>
+            <translation>请先选择一张照片：将根据它查找相似照片</translation>
+        </message>
+        <message>
+            <source>Wait for the model: it compares the photos</source>
+            <translation>请等待模型加载：由它比较照片</translation>
         </message>
         <message>
             <source>&amp;Undo</source>
@@ -718,6 +770,10 @@ receipt, cat, red envelope</source>
             <translation>无预览</translation>
         </message>
         <message>
+            <source>Missing photo</source>
+            <translation>照片缺失</translation>
+        </message>
+        <message>
             <source>Can't read photo</source>
             <translation>无法读取照片</translation>
         </message>
@@ -833,6 +889,14 @@ receipt, cat, red envelope</source>
         <message>
             <source>%1
 
+This photo is not there any more (moved, renamed or on a disk that is not connected). File → Locate Missing Photos… finds it.</source>
+            <translation>%1
+
+这张照片已不在原处（被移动、重命名，或所在磁盘未连接）。文件 → 查找缺失的照片… 可以找回。</translation>
+        </message>
+        <message>
+            <source>%1
+
 Could not label this photo: %2</source>
             <translation>%1
 
@@ -840,10 +904,45 @@ Could not label this photo: %2</source>
         </message>
     </context>
     <context>
+        <name>PhotoSearch</name>
+        <message>
+            <source>Searching…</source>
+            <translation>正在搜索…</translation>
+        </message>
+        <message>
+            <source>like %1</source>
+            <translation>与 %1 相似</translation>
+        </message>
+        <message>
+            <source>best match first: %1</source>
+            <translation>最匹配的在前：%1</translation>
+        </message>
+        <message>
+            <source>%1 photos sorted by how well they match %2</source>
+            <translation>已按与 %2 的匹配程度排列 %1 张照片</translation>
+        </message>
+        <message>
+            <source>Could not search: %1</source>
+            <translation>无法搜索：%1</translation>
+        </message>
+    </context>
+    <context>
         <name>PhotosPane</name>
         <message>
             <source>Photos</source>
             <translation>照片</translation>
+        </message>
+        <message>
+            <source>Search the photos by words…</source>
+            <translation>用文字搜索照片…</translation>
+        </message>
+        <message>
+            <source>Type what you look for (in the model's language): the photos are sorted best match first. Clear the field for the usual order.</source>
+            <translation>输入要找的内容（使用模型的语言）：照片按匹配程度排列，最匹配的在前。清空输入框即恢复原来的顺序。</translation>
+        </message>
+        <message>
+            <source>Usual Order</source>
+            <translation>原来的顺序</translation>
         </message>
         <message>
             <source>Drop photos or folders here</source>
@@ -925,6 +1024,53 @@ Could not label this photo: %2</source>
         <message>
             <source>Language:</source>
             <translation>语言：</translation>
+        </message>
+    </context>
+    <context>
+        <name>ProjectActions</name>
+        <message>
+            <source>Open Project</source>
+            <translation>打开项目</translation>
+        </message>
+        <message>
+            <source>clipdesk projects (*%1);;All files (*)</source>
+            <translation>clipdesk 项目 (*%1);;所有文件 (*)</translation>
+        </message>
+        <message>
+            <source>Save Project</source>
+            <translation>保存项目</translation>
+        </message>
+        <message>
+            <source>clipdesk projects (*%1)</source>
+            <translation>clipdesk 项目 (*%1)</translation>
+        </message>
+        <message>
+            <source>No recent projects</source>
+            <translation>没有最近的项目</translation>
+        </message>
+        <message>
+            <source>Could not open the project</source>
+            <translation>无法打开项目</translation>
+        </message>
+        <message>
+            <source>%1 photo(s) are not where they were; they are kept in the list as missing: File → Locate Missing Photos… finds them.</source>
+            <translation>%1 张照片不在原处；它们作为“缺失”保留在列表中：文件 → 查找缺失的照片… 可以找回。</translation>
+        </message>
+        <message>
+            <source>Project opened</source>
+            <translation>项目已打开</translation>
+        </message>
+        <message>
+            <source>Could not save the project</source>
+            <translation>无法保存项目</translation>
+        </message>
+        <message>
+            <source>%1 could not be written (%2); the file as it was is unchanged.</source>
+            <translation>无法写入 %1（%2）；原文件保持不变。</translation>
+        </message>
+        <message>
+            <source>Saved the project %1</source>
+            <translation>已保存项目 %1</translation>
         </message>
     </context>
     <context>
