@@ -57,6 +57,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="run the family's reference package on the same weights (OpenAI's: pip install "
                              "clip-anytorch; Chinese-CLIP's: pip install --no-deps cn-clip six), alternating with "
                              "clipdesk, and show the ratios and output differences")
+    parser.add_argument("--library", type=positive_int, metavar="N",
+                        help="instead: the figures of a library of N photos (project save and open, search "
+                             "and near-duplicates over N embeddings), e.g. 20000; no model needed")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(func=run)
 
@@ -84,6 +87,9 @@ def _run_size(text: str) -> tuple[int, int]:
 def run(args: argparse.Namespace) -> int:
     from clipdesk.labeling.benchmark import BenchOptions, run_benchmark
 
+    if args.library:
+        return _library(args)
+
     if args.images is not None and not args.images.is_dir():
         say(f"error: --images {args.images} is not a folder")
         return EXIT_USAGE
@@ -104,6 +110,27 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         print(format_report(report))
+    return EXIT_OK
+
+
+def _library(args: argparse.Namespace) -> int:
+    from clipdesk.labeling.library_bench import measure_library
+
+    say(f"measuring a library of {args.library:,} photos…")
+    try:
+        result = measure_library(args.library, repeats=args.repeats)
+    except KeyboardInterrupt:
+        say("stopped")
+        return EXIT_INTERRUPTED
+    if args.json:
+        json.dump(result.as_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    print(f"clipdesk bench --library: {result.photos:,} photos, {result.width}-wide embeddings")
+    print(f"  project save       {result.project_save_s * 1000:8.1f} ms  ({result.project_bytes / 1e6:.1f} MB file)")
+    print(f"  project open       {result.project_open_s * 1000:8.1f} ms  (parse + check every photo is there)")
+    print(f"  search one query   {result.search_ms:8.1f} ms  (after the query is encoded)")
+    print(f"  near-duplicates    {result.duplicates_s * 1000:8.1f} ms  (every pair, similarity >= 0.95)")
     return EXIT_OK
 
 

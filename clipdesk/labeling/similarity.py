@@ -39,10 +39,10 @@ def rank_by_similarity(query: torch.Tensor, embeddings: torch.Tensor, paths: Seq
     if not paths:
         return []
     scores = unit_rows(embeddings) @ unit_rows(query.reshape(1, -1))[0]
-    order = torch.sort(scores, descending=True, stable=True).indices
+    ordered, order = torch.sort(scores, descending=True, stable=True)
     if top is not None:
-        order = order[:top]
-    return [Match(paths[i], float(scores[i])) for i in order.tolist()]
+        ordered, order = ordered[:top], order[:top]
+    return [Match(paths[i], score) for i, score in zip(order.tolist(), ordered.tolist())]  # one copy each
 
 
 def near_duplicate_groups(embeddings: torch.Tensor, paths: Sequence[str],

@@ -106,3 +106,16 @@ def test_run_memory_measures_a_whole_label_run_in_a_fresh_process(cli, tiny_vit_
 def test_bad_run_sizes_are_refused_by_the_parser(cli, value):
     run = cli("bench", "--run-memory", value)
     assert run.code == 2 and ("PHOTOS,LABELS" in run.err or "at least 1" in run.err)
+
+
+def test_bench_library_measures_projects_and_search_without_a_model(cli):
+    import json as json_module
+
+    run = cli("bench", "--library", "300", "--repeats", "1", "--json")
+    assert run.code == 0, run.err
+    figures = json_module.loads(run.out)
+    assert figures["photos"] == 300 and figures["width"] == 512 and figures["project_bytes"] > 300 * 10
+    for name in ("project_save_s", "project_open_s", "search_ms", "duplicates_s"):
+        assert figures[name] > 0
+    table = cli("bench", "--library", "300", "--repeats", "1").out
+    assert "project open" in table and "search one query" in table
