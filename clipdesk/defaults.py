@@ -15,3 +15,4 @@ DEVICE_KINDS = ("cpu", "cuda", "mps")  # "cuda:1" names one GPU of several
 DEVICE_CHOICES = (AUTO, *DEVICE_KINDS)
 DEFAULT_TEMPLATE = "a photo of a {}."  # OpenAI's prompt for zero-shot labels
 CHINESE_DEFAULT_TEMPLATE = "一张{}的照片。"  # the same for Chinese-CLIP ("a photo of {}.")
+DEFAULT_MIN_SIMILARITY = 0.95  # near-duplicates: bursts, re-saves, small crops of one picture (cosine)

@@ -261,6 +261,16 @@ class PhotoListModel(QAbstractListModel):
         if self._paths:
             self.dataChanged.emit(self.index(0), self.index(len(self._paths) - 1), [SCORE_ROLE])
 
+    def show_groups(self, groups: list[list[tuple[str, float]]]) -> None:
+        """Near-duplicates side by side: each group together (in the order of its first photo), each
+        photo with its similarity to the group's first; photos in no group after them, as added."""
+        rank = {path: (number, position) for number, group in enumerate(groups)
+                for position, (path, _) in enumerate(group)}
+        self._reorder(lambda p: (rank.get(p, (len(groups), self._added[p]))))
+        self._scores = {path: score for group in groups for path, score in group}
+        if self._paths:
+            self.dataChanged.emit(self.index(0), self.index(len(self._paths) - 1), [SCORE_ROLE])
+
     def clear_search(self) -> None:
         """Back to the order the photos were added in."""
         if self._scores is None:

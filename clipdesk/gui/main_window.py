@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMenu, QMe
 
 from clipdesk.gui import services
 from clipdesk.gui.dialogs import AboutDialog, Preferences, PreferencesDialog
+from clipdesk.gui.duplicates_dialog import DuplicatesDialog
 from clipdesk.gui.file_actions import FileActions
 from clipdesk.gui.i18n import apply_language
 from clipdesk.gui.image_list import PhotoDelegate, PhotoListModel, readable_reason
@@ -115,6 +116,8 @@ class MainWindow(QMainWindow):
         self.help_action = action(self.show_help, QKeySequence.StandardKey.HelpContents)
         self.find_similar_action = action(self.find_similar, "Ctrl+Shift+F")
         self.search_action = action(lambda: self.photos_pane.search.setFocus(), QKeySequence.StandardKey.Find)
+        self.duplicates_action = action(self.group_duplicates)
+        self.usual_order_action = action(lambda: self.search.end())  # built after the panes
 
     def create_menus(self) -> None:
         bar = self.menuBar()
@@ -133,9 +136,13 @@ class MainWindow(QMainWindow):
             self.file_menu.addSeparator() if item is None else self.file_menu.addAction(item)
         self.edit_menu = bar.addMenu("")
         for item in (self.undo_action, None, self.paste_action, self.copy_results_action, None,
-                     self.search_action, self.find_similar_action, None, self.remove_photos_action,
+                     self.remove_photos_action,
                      self.clear_photos_action, None, self.preferences_action):
             self.edit_menu.addSeparator() if item is None else self.edit_menu.addAction(item)
+        self.view_menu = bar.addMenu("")
+        for item in (self.search_action, self.find_similar_action, self.duplicates_action, None,
+                     self.usual_order_action):
+            self.view_menu.addSeparator() if item is None else self.view_menu.addAction(item)
         self.model_menu = bar.addMenu("")
         self.model_menu.aboutToShow.connect(lambda: self.model.fill_menu(self.model_menu, [
             None, self.open_checkpoint_action, self.get_model_action, None, self.label_all_action,
@@ -231,6 +238,7 @@ class MainWindow(QMainWindow):
         self.update_title()
         self.file_menu.setTitle(self.tr("&File"))
         self.edit_menu.setTitle(self.tr("&Edit"))
+        self.view_menu.setTitle(self.tr("&View"))
         self.model_menu.setTitle(self.tr("&Model"))
         self.help_menu.setTitle(self.tr("&Help"))
         self.recent_menu.setTitle(self.tr("Recent Label Sets"))
@@ -260,7 +268,9 @@ class MainWindow(QMainWindow):
                 (self.get_model_action, self.tr("&Download or Import Weights…")),
                 (self.help_action, self.tr("&Help and Shortcuts")),
                 (self.search_action, self.tr("&Search Photos")),
-                (self.find_similar_action, self.tr("Find Similar &Photos"))):
+                (self.find_similar_action, self.tr("Find Similar &Photos")),
+                (self.duplicates_action, self.tr("Group Near-&Duplicates…")),
+                (self.usual_order_action, self.tr("&Usual Order"))):
             item.setText(text)
         self.open_images_action.setToolTip(self.tr("Add photos (Ctrl+O)"))
         self.clear_photos_action.setToolTip(self.tr("Remove every photo from the list"))
@@ -514,6 +524,14 @@ class MainWindow(QMainWindow):
             self.status.flash(self.tr("Wait for the model: it compares the photos"))
             return
         self.search.find_similar(path)
+
+    def group_duplicates(self) -> None:
+        if self.model.state != READY:
+            self.status.flash(self.tr("Wait for the model: it compares the photos"))
+            return
+        dialog = DuplicatesDialog(parent=self)
+        if dialog.exec() == DuplicatesDialog.DialogCode.Accepted:
+            self.search.group_duplicates(dialog.value)
 
     # == into the photo library ====================================================================
     def set_keep_rule(self, rule: KeepRule) -> None:

@@ -11,7 +11,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QToolButton
 
 from clipdesk.gui.image_list import PhotoListModel
-from clipdesk.gui.worker import JobFailed, SearchDone, SearchRequest, WorkerClient
+from clipdesk.gui.worker import (DuplicatesDone, DuplicatesRequest, JobFailed, SearchDone, SearchRequest,
+                                 WorkerClient)
 
 TYPING_PAUSE_MS = 350  # a search starts once typing pauses this long
 
@@ -36,6 +37,7 @@ class PhotoSearch(QObject):
         field.returnPressed.connect(self._search_text)
         end_button.clicked.connect(self.end)
         client.searched.connect(self._on_searched)
+        client.grouped.connect(self._on_grouped)
         client.errored.connect(self._on_errored)
 
     @property
@@ -48,6 +50,29 @@ class PhotoSearch(QObject):
         self._field.clear()
         self._like = path
         self._start(SearchRequest(tuple(self._photos.paths()), like=path))
+
+    def group_duplicates(self, min_similarity: float) -> None:
+        """Photos at least ``min_similarity`` alike, side by side."""
+        paths = tuple(self._photos.paths_as_added())
+        if not paths:
+            return
+        self._timer.stop()
+        self._field.clear()
+        self._like = ""
+        self._job = self._client.group_duplicates(DuplicatesRequest(paths, min_similarity))
+        self._show_note(self.tr("Looking for near-duplicates…"))
+
+    def _on_grouped(self, result: DuplicatesDone) -> None:
+        if result.job_id != self._job:
+            return
+        self._job = None
+        self._photos.show_groups([list(group) for group in result.groups])
+        count = sum(len(group) for group in result.groups)
+        self._show_note(self.tr("%1 groups of near-duplicates first").replace("%1", str(len(result.groups))))
+        self.message.emit(self.tr("%1 photos in %2 groups of near-duplicates (similarity at least %3)").replace(
+            "%1", str(count)).replace("%2", str(len(result.groups))).replace(
+            "%3", f"{result.request.min_similarity:.2f}"))
+        self.ordered.emit()
 
     def end(self) -> None:
         self._timer.stop()
@@ -97,4 +122,4 @@ class PhotoSearch(QObject):
 
     def _show_note(self, text: str) -> None:
         self._note.setText(text)
-        self._end_button.setVisible(bool(text) and self._photos.searching or bool(self._like))
+        self._end_button.setVisible(bool(text) and (self._photos.searching or bool(self._like) or self._job is None))

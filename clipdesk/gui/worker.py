@@ -61,6 +61,12 @@ class SearchRequest:
     like: str = ""
 
 
+@dataclass(frozen=True)
+class DuplicatesRequest:
+    paths: tuple[str, ...]
+    min_similarity: float = 0.95
+
+
 # ---- what comes out (all frozen, all tagged with their job id) -------------------------------------
 @dataclass(frozen=True)
 class JobProgress:
@@ -109,6 +115,13 @@ class SearchDone:
 
 
 @dataclass(frozen=True)
+class DuplicatesDone:
+    job_id: int
+    request: DuplicatesRequest
+    groups: tuple[tuple[tuple[str, float], ...], ...]  # (path, similarity to the group's first photo)
+
+
+@dataclass(frozen=True)
 class LabelsChecked:
     """Labels the model had to cut at its context, and other notes on the label list."""
 
@@ -151,6 +164,7 @@ class Worker(QObject):
     labels_checked = Signal(object)  # LabelsChecked
     weights_ready = Signal(object)  # WeightsReady
     searched = Signal(object)  # SearchDone
+    grouped = Signal(object)  # DuplicatesDone
     errored = Signal(object)  # JobFailed
     finished = Signal(object)  # JobDone
 
@@ -177,6 +191,10 @@ class Worker(QObject):
     @Slot(object, object)
     def search(self, job: Job, request: SearchRequest) -> None:
         self._run(job, self._search, request)
+
+    @Slot(object, object)
+    def group_duplicates(self, job: Job, request: DuplicatesRequest) -> None:
+        self._run(job, self._group_duplicates, request)
 
     @Slot(object, str)
     def download(self, job: Job, model: str) -> None:
@@ -260,6 +278,18 @@ class Worker(QObject):
         self.searched.emit(SearchDone(job.id, request, {m.path: m.score for m in matches},
                                       time.perf_counter() - start))
 
+    def _group_duplicates(self, job: Job, request: DuplicatesRequest) -> None:
+        from clipdesk.labeling.similarity import near_duplicate_groups
+
+        if self._classifier is None:
+            raise RuntimeError("the model is not loaded yet")
+        paths, embeddings = self._embeddings_of(request.paths, job)
+        if job.cancelled:
+            return
+        groups = near_duplicate_groups(embeddings, paths, request.min_similarity) if paths else []
+        self.grouped.emit(DuplicatesDone(job.id, request, tuple(tuple((m.path, m.score) for m in group)
+                                                                for group in groups)))
+
     def _embeddings_of(self, paths: tuple[str, ...], job: Job) -> tuple[list[str], Any]:
         import os
 
@@ -341,6 +371,7 @@ class WorkerClient(QObject):
     _download_requested = Signal(object, str)
     _import_requested = Signal(object, str)
     _search_requested = Signal(object, object)
+    _duplicates_requested = Signal(object, object)
 
     # filtered results for the window (same payloads as Worker's signals)
     progress = Signal(object)
@@ -350,6 +381,7 @@ class WorkerClient(QObject):
     labels_checked = Signal(object)
     weights_ready = Signal(object)
     searched = Signal(object)
+    grouped = Signal(object)
     errored = Signal(object)
     finished = Signal(object)
     activity_changed = Signal()  # a job started or ended: re-read ``active_kinds``
@@ -373,6 +405,7 @@ class WorkerClient(QObject):
         self._download_requested.connect(self._worker.download)
         self._import_requested.connect(self._worker.import_weights)
         self._search_requested.connect(self._worker.search)
+        self._duplicates_requested.connect(self._worker.group_duplicates)
         # Bound methods of this QObject, so Qt queues each call onto the GUI thread.
         self._worker.progress.connect(self._on_progress)
         self._worker.model_ready.connect(self._on_model_ready)
@@ -381,6 +414,7 @@ class WorkerClient(QObject):
         self._worker.labels_checked.connect(self._on_labels_checked)
         self._worker.weights_ready.connect(self._on_weights_ready)
         self._worker.searched.connect(self._on_searched)
+        self._worker.grouped.connect(self._on_grouped)
         self._worker.errored.connect(self._on_errored)
         self._worker.finished.connect(self._on_finished)
         self._thread.start()
@@ -409,6 +443,11 @@ class WorkerClient(QObject):
     def search(self, request: SearchRequest) -> int:
         job = self._new_job("search")
         self._search_requested.emit(job, request)
+        return job.id
+
+    def group_duplicates(self, request: DuplicatesRequest) -> int:
+        job = self._new_job("search")  # one ordering of the grid at a time: a grouping replaces a search
+        self._duplicates_requested.emit(job, request)
         return job.id
 
     def download(self, model: str) -> int:
@@ -495,6 +534,10 @@ class WorkerClient(QObject):
     @Slot(object)
     def _on_searched(self, payload: SearchDone) -> None:
         self._forward(self.searched, payload)
+
+    @Slot(object)
+    def _on_grouped(self, payload: DuplicatesDone) -> None:
+        self._forward(self.grouped, payload)
 
     @Slot(object)
     def _on_errored(self, payload: JobFailed) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-DEFAULT_MIN_SIMILARITY = 0.95  # near-duplicates: bursts, re-saves, small crops of one picture
+from clipdesk.defaults import DEFAULT_MIN_SIMILARITY
 BLOCK = 2048  # rows compared at once when looking for duplicates
 
 

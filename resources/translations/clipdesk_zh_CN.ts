@@ -76,6 +76,21 @@
         </message>
     </context>
     <context>
+        <name>DuplicatesDialog</name>
+        <message>
+            <source>Group Near-Duplicates</source>
+            <translation>归组近似重复照片</translation>
+        </message>
+        <message>
+            <source>Photos at least this alike are shown side by side, best groups first. Lower finds more (similar scenes); higher finds only copies and bursts.</source>
+            <translation>相似度不低于此值的照片会并排显示。数值越低找到越多（相似场景）；越高则只找副本和连拍。</translation>
+        </message>
+        <message>
+            <source>Similarity at least %1</source>
+            <translation>相似度不低于 %1</translation>
+        </message>
+    </context>
+    <context>
         <name>FileActions</name>
         <message>
             <source>Export Results</source>
@@ -428,6 +443,10 @@ receipt, cat, red envelope</source>
             <translation>编辑(&amp;E)</translation>
         </message>
         <message>
+            <source>&amp;View</source>
+            <translation>视图(&amp;V)</translation>
+        </message>
+        <message>
             <source>&amp;Model</source>
             <translation>模型(&amp;M)</translation>
         </message>
@@ -542,6 +561,14 @@ receipt, cat, red envelope</source>
         <message>
             <source>Find Similar &amp;Photos</source>
             <translation>查找相似照片(&amp;P)</translation>
+        </message>
+        <message>
+            <source>Group Near-&amp;Duplicates…</source>
+            <translation>归组近似重复照片(&amp;D)…</translation>
+        </message>
+        <message>
+            <source>&amp;Usual Order</source>
+            <translation>原来的顺序(&amp;U)</translation>
         </message>
         <message>
             <source>Add photos (Ctrl+O)</source>
@@ -905,6 +932,18 @@ Could not label this photo: %2</source>
     </context>
     <context>
         <name>PhotoSearch</name>
+        <message>
+            <source>Looking for near-duplicates…</source>
+            <translation>正在查找近似重复照片…</translation>
+        </message>
+        <message>
+            <source>%1 groups of near-duplicates first</source>
+            <translation>%1 组近似重复照片在前</translation>
+        </message>
+        <message>
+            <source>%1 photos in %2 groups of near-duplicates (similarity at least %3)</source>
+            <translation>%2 组近似重复照片，共 %1 张（相似度不低于 %3）</translation>
+        </message>
         <message>
             <source>Searching…</source>
             <translation>正在搜索…</translation>

@@ -93,3 +93,27 @@ def test_photos_without_a_score_go_last_and_ties_keep_the_added_order(qtbot):
     model.add_paths(["a", "b", "c", "d"])
     model.show_search({"b": 0.5, "c": 0.5, "d": 0.7})
     assert model.paths() == ["d", "b", "c", "a"]
+
+
+def test_group_near_duplicates_puts_each_photo_beside_its_copy(qtbot, window, album):
+    window.labels_pane.editor.add_labels(["cat"])
+    window.add_paths([str(p) for p in album])
+    wait_labelled(qtbot, window, len(album))
+    with qtbot.waitSignal(window.search.ordered, timeout=30_000):
+        window.search.group_duplicates(0.9999)
+    order = grid(window)
+    assert order[:2] == [str(album[1]), str(album[4])]  # coffee and its copy, first
+    assert window.photos.index(1).data(SCORE_ROLE) == pytest.approx(1.0, abs=1e-5)
+    assert window.photos.index(2).data(SCORE_ROLE) is None  # the rest, as added, without a score
+    assert order[2:] == [str(album[i]) for i in (0, 2, 3)]
+    window.usual_order_action.trigger()
+    assert grid(window) == [str(p) for p in album]
+
+
+def test_the_duplicates_slider_gives_the_similarity(qtbot):
+    from clipdesk.gui.duplicates_dialog import DuplicatesDialog
+
+    dialog = DuplicatesDialog(0.9)
+    qtbot.addWidget(dialog)
+    dialog.slider.setValue(97)
+    assert dialog.value == 0.97 and "0.97" in dialog.value_label.text()
