@@ -4,12 +4,15 @@ is in the log and ``clipdesk keywords undo LOG`` (or Edit → Undo) can take it 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ContextManager
 
 from clipdesk.weights.locations import user_path
 
@@ -128,3 +131,45 @@ def read_log(path: str | os.PathLike[str]) -> LogContents:
     changes = tuple(v for v in values[1:] if v.get("kind") != UNDONE)
     undone = any(v.get("kind") == UNDONE for v in values[1:])
     return LogContents(str(head.get("action", "")), changes, undone, tuple(warnings))
+
+
+@dataclass(frozen=True)
+class LoggedRun:
+    """What a keyword write or a sort did: one outcome per photo reached, and the log that undoes it
+    (None for a dry run, or when nothing changed)."""
+
+    outcomes: tuple[Any, ...]
+    log_path: Path | None
+    cancelled: bool = False
+    counts: dict[str, int] = field(default_factory=dict)  # outcome status -> photos
+
+
+def run_logged(items: Iterable[tuple[str, Sequence[str]]], action: str, dry_run: bool,
+               log_path: str | os.PathLike[str] | None,
+               step: Callable[[ChangeLog | None], ContextManager[Callable[[str, Sequence[str]], Any]]],
+               on_progress: Callable[[int, Any], None] | None = None,
+               should_stop: Callable[[], bool] | None = None) -> LoggedRun:
+    """Run ``step(log)``'s per-photo callable over ``(photo, labels)`` items under one change log,
+    stopping between photos when ``should_stop()`` says so; a log that recorded nothing is removed."""
+    outcomes: list[Any] = []
+    log: ChangeLog | None = None
+    cancelled = False
+    try:
+        if not dry_run:
+            log = ChangeLog(Path(log_path) if log_path is not None else new_log_path(action), action)
+        with step(log) as do:
+            for photo, labels in items:
+                if should_stop is not None and should_stop():
+                    cancelled = True
+                    break
+                outcomes.append(do(photo, labels))
+                if on_progress is not None:
+                    on_progress(len(outcomes), outcomes[-1])
+    finally:
+        if log is not None:
+            log.close()
+            if log.entries == 0:
+                with contextlib.suppress(OSError):
+                    os.unlink(log.path)
+    kept = log.path if log is not None and log.entries else None
+    return LoggedRun(tuple(outcomes), kept, cancelled, dict(Counter(o.status for o in outcomes)))

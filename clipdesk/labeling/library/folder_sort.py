@@ -4,15 +4,16 @@ such as ``IMG_0001 (2).jpg``), its sidecars travelling with it, every placement 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from clipdesk.labeling.keep_rule import UNSORTED
-from clipdesk.labeling.library.change_log import ChangeLog, new_log_path
-from clipdesk.labeling.library.safe_files import claim, remove_quietly, sha256_of
+from clipdesk.labeling.library.change_log import ChangeLog, LoggedRun, run_logged
+from clipdesk.labeling.library.safe_files import claim, sha256_of
 
 COPIED, MOVED, ALREADY_THERE, WOULD_COPY, WOULD_MOVE, FAILED = (
     "copied", "moved", "already there", "would copy", "would move", "failed")
@@ -36,12 +37,7 @@ class SortOutcome:
     error: str | None = None
 
 
-@dataclass(frozen=True)
-class SortRun:
-    outcomes: tuple[SortOutcome, ...]
-    log_path: Path | None
-    cancelled: bool = False
-    counts: dict[str, int] = field(default_factory=dict)
+SortRun = LoggedRun  # outcomes are SortOutcome
 
 
 def folder_name(label: str) -> str:
@@ -162,29 +158,8 @@ def sort_into_folders(items: Iterable[tuple[str, Sequence[str]]], options: SortO
                       log_path: str | os.PathLike[str] | None = None,
                       on_progress: Callable[[int, SortOutcome], None] | None = None,
                       should_stop: Callable[[], bool] | None = None) -> SortRun:
-    outcomes: list[SortOutcome] = []
-    log: ChangeLog | None = None
-    cancelled = False
-    try:
-        if not options.dry_run:
-            log = ChangeLog(Path(log_path) if log_path is not None else new_log_path("sort"), "sort")
-        sorter = FolderSorter(options, log)
-        for photo, labels in items:
-            if should_stop is not None and should_stop():
-                cancelled = True
-                break
-            outcomes.append(sorter.place(photo, labels))
-            if on_progress is not None:
-                on_progress(len(outcomes), outcomes[-1])
-    finally:
-        if log is not None:
-            log.close()
-            if log.entries == 0:
-                remove_quietly(log.path)
-    counts: dict[str, int] = {}
-    for outcome in outcomes:
-        counts[outcome.status] = counts.get(outcome.status, 0) + 1
-    return SortRun(tuple(outcomes), log.path if log is not None and log.entries else None, cancelled, counts)
+    return run_logged(items, "sort", options.dry_run, log_path,
+                      lambda log: contextlib.nullcontext(FolderSorter(options, log).place), on_progress, should_stop)
 
 
 def _same_content(a: Path, b: Path) -> bool:

@@ -14,12 +14,12 @@ import base64
 import contextlib
 import os
 import shutil
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from clipdesk.labeling.library.change_log import ChangeLog
+from clipdesk.labeling.library.change_log import ChangeLog, LoggedRun, run_logged
 from clipdesk.labeling.library.exiftool import MetadataTool, MetadataToolError
 from clipdesk.labeling.library.keyword_sets import DEFAULT_PARENT, KeywordPlan, Keywords, merge
 from clipdesk.labeling.library.safe_files import (finish_replacement, remove_quietly, sha256_of, temp_beside,
@@ -61,12 +61,7 @@ class KeywordOutcome:
     error: str | None = None
 
 
-@dataclass(frozen=True)
-class KeywordRun:
-    outcomes: tuple[KeywordOutcome, ...]
-    log_path: Path | None
-    cancelled: bool = False
-    counts: dict[str, int] = field(default_factory=dict)
+KeywordRun = LoggedRun  # outcomes are KeywordOutcome
 
 
 def where_keywords_go(photo: Path, mode: str) -> tuple[str, str]:
@@ -191,34 +186,13 @@ def write_keywords(items: Iterable[tuple[str, Sequence[str]]], options: KeywordO
                    should_stop: Callable[[], bool] | None = None, tool: MetadataTool | None = None) -> KeywordRun:
     """Write each ``(photo, kept labels)``; one log for the run (None for a dry run or when nothing
     changed). Raises MetadataToolError only when ExifTool cannot run at all."""
-    from clipdesk.labeling.library.change_log import new_log_path
 
-    outcomes: list[KeywordOutcome] = []
-    log: ChangeLog | None = None
-    cancelled = False
-    target_log = Path(log_path) if log_path is not None else new_log_path("keywords")
-    try:
-        if not options.dry_run:
-            log = ChangeLog(target_log, "keywords")
-        with KeywordWriter(options, log, tool) as writer:
-            for photo, labels in items:
-                if should_stop is not None and should_stop():
-                    cancelled = True
-                    break
-                outcome = writer.write(photo, labels)
-                outcomes.append(outcome)
-                if on_progress is not None:
-                    on_progress(len(outcomes), outcome)
-    finally:
-        if log is not None:
-            log.close()
-            if log.entries == 0:
-                remove_quietly(log.path)
-    counts: dict[str, int] = {}
-    for outcome in outcomes:
-        counts[outcome.status] = counts.get(outcome.status, 0) + 1
-    kept_log = log.path if log is not None and log.entries else None
-    return KeywordRun(tuple(outcomes), kept_log, cancelled, counts)
+    @contextlib.contextmanager
+    def writer(log: ChangeLog | None) -> Iterator[Callable[[str, Sequence[str]], KeywordOutcome]]:
+        with KeywordWriter(options, log, tool) as open_writer:
+            yield open_writer.write
+
+    return run_logged(items, "keywords", options.dry_run, log_path, writer, on_progress, should_stop)
 
 
 def _xmp_only(keywords: Keywords) -> Keywords:
