@@ -24,6 +24,7 @@ from clipdesk.gui import services
 from clipdesk.gui.dialogs import AboutDialog, Preferences, PreferencesDialog
 from clipdesk.gui.duplicates_dialog import DuplicatesDialog
 from clipdesk.gui.file_actions import FileActions
+from clipdesk.gui.folder_watch import FolderWatch
 from clipdesk.gui.i18n import apply_language
 from clipdesk.gui.image_list import PhotoDelegate, PhotoListModel, readable_reason
 from clipdesk.gui.language_advice import ChineseLabelsAdvice
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
         self.language_advice = ChineseLabelsAdvice(self)
         self.library = LibraryActions(self, self.settings, self.kept_items)
         self.projects = ProjectActions(self, self.settings, self.capture_project, self.apply_project)
+        self.watch = FolderWatch(self)
         self.create_actions()
         self.create_menus()
         self.create_panes()
@@ -90,6 +92,8 @@ class MainWindow(QMainWindow):
         self.save_project_action = action(self.projects.save, "Ctrl+Alt+S")
         self.save_project_as_action = action(self.projects.save_as)
         self.locate_action = action(self.locate_missing)
+        self.watch_folder_action = action(self.choose_watched_folder)
+        self.refresh_action = action(self.watch.refresh, QKeySequence.StandardKey.Refresh)
         self.open_images_action = action(self.photo_input.choose_images, QKeySequence.StandardKey.Open)
         self.open_folder_action = action(self.photo_input.choose_folder, "Ctrl+Shift+O")
         self.open_labels_action = action(self.files.choose_label_set)
@@ -129,7 +133,8 @@ class MainWindow(QMainWindow):
             lambda: self.projects.fill_recent_menu(self.recent_projects_menu))
         for item in (self.new_project_action, self.open_project_action, self.recent_projects_menu.menuAction(),
                      self.save_project_action, self.save_project_as_action, None,
-                     self.open_images_action, self.open_folder_action, self.locate_action, None,
+                     self.open_images_action, self.open_folder_action, self.watch_folder_action,
+                     self.refresh_action, self.locate_action, None,
                      self.open_labels_action,
                      self.recent_menu.menuAction(), self.save_labels_action, None, self.export_action,
                      self.write_keywords_action, self.sort_action, None, self.quit_action):
@@ -205,6 +210,7 @@ class MainWindow(QMainWindow):
         self.search.message.connect(self.status.flash)
         self.projects.message.connect(self.status.flash)
         self.projects.project_changed.connect(self.update_title)
+        self.watch.folders_to_scan.connect(self.photo_input.add_paths)
         self.library.busy_changed.connect(self.on_library_busy)
         self.library.progress.connect(lambda text, done, total: self.status.set_activity(text, done, total, True))
         self.library.finished.connect(self.status.clear_activity)
@@ -249,6 +255,8 @@ class MainWindow(QMainWindow):
                 (self.save_project_action, self.tr("Save Pro&ject")),
                 (self.save_project_as_action, self.tr("Save Project &As…")),
                 (self.locate_action, self.tr("Locate &Missing Photos…")),
+                (self.watch_folder_action, self.tr("&Watch a Folder…")),
+                (self.refresh_action, self.tr("Look for &New Photos in Watched Folders")),
                 (self.open_images_action, self.tr("&Add Photos…")),
                 (self.open_folder_action, self.tr("Add &Folder…")),
                 (self.open_labels_action, self.tr("&Open Label Set…")),
@@ -472,7 +480,7 @@ class MainWindow(QMainWindow):
         templates = self.labels_pane.templates.templates()
         return Project(photos=tuple(self.photos.paths_as_added()), labels=tuple(self.labels_pane.editor.labels()),
                        templates=templates, keep=self.results.keep_rule, model=self.settings.model,
-                       selected=selected, current=self.current_path() or "")
+                       selected=selected, current=self.current_path() or "", watched=self.watch.folders)
 
     def apply_project(self, opened: OpenedProject) -> None:
         """Put a project's work on screen; results come from the caches as the photos are ranked."""
@@ -494,10 +502,20 @@ class MainWindow(QMainWindow):
             selected = self.photos.row_of(path)
             if selected is not None:
                 view.selectionModel().select(self.photos.index(selected), QItemSelectionModel.SelectionFlag.Select)
+        self.watch.set_folders(project.watched)  # and photos added there meanwhile join the list
         if project.model and project.model != self.settings.model:
             self.model.choose(project.model)
         self.update_results_pane()
         self.ranking.request_rank()
+
+    def choose_watched_folder(self) -> None:
+        """Add a folder's photos, and its new photos from now on (the project remembers it)."""
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Watch a Folder"), self.settings.last_folder("images"))
+        if folder:
+            self.settings.set_last_folder("images", folder)
+            self.watch.add(folder)
+            self.status.flash(self.tr("Watching %1: new photos there are added and labelled").replace(
+                "%1", folder))
 
     def locate_missing(self) -> None:
         missing = self.photos.missing()

@@ -483,6 +483,14 @@ receipt, cat, red envelope</source>
             <translation>查找缺失的照片(&amp;M)…</translation>
         </message>
         <message>
+            <source>&amp;Watch a Folder…</source>
+            <translation>监视文件夹(&amp;W)…</translation>
+        </message>
+        <message>
+            <source>Look for &amp;New Photos in Watched Folders</source>
+            <translation>在监视的文件夹中查找新照片(&amp;N)</translation>
+        </message>
+        <message>
             <source>&amp;Add Photos…</source>
             <translation>添加照片(&amp;A)…</translation>
         </message>
@@ -629,6 +637,14 @@ receipt, cat, red envelope</source>
             <translation>
                 <numerusform>已复制 %n 张照片的结果</numerusform>
             </translation>
+        </message>
+        <message>
+            <source>Watch a Folder</source>
+            <translation>监视文件夹</translation>
+        </message>
+        <message>
+            <source>Watching %1: new photos there are added and labelled</source>
+            <translation>正在监视 %1：其中的新照片会被添加并标注</translation>
         </message>
         <message>
             <source>No photo is missing</source>

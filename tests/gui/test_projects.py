@@ -109,3 +109,26 @@ def test_a_file_that_is_not_a_project_changes_nothing(qtbot, settings, shoot, tm
     bad.write_text("not json", encoding="utf-8")
     assert not window.projects.open(str(bad))
     assert window.photos.rowCount() == 4 and "bad.clipdesk" in shown[0]
+
+
+def test_a_watched_folder_adds_and_labels_new_photos_and_the_project_remembers_it(qtbot, settings, tmp_path):
+    window = start(qtbot, settings)
+    window.labels_pane.editor.set_labels(LABELS)
+    folder = tmp_path / "camera"
+    sample_photos.write_jpeg(folder, "astronaut")
+    window.watch.add(str(folder))
+    wait_labelled(qtbot, window, 1)
+    new = sample_photos.write_jpeg(folder, "rocket")  # a photo arrives while the window is open
+    qtbot.waitUntil(lambda: str(new) in window.photos.paths(), timeout=15_000)
+    wait_labelled(qtbot, window, 2)
+    path = tmp_path / "watched.clipdesk"
+    assert window.projects._write(str(path))
+    assert open_project(path).project.watched == (str(folder),)
+    window.close()
+
+    later = sample_photos.write_jpeg(folder, "coffee")  # and one while it was closed
+    again = start(qtbot, settings)
+    assert again.projects.open(str(path))
+    qtbot.waitUntil(lambda: str(later) in again.photos.paths(), timeout=15_000)
+    wait_labelled(qtbot, again, 3)
+    again.close()

@@ -102,3 +102,28 @@ def test_screenshot_of_the_write_keywords_preview(qtbot, qapp, tmp_path, artifac
     assert dialog.preview.rowCount() == 3
     if language == "zh_CN":
         assert dialog.windowTitle() == "写入关键词"
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_screenshot_of_a_search(qtbot, qapp, settings, tmp_path, artifacts, language):
+    QLocale.setDefault(QLocale(language if language != "en" else "en_US"))
+    apply_language(qapp, "system")
+    folder = tmp_path / "library"
+    paths = [sample_photos.write_jpeg(folder, name) for name in ("astronaut", "coffee", "chelsea", "rocket")]
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.resize(*SIZE)
+    win.show()
+    qtbot.waitUntil(lambda: win.model.state == READY, timeout=60_000)
+    win.labels_pane.editor.add_labels(SCENES[language])
+    win.add_paths([str(folder)])
+    wait_labelled(qtbot, win, len(paths))
+    query = SCENES[language][1]
+    win.photos_pane.search.setText(query)
+    with qtbot.waitSignal(win.search.ordered, timeout=30_000):
+        win.photos_pane.search.returnPressed.emit()
+    qtbot.waitUntil(lambda: not win.thumbnails._pending, timeout=10_000)
+    qtbot.wait(50)
+    target = artifacts / f"search-{language}.png"
+    assert win.grab().save(str(target))
+    assert win.photos.searching and query in win.photos_pane.search_note.text()
