@@ -151,10 +151,7 @@ class PhotoListModel(QAbstractListModel):
     # -- editing -------------------------------------------------------------------------------
     def add_paths(self, paths: list[str]) -> list[str]:
         """Append photos not already listed; returns the ones that were new."""
-        new: list[str] = []
-        for path in paths:
-            if path not in self._rows and path not in new:
-                new.append(path)
+        new = [path for path in dict.fromkeys(paths) if path not in self._rows]  # linear: 20,000 at once
         if new:
             first = len(self._paths)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
