@@ -20,6 +20,7 @@ from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, LabelChoice, UsageErro
                                         stop_on_interrupt, top_choice)
 from clipdesk.cli.library_args import (add_keep_argument, add_log_arguments, check_log, chosen_rule, kept_items,
                                        say_keyword_run)
+from clipdesk.defaults import DEFAULT_BATCH_SIZE
 from clipdesk.labeling.labels import ALL_SCORES_MAX_LABELS, kept_per_photo
 from clipdesk.labeling.library.keyword_sets import DEFAULT_PARENT
 from clipdesk.labeling.library.keyword_writer import MODES
@@ -60,8 +61,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="keep each photo's modification time when writing its keywords")
     add_log_arguments(parser)
     add_model_arguments(parser)
-    parser.add_argument("--batch-size", type=positive_int, default=32, metavar="N",
-                        help="photos per model call (default 32; smaller uses less memory)")
+    parser.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH_SIZE, metavar="N",
+                        help=f"photos per model call (default {DEFAULT_BATCH_SIZE}; smaller uses less memory)")
     parser.set_defaults(func=run)
 
 

@@ -19,6 +19,7 @@ from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, UsageError, add_label_
                                         say_warnings, stop_on_interrupt)
 from clipdesk.cli.library_args import (add_keep_argument, add_log_arguments, check_log, chosen_rule,
                                        say_sort_run)
+from clipdesk.defaults import DEFAULT_BATCH_SIZE
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -38,8 +39,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add_keep_argument(parser)
     add_log_arguments(parser)
     add_model_arguments(parser)
-    parser.add_argument("--batch-size", type=positive_int, default=32, metavar="N",
-                        help="photos per model call (default 32; smaller uses less memory)")
+    parser.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH_SIZE, metavar="N",
+                        help=f"photos per model call (default {DEFAULT_BATCH_SIZE}; smaller uses less memory)")
     parser.set_defaults(func=run, out=None, write_keywords=None, top=None)
 
 

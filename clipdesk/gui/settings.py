@@ -15,11 +15,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QLocale, QSettings
 
-from clipdesk.defaults import DEFAULT_MODEL, DEFAULT_TEMPLATE, DEVICE_CHOICES, PRECISIONS
+from clipdesk.defaults import DEFAULT_MODEL, DEFAULT_TEMPLATE, DEVICE_CHOICES, PRECISIONS, WINDOW_BATCH_SIZE
 from clipdesk.labeling.keep_rule import DEFAULT_KEEP_RULE, KeepRule, parse_keep_rule
 from clipdesk.weights.locations import config_dir, config_dir_override
 
-DEFAULT_BATCH_SIZE = 16  # small enough that Cancel answers within a batch on a laptop CPU
 DEFAULT_TOP_K = 5
 LANGUAGES = ("system", "en", "zh_CN")
 MAX_RECENT = 8
@@ -161,7 +160,7 @@ class Settings:
 
     @property
     def batch_size(self) -> int:
-        return self._int("model/batch_size", DEFAULT_BATCH_SIZE, 1, 256)
+        return self._int("model/batch_size", WINDOW_BATCH_SIZE, 1, 256)
 
     @batch_size.setter
     def batch_size(self, size: int) -> None:

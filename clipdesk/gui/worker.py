@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from clipdesk.defaults import WINDOW_BATCH_SIZE
 from clipdesk.gui import services
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ class ModelRequest:
     model: str  # a registry name or a checkpoint path
     device: str = "auto"
     precision: str = "fast"
-    batch_size: int = 16
+    batch_size: int = WINDOW_BATCH_SIZE
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class RankRequest:
     paths: tuple[str, ...]
     labels: tuple[str, ...]
     templates: tuple[str, ...]
-    batch_size: int = 16
+    batch_size: int = WINDOW_BATCH_SIZE
 
 
 @dataclass(frozen=True)

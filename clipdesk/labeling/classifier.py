@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clipdesk.defaults import DEFAULT_MODEL, PRECISIONS
+from clipdesk.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, PRECISIONS
 from clipdesk.labeling.parallel_map import default_workers, ordered_parallel_map
 from clipdesk.labeling.devices import describe_device, resolve_device
 from clipdesk.labeling.embedding_cache import ImageEmbeddingCache, hash_bytes, regular_file_stat
@@ -31,7 +31,6 @@ from clipdesk.labeling.predictions import LabelScore, Prediction
 if TYPE_CHECKING:
     import torch
 
-DEFAULT_BATCH_SIZE = 32  # CPU throughput is flat above ~16; GPUs want more but 32 keeps memory small
 EMBEDDING_FORMAT = 1  # bump when preprocessing changes, so old cached image embeddings are not reused
 
 INVALID_NUMBERS = "the model computed no valid numbers for this photo (NaN); is the checkpoint damaged?"
