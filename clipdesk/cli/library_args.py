@@ -85,11 +85,11 @@ def _keyword_line(outcome) -> str:
 def say_sort_run(run: SortRun) -> None:
     from clipdesk.labeling.library.folder_sort import FAILED
 
-    for outcome in run.outcomes[:MAX_LISTED] if len(run.outcomes) <= MAX_LISTED else ():
-        say(f"{outcome.photo}: {outcome.status} " + (outcome.error or ", ".join(outcome.destinations)))
-    failures = [o for o in run.outcomes if o.status == FAILED]
-    if len(run.outcomes) > MAX_LISTED:
-        for outcome in failures[:MAX_LISTED]:
+    if len(run.outcomes) <= MAX_LISTED:  # a few photos: each one; many: only the failures
+        for outcome in run.outcomes:
+            say(f"{outcome.photo}: {outcome.status} " + (outcome.error or ", ".join(outcome.destinations)))
+    else:
+        for outcome in [o for o in run.outcomes if o.status == FAILED][:MAX_LISTED]:
             say(f"{outcome.photo}: failed: {outcome.error}")
     counts = ", ".join(f"{status} {count}" for status, count in sorted(run.counts.items())) or "no photos"
     say(f"sorted: {counts}" + (" (stopped)" if run.cancelled else ""))

@@ -14,7 +14,6 @@ SETTLE_MS = 1000  # a camera import writes many files: look once the folder has 
 
 class FolderWatch(QObject):
     folders_to_scan = Signal(list)  # folders that may hold new photos (the window adds what is new)
-    changed = Signal()  # the watched list changed
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -45,15 +44,8 @@ class FolderWatch(QObject):
         self._folders.append(folder)
         for path in self._tree(folder):
             self._watcher.addPath(path)
-        self.changed.emit()
         if scan:
             self.folders_to_scan.emit([folder])
-
-    def remove(self, folder: str) -> None:
-        if folder in self._folders:
-            self._folders.remove(folder)
-            self._unwatch(folder)
-            self.changed.emit()
 
     def refresh(self) -> None:
         present = [f for f in self._folders if os.path.isdir(f)]

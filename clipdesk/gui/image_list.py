@@ -275,9 +275,6 @@ class PhotoListModel(QAbstractListModel):
         self._scores = None
         self._reorder(lambda p: self._added[p])
 
-    def score(self, path: str) -> float | None:
-        return self._scores.get(path) if self._scores is not None else None
-
     def _reorder(self, key: Any) -> None:
         """Sort the rows, keeping selection and the current photo on the same photos."""
         self.layoutAboutToBeChanged.emit()

@@ -30,11 +30,6 @@ class Keywords:
     def from_dict(cls, data: dict[str, Sequence[str]]) -> Keywords:
         return cls(**{name: tuple(str(v) for v in data.get(name, ())) for name in FIELDS})
 
-    @property
-    def clipdesk_labels(self) -> tuple[str, ...]:
-        """The labels clipdesk wrote last time (flat), for ``keywords show``."""
-        return self.added_subjects or self.added_keywords
-
 
 FIELDS = ("subject", "hierarchy", "iptc", "added_subjects", "added_hierarchy", "added_keywords")
 

@@ -22,7 +22,7 @@ from types import TracebackType
 from clipdesk.labeling.library.change_log import ChangeLog, LoggedRun, run_logged
 from clipdesk.labeling.library.exiftool import MetadataTool, MetadataToolError
 from clipdesk.labeling.library.keyword_sets import DEFAULT_PARENT, KeywordPlan, Keywords, merge
-from clipdesk.labeling.library.safe_files import (finish_replacement, remove_quietly, sha256_of, temp_beside,
+from clipdesk.labeling.library.safe_files import (finish_replacement, remove_quietly, sha256_of_bytes, temp_beside,
                                                   write_bytes_atomic)
 from clipdesk.labeling.library.sidecar import SidecarError, merged_sidecar, read_sidecar, sidecar_path
 
@@ -159,7 +159,7 @@ class KeywordWriter:
             raise SidecarError("the merged sidecar did not read back as planned; not written")
         entry = {"kind": "keywords", "photo": shown, "file": str(target), "place": SIDECAR,
                  "created": data is None, "before": plan.before.as_dict(), "after": plan.after.as_dict(),
-                 "sha256_after": _sha256(new)}
+                 "sha256_after": sha256_of_bytes(new)}
         if data is not None and len(data) <= SIDECAR_COPY_LIMIT:
             entry["bytes_before"] = base64.b64encode(data).decode("ascii")
         assert self.log is not None
@@ -226,17 +226,8 @@ def _space_hint(path: Path, size: int) -> str:
     return " (the disk is full: a photo is rewritten beside itself, which needs its size free)" if free < size else ""
 
 
-def _sha256(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
-
-
 def _reason(error: BaseException) -> str:
     if isinstance(error, OSError) and error.strerror:
         return f"{error.strerror}" + (f": {error.filename}" if error.filename else "")
     return str(error)
 
-
-__all__ = ["EMBEDDED", "FAILED", "MODES", "SIDECAR", "UNCHANGED", "WOULD_WRITE", "WRITTEN", "KeywordOptions",
-           "KeywordOutcome", "KeywordRun", "KeywordWriter", "sha256_of", "where_keywords_go", "write_keywords"]

@@ -27,6 +27,10 @@ def sha256_of(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
+def sha256_of_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def fsync_file(path: Path) -> None:
     with open(path, "rb+") as stream:
         os.fsync(stream.fileno())

@@ -21,7 +21,7 @@ from clipdesk.labeling.library.exiftool import MetadataTool, MetadataToolError
 from clipdesk.labeling.library.keyword_sets import Keywords, reverted
 from clipdesk.labeling.library.keyword_writer import EMBEDDED
 from clipdesk.labeling.library.safe_files import (claim, finish_replacement, remove_quietly, sha256_of,
-                                                  temp_beside, write_bytes_atomic)
+                                                  sha256_of_bytes, temp_beside, write_bytes_atomic)
 from clipdesk.labeling.library.sidecar import SidecarError, merged_sidecar, read_sidecar
 
 RESTORED, SKIPPED, FAILED = "restored", "skipped", "failed"
@@ -105,7 +105,7 @@ def _sidecar(entry: dict[str, Any]) -> UndoOutcome:
     if not path.is_file():
         return UndoOutcome(str(path), SKIPPED, "the sidecar is not there any more")
     data = path.read_bytes()
-    untouched = sha256_bytes(data) == entry.get("sha256_after")
+    untouched = sha256_of_bytes(data) == entry.get("sha256_after")
     if untouched and entry.get("created"):
         os.unlink(path)
         return UndoOutcome(str(path), RESTORED, "sidecar removed (clipdesk had created it)")
@@ -148,9 +148,3 @@ def _remove_if_empty(folder: Path, created: Any) -> None:
         except OSError:
             return
         folder = folder.parent
-
-
-def sha256_bytes(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
