@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,8 +13,11 @@ from tests.cn_checkpoints import TINY_CN_CONFIGS, make_reference_cn_model, save_
 
 
 @pytest.fixture(autouse=True)
-def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own data, cache and config folders: nothing touches the real user's."""
+def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own data, cache and config folders: nothing touches the real user's.
+
+    They are removed after the test (models copied in make them tens of MB each), so the run needs
+    the disk of a few tests at a time, not of all of them."""
     root = tmp_path_factory.mktemp("userdirs")
     monkeypatch.setenv("CLIPDESK_DATA_DIR", str(root / "data"))
     monkeypatch.setenv("CLIPDESK_CACHE_DIR", str(root / "cache"))
@@ -20,7 +25,8 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     # No test may ever download real weights: built-in models point at a closed local port.
     monkeypatch.setenv("CLIPDESK_MODEL_MIRROR", "http://127.0.0.1:9/no-real-downloads-in-tests")
     monkeypatch.setenv("CLIPDESK_CN_CLIP_MIRROR", "http://127.0.0.1:9/no-real-downloads-in-tests")
-    return root
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

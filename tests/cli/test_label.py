@@ -300,7 +300,7 @@ def test_unreadable_folders_are_failures_with_their_reason(cli, tmp_path: Path, 
     real_scandir = os.scandir
 
     def scandir(path):  # root ignores chmod 000, so the refusal is simulated
-        if Path(path).name == "locked":
+        if isinstance(path, (str, os.PathLike)) and Path(path).name == "locked":
             raise PermissionError(13, "Permission denied", str(path))
         return real_scandir(path)
 

@@ -104,7 +104,7 @@ def test_a_folder_that_cannot_be_listed_is_reported_with_its_reason(tmp_path: Pa
     real_scandir = os.scandir
 
     def scandir(path):  # tests run as root here, where chmod 000 does not lock anything
-        if Path(path).name == "locked":
+        if isinstance(path, (str, os.PathLike)) and Path(path).name == "locked":
             raise PermissionError(13, "Permission denied", str(path))
         return real_scandir(path)
 
