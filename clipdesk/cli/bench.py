@@ -85,7 +85,7 @@ def _run_size(text: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from clipdesk.labeling.benchmark import BenchOptions, run_benchmark
+    from clipdesk.bench.run import BenchOptions, run_benchmark
 
     if args.library:
         return _library(args)
@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _library(args: argparse.Namespace) -> int:
-    from clipdesk.labeling.library_bench import measure_library
+    from clipdesk.bench.library import measure_library
 
     say(f"measuring a library of {args.library:,} photos…")
     try:

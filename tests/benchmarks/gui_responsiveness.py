@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _inputs(args: argparse.Namespace, scratch: Path) -> tuple[list[str], Path]:
-    from clipdesk.labeling.bench_inputs import choose_weights, write_camera_photos
+    from clipdesk.bench.inputs import choose_weights, write_camera_photos
     from clipdesk.labeling.files import iter_image_files
 
     weights = choose_weights(args.model, scratch).path

@@ -11,7 +11,14 @@ import pytest
 import torch
 
 import clipdesk.clip as ours
-from clipdesk.clip.model import CLIPConfig, ResidualAttentionBlock, StateDictError, build_model, convert_weights
+from clipdesk.clip.architecture import RELEASED
+from clipdesk.clip.model import (
+    CLIPConfig,
+    ResidualAttentionBlock,
+    StateDictError,
+    build_model,
+    convert_weights,
+)
 from tests import checkpoints
 
 with warnings.catch_warnings():
@@ -32,18 +39,6 @@ TEXTS = [
     "a very long caption that keeps going " * 12,
 ]
 
-# The nine OpenAI releases as reference ``CLIP`` constructor arguments (shapes of the released files).
-OPENAI_ARCHITECTURES: dict[str, CLIPConfig] = {
-    "RN50": CLIPConfig(1024, 224, (3, 4, 6, 3), 64, None, 77, 49408, 512, 8, 12),
-    "RN101": CLIPConfig(512, 224, (3, 4, 23, 3), 64, None, 77, 49408, 512, 8, 12),
-    "RN50x4": CLIPConfig(640, 288, (4, 6, 10, 6), 80, None, 77, 49408, 640, 10, 12),
-    "RN50x16": CLIPConfig(768, 384, (6, 8, 18, 8), 96, None, 77, 49408, 768, 12, 12),
-    "RN50x64": CLIPConfig(1024, 448, (3, 15, 36, 10), 128, None, 77, 49408, 1024, 16, 12),
-    "ViT-B/32": CLIPConfig(512, 224, 12, 768, 32, 77, 49408, 512, 8, 12),
-    "ViT-B/16": CLIPConfig(512, 224, 12, 768, 16, 77, 49408, 512, 8, 12),
-    "ViT-L/14": CLIPConfig(768, 224, 24, 1024, 14, 77, 49408, 768, 12, 12),
-    "ViT-L/14@336px": CLIPConfig(768, 336, 24, 1024, 14, 77, 49408, 768, 12, 12),
-}
 
 
 def reference_tokens(texts: list[str] = TEXTS) -> torch.Tensor:
@@ -115,9 +110,9 @@ def test_full_size_vit_b_32_gives_the_reference_numbers(tmp_path):
     assert max(differences.values()) <= TOLERANCE, differences
 
 
-@pytest.mark.parametrize("name", list(OPENAI_ARCHITECTURES))
+@pytest.mark.parametrize("name", list(RELEASED))
 def test_build_model_infers_each_openai_architecture_from_shapes(name):
-    config = OPENAI_ARCHITECTURES[name]
+    config = RELEASED[name]
     reference_ = reference_meta_model(config)
     state_dict = reference_.state_dict()
 
@@ -138,9 +133,9 @@ def test_build_model_infers_each_openai_architecture_from_shapes(name):
 
 @pytest.mark.parametrize("name", ["RN50", "ViT-B/32"])
 def test_gpu_precision_keeps_the_same_tensors_in_fp16_as_the_reference(name):
-    reference_ = reference_meta_model(OPENAI_ARCHITECTURES[name])
+    reference_ = reference_meta_model(RELEASED[name])
     reference_model.convert_weights(reference_)
-    model = build_model(reference_meta_model(OPENAI_ARCHITECTURES[name]).state_dict())
+    model = build_model(reference_meta_model(RELEASED[name]).state_dict())
 
     convert_weights(model)
 

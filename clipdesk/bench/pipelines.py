@@ -81,13 +81,13 @@ _MEMORY_CHILD = """
 import json, sys, warnings
 warnings.simplefilter("ignore")
 import torch
-from clipdesk.labeling.bench_inputs import typical_prompts
-from clipdesk.labeling.bench_pipelines import peak_rss_mb
+from clipdesk.bench.inputs import typical_prompts
+from clipdesk.bench.pipelines import peak_rss_mb
 path, device, precision, count, reference = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "1"
 chinese = sys.argv[6] == "cnclip"
 if chinese and reference:
     import cn_clip.clip as clip
-    from clipdesk.labeling.benchmark import load_cn_reference
+    from clipdesk.bench.run import load_cn_reference
     from pathlib import Path
     model, _ = load_cn_reference(clip, Path(path), device, (sys.argv[7], sys.argv[8], int(sys.argv[9])))
     tokenize = clip.tokenize
@@ -142,7 +142,7 @@ _RUN_CHILD = """
 import json, sys, time, warnings
 warnings.simplefilter("ignore")
 from clipdesk.cli import main
-from clipdesk.labeling.bench_pipelines import peak_rss_mb
+from clipdesk.bench.pipelines import peak_rss_mb
 start = time.perf_counter()
 code = main(sys.argv[1:])
 print(json.dumps({"code": code, "peak": peak_rss_mb(), "seconds": time.perf_counter() - start}))

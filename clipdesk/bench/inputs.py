@@ -12,21 +12,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-# The nine OpenAI releases as ``CLIPConfig`` fields (embed_dim, image_resolution, vision_layers,
-# vision_width, vision_patch_size, context_length, vocab_size, transformer_width/heads/layers): the
-# shapes of the released files, for random weights of the same architecture.
-ARCHITECTURES: dict[str, tuple] = {
-    "RN50": (1024, 224, (3, 4, 6, 3), 64, None, 77, 49408, 512, 8, 12),
-    "RN101": (512, 224, (3, 4, 23, 3), 64, None, 77, 49408, 512, 8, 12),
-    "RN50x4": (640, 288, (4, 6, 10, 6), 80, None, 77, 49408, 640, 10, 12),
-    "RN50x16": (768, 384, (6, 8, 18, 8), 96, None, 77, 49408, 768, 12, 12),
-    "RN50x64": (1024, 448, (3, 15, 36, 10), 128, None, 77, 49408, 1024, 16, 12),
-    "ViT-B/32": (512, 224, 12, 768, 32, 77, 49408, 512, 8, 12),
-    "ViT-B/16": (512, 224, 12, 768, 16, 77, 49408, 512, 8, 12),
-    "ViT-L/14": (768, 224, 24, 1024, 14, 77, 49408, 768, 12, 12),
-    "ViT-L/14@336px": (768, 336, 24, 1024, 14, 77, 49408, 768, 12, 12),
-}
-
 _THINGS = ("dog", "cat", "horse", "bird", "car", "bicycle", "train", "boat", "plane", "tree", "flower",
            "house", "bridge", "beach", "mountain", "river", "street", "kitchen", "bedroom", "office",
            "receipt", "invoice", "envelope", "letter", "book", "laptop", "phone", "cup", "bottle",
@@ -113,13 +98,15 @@ def choose_weights(model: str, scratch: Path) -> Weights:
         write_random_chinese_checkpoint(chinese, path)
         return Weights(path, False, f"CN-CLIP/{chinese} architecture with RANDOM weights (real weights not "
                                     "cached; speed is the same, labels are meaningless)")
-    name = next((key for key in ARCHITECTURES if key.casefold() == model.strip().casefold()), None)
+    from clipdesk.clip.architecture import RELEASED as OPENAI_RELEASES
+    from clipdesk.cnclip.architecture import RELEASED as CHINESE_RELEASES
+
+    name = next((key for key in OPENAI_RELEASES if key.casefold() == model.strip().casefold()), None)
     if name is None:
-        from clipdesk.cnclip.architecture import RELEASED
         from clipdesk.weights.registry import CN_CLIP_PREFIX
 
         raise ValueError(f"unknown model {model!r}: give a checkpoint file or one of "
-                         f"{', '.join([*ARCHITECTURES, *(CN_CLIP_PREFIX + n for n in RELEASED)])}")
+                         f"{', '.join([*OPENAI_RELEASES, *(CN_CLIP_PREFIX + n for n in CHINESE_RELEASES)])}")
     path = scratch / (name.replace("/", "-").replace("@", "-") + "-random.pt")
     write_random_checkpoint(name, path)
     return Weights(path, False, f"{name} architecture with RANDOM weights (real weights not cached; "
@@ -133,10 +120,11 @@ def write_random_checkpoint(name: str, path: Path, seed: int = 0) -> Path:
     file, and loading costs what it costs then."""
     import torch
 
-    from clipdesk.clip.model import CLIP, CLIPConfig, convert_weights
+    from clipdesk.clip.architecture import RELEASED
+    from clipdesk.clip.model import CLIP, convert_weights
 
     torch.manual_seed(seed)
-    model = CLIP(CLIPConfig(*ARCHITECTURES[name])).eval()
+    model = CLIP(RELEASED[name]).eval()
     resolution = model.visual.input_resolution
     example = (torch.zeros(1, 3, resolution, resolution), torch.zeros(1, model.context_length, dtype=torch.long))
     with warnings.catch_warnings(), torch.no_grad():

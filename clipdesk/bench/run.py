@@ -21,11 +21,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from clipdesk.labeling.bench_inputs import (CHINESE_PROMPT, PROMPT, choose_weights, scratch_folder,
-                                            typical_chinese_labels, typical_labels, typical_prompts,
-                                            write_camera_photos)
-from clipdesk.labeling.bench_pipelines import (ReferencePipeline, encode_photo, peak_rss_mb,
-                                               text_memory_peak_mb)
+from clipdesk.bench.inputs import (
+    CHINESE_PROMPT,
+    PROMPT,
+    choose_weights,
+    scratch_folder,
+    typical_chinese_labels,
+    typical_labels,
+    typical_prompts,
+    write_camera_photos,
+)
+from clipdesk.bench.pipelines import (
+    ReferencePipeline,
+    encode_photo,
+    peak_rss_mb,
+    text_memory_peak_mb,
+)
 from clipdesk.weights.registry import CHINESE_CLIP, OPENAI
 
 StepCallback = Callable[[str], None]
@@ -409,8 +420,8 @@ class _Bench:
 
 
     def run_memory(self, photo_count: int, label_count: int) -> Row:
-        from clipdesk.labeling.bench_inputs import typical_labels, write_camera_photos
-        from clipdesk.labeling.bench_pipelines import label_run_memory
+        from clipdesk.bench.inputs import typical_labels, write_camera_photos
+        from clipdesk.bench.pipelines import label_run_memory
 
         scratch = self.scratch / f"run-{photo_count}x{label_count}"
         self.step(f"a whole `clipdesk label` run: {photo_count:,} photos × {label_count:,} labels, fresh process")

@@ -11,11 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from clipdesk.bench.inputs import (
+    choose_weights,
+    typical_labels,
+    typical_prompts,
+    write_camera_photos,
+)
+from clipdesk.bench.pipelines import text_memory_peak_mb
+from clipdesk.bench.run import BenchOptions, Row, run_benchmark
 from clipdesk.clip import precision
-from clipdesk.labeling.bench_inputs import (ARCHITECTURES, choose_weights, typical_labels, typical_prompts,
-                                            write_camera_photos)
-from clipdesk.labeling.bench_pipelines import text_memory_peak_mb
-from clipdesk.labeling.benchmark import BenchOptions, Row, run_benchmark
+from clipdesk.clip.architecture import RELEASED
 from tests import photos
 
 REFERENCE_TOLERANCE = 1e-4
@@ -122,7 +127,7 @@ def test_generated_photos_are_distinct_camera_sized_jpegs(tmp_path):
 def test_typical_labels_are_short_distinct_prompts():
     assert len(set(typical_labels(1000))) == 1000
     assert typical_prompts(2) == ["a photo of a dog.", "a photo of a cat."]
-    assert set(ARCHITECTURES) >= {"ViT-B/32", "RN50", "ViT-L/14@336px"}
+    assert set(RELEASED) >= {"ViT-B/32", "RN50", "ViT-L/14@336px"}
 
 
 def test_text_memory_is_measured_in_a_fresh_process(tiny_vit_path):
