@@ -16,5 +16,6 @@ DEVICE_CHOICES = (AUTO, *DEVICE_KINDS)
 DEFAULT_TEMPLATE = "a photo of a {}."  # OpenAI's prompt for zero-shot labels
 CHINESE_DEFAULT_TEMPLATE = "一张{}的照片。"  # the same for Chinese-CLIP ("a photo of {}.")
 DEFAULT_MIN_SIMILARITY = 0.95  # near-duplicates: bursts, re-saves, small crops of one picture (cosine)
-DEFAULT_BATCH_SIZE = 32  # photos per model call: CPU throughput is flat above ~16; GPUs want more, 32 keeps memory small
+# Photos per model call: CPU throughput is flat above ~16; GPUs want more, 32 keeps memory small.
+DEFAULT_BATCH_SIZE = 32
 WINDOW_BATCH_SIZE = 16  # the window's: small enough that Cancel answers within a batch on a laptop CPU

@@ -95,7 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     problem = None if wants_cli(args) else window_argument_problem(args)
     if wants_cli(args) or problem:
-        from clipdesk.cli import build_parser, main as cli_main
+        from clipdesk.cli import build_parser
+        from clipdesk.cli import main as cli_main
 
         if problem:
             build_parser().error(problem)  # usage + "clipdesk: error: …", exit 2

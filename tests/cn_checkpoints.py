@@ -35,16 +35,17 @@ class TinyCNConfig:
     extra: dict = field(default_factory=dict)
 
     def kwargs(self) -> dict:
-        return dict(embed_dim=self.embed_dim, image_resolution=self.image_resolution,
-                    vision_layers=self.vision_layers, vision_width=self.vision_width,
-                    vision_patch_size=self.vision_patch_size, vocab_size=VOCAB_SIZE,
-                    text_attention_probs_dropout_prob=0.1, text_hidden_act="gelu", text_hidden_dropout_prob=0.1,
-                    text_hidden_size=self.text_hidden_size, text_initializer_range=0.02,
-                    text_intermediate_size=self.text_intermediate_size,
-                    text_max_position_embeddings=self.text_max_position_embeddings,
-                    text_num_attention_heads=self.text_hidden_size // 64,
-                    text_num_hidden_layers=self.text_num_hidden_layers, text_type_vocab_size=2,
-                    vision_head_width=self.vision_head_width)
+        return {"embed_dim": self.embed_dim, "image_resolution": self.image_resolution,
+                    "vision_layers": self.vision_layers, "vision_width": self.vision_width,
+                    "vision_patch_size": self.vision_patch_size, "vocab_size": VOCAB_SIZE,
+                    "text_attention_probs_dropout_prob": 0.1, "text_hidden_act": "gelu",
+                    "text_hidden_dropout_prob": 0.1,
+                    "text_hidden_size": self.text_hidden_size, "text_initializer_range": 0.02,
+                    "text_intermediate_size": self.text_intermediate_size,
+                    "text_max_position_embeddings": self.text_max_position_embeddings,
+                    "text_num_attention_heads": self.text_hidden_size // 64,
+                    "text_num_hidden_layers": self.text_num_hidden_layers, "text_type_vocab_size": 2,
+                    "vision_head_width": self.vision_head_width}
 
 
 # Every vision/text pairing of the releases, shrunk: ViT-B/L (64-wide heads) with a base-like text

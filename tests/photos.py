@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib.util
 import struct
 import zlib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +45,7 @@ _STORED_FOR_ORIENTATION = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _array(name: str) -> np.ndarray:
     """The sample's pixels, read straight from scikit-image's data folder (importing ``skimage.data``
     costs over a second); the same arrays ``skimage.data.<name>()`` returns."""

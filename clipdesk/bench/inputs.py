@@ -145,7 +145,8 @@ def write_random_chinese_checkpoint(name: str, path: Path, seed: int = 0) -> Pat
 
     generator = torch.Generator().manual_seed(seed)
     with torch.device("meta"):
-        shapes = {key: (tuple(value.shape), value.dtype) for key, value in ChineseCLIP(RELEASED[name]).state_dict().items()}
+        meta_state = ChineseCLIP(RELEASED[name]).state_dict()
+    shapes = {key: (tuple(value.shape), value.dtype) for key, value in meta_state.items()}
     state = {}
     for key, (shape, dtype) in shapes.items():
         if not dtype.is_floating_point:

@@ -10,6 +10,7 @@ the engine itself never uses it.
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib
 import os
@@ -323,8 +324,8 @@ class _Bench:
             self.step(f"image encoding, batch {batch}")
             generator = torch.Generator().manual_seed(batch)
             pixels = torch.randn(batch, 3, resolution, resolution, generator=generator).to(self.device)
-            ours = lambda: self.model.encode_image(pixels)  # noqa: E731
-            ref = (lambda: self.ref_model.encode_image(pixels)) if self.ref_model is not None else None
+            ours = functools.partial(self.model.encode_image, pixels)
+            ref = functools.partial(self.ref_model.encode_image, pixels) if self.ref_model is not None else None
             ours(), ref and ref()  # warm-up: allocator, kernels, caches
             timed = _median_pair(ours, ref, self.options.repeats, self.sync)
             rows.append(Row(f"image_encode_b{batch}", f"image encode, batch {batch}", "photos/s", batch / timed.ours,
@@ -367,7 +368,7 @@ class _Bench:
         labels = typical_chinese_labels(10) if self.chinese else typical_labels(10)
         classifier = ZeroShotClassifier(self.weights, device=self.device, precision=self.precision)
         classifier.text_features(labels)  # labels are encoded once per session, not per folder
-        ours = lambda: classifier.rank(photos, labels)  # noqa: E731
+        ours = functools.partial(classifier.rank, photos, labels)
         ref = None
         if self.ref_model is not None:
             template = CHINESE_PROMPT if self.chinese else PROMPT
@@ -388,7 +389,7 @@ class _Bench:
             self.notes.append(f"top-1 label equal to the reference's for {same} of {count} photos")
         if self.precision == "fast":
             rows.append(self._draft_psnr(photos))
-        del classifier
+        del classifier, ours
         gc.collect()
         return rows
 

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from clipdesk import __version__
 
 # Module names under clipdesk.cli, in the order they appear in --help.
-COMMAND_MODULES: tuple[str, ...] = ("classify", "label", "sort", "keywords", "search", "duplicates", "models", "cache", "bench")
+COMMAND_MODULES: tuple[str, ...] = ("classify", "label", "sort", "keywords", "search", "duplicates", "models", "cache",
+                                   "bench")
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_WRITE_FAILED = 3  # the photos were labelled but the results file could not be written (it is unchanged)

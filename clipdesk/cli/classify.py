@@ -21,9 +21,20 @@ import unicodedata
 from pathlib import Path
 
 from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, writes_unicode
-from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, UsageError, add_label_arguments, add_model_arguments,
-                                        choose_labels, encode_labels, fit_to_model, load_classifier,
-                                        positive_int, say, say_warnings, stop_on_interrupt)
+from clipdesk.cli.labeling_args import (
+    EXIT_INTERRUPTED,
+    UsageError,
+    add_label_arguments,
+    add_model_arguments,
+    choose_labels,
+    encode_labels,
+    fit_to_model,
+    load_classifier,
+    positive_int,
+    say,
+    say_warnings,
+    stop_on_interrupt,
+)
 
 DEFAULT_TOP = 5
 LABEL_WIDTH = 16  # OpenAI's README prints f"{label:>16s}: {100 * p:.2f}%"

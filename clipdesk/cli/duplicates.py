@@ -14,8 +14,8 @@ from pathlib import Path
 from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, writes_unicode
 from clipdesk.cli.label import find_photos
 from clipdesk.cli.labeling_args import EXIT_INTERRUPTED, UsageError, add_model_arguments, load_classifier, say
-from clipdesk.labeling.export import printable_path
 from clipdesk.defaults import DEFAULT_MIN_SIMILARITY
+from clipdesk.labeling.export import printable_path
 
 
 def similarity(text: str) -> float:

@@ -14,12 +14,31 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_WRITE_FAILED
-from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, LabelChoice, UsageError, add_label_arguments,
-                                        add_model_arguments, check_output, choose_labels, encode_labels,
-                                        fit_to_model, load_classifier, positive_int, say, say_warnings,
-                                        stop_on_interrupt, top_choice)
-from clipdesk.cli.library_args import (add_keep_argument, add_log_arguments, check_log, chosen_rule, kept_items,
-                                       say_keyword_run)
+from clipdesk.cli.labeling_args import (
+    EXIT_INTERRUPTED,
+    LabelChoice,
+    UsageError,
+    add_label_arguments,
+    add_model_arguments,
+    check_output,
+    choose_labels,
+    encode_labels,
+    fit_to_model,
+    load_classifier,
+    positive_int,
+    say,
+    say_warnings,
+    stop_on_interrupt,
+    top_choice,
+)
+from clipdesk.cli.library_args import (
+    add_keep_argument,
+    add_log_arguments,
+    check_log,
+    chosen_rule,
+    kept_items,
+    say_keyword_run,
+)
 from clipdesk.defaults import DEFAULT_BATCH_SIZE
 from clipdesk.labeling.labels import ALL_SCORES_MAX_LABELS, kept_per_photo
 from clipdesk.labeling.library.keyword_sets import DEFAULT_PARENT

@@ -20,7 +20,13 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from clipdesk.defaults import CHINESE_DEFAULT_TEMPLATE, DEFAULT_MODEL, DEFAULT_TEMPLATE, DEVICE_CHOICES, PRECISION_CHOICES
+from clipdesk.defaults import (
+    CHINESE_DEFAULT_TEMPLATE,
+    DEFAULT_MODEL,
+    DEFAULT_TEMPLATE,
+    DEVICE_CHOICES,
+    PRECISION_CHOICES,
+)
 from clipdesk.labeling.keep_rule import KeepRule
 
 if TYPE_CHECKING:
@@ -91,8 +97,7 @@ def top_choice(text: str) -> int:
 def choose_labels(args: argparse.Namespace) -> LabelChoice:
     """Labels and templates from the command line, cleaned; UsageError when nothing usable is left.
     Cleaning a keyword list of 200,000 lines takes seconds: a bar shows it when it takes over one."""
-    from clipdesk.labeling import (LabelSetError, clean_labels, clean_templates, import_labels,
-                                   load_label_set)
+    from clipdesk.labeling import LabelSetError, clean_labels, clean_templates, import_labels, load_label_set
 
     templates = args.templates
     saved_rule = None
@@ -274,7 +279,6 @@ def encode_labels(classifier: ZeroShotClassifier, choice: LabelChoice, stop: Sto
     stop request came first (nothing was labelled; the labels done stay encoded in memory only)."""
     from clipdesk.cli.progress import ProgressBar
     from clipdesk.labeling.labels import HUGE_LABEL_COUNT, is_huge_label_list
-
     from clipdesk.labeling.pacing import timed
 
     warned = not is_huge_label_list(len(choice.labels))

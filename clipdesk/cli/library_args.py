@@ -29,7 +29,8 @@ def add_keep_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep", type=keep_rule, metavar="top:N|min:P",
                         help="which labels a photo gets: the N most probable (top:1, the default), every "
                              "label at least P probable (min:0.3 or min:30%%), or both (top:3,min:0.2); a "
-                             "photo whose labels all miss min:P gets none; a label set's saved rule applies when this is not given")
+                             "photo whose labels all miss min:P gets none; a label set's saved rule applies "
+                             "when this is not given")
 
 
 def chosen_rule(args: argparse.Namespace, saved: KeepRule | None) -> KeepRule:

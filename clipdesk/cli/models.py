@@ -53,8 +53,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run_list(args: argparse.Namespace) -> int:
     from clipdesk.weights import DEFAULT_MODEL, list_models, models_dir
     from clipdesk.weights.cache import MISSING, PARTIAL
-    from clipdesk.weights.registry import (APPROX_SIZE_MIB, CHINESE_CLIP, DEFAULT_CHINESE_MODEL, FAMILY_TITLES,
-                                           OPENAI, PURPOSES, family_of)
+    from clipdesk.weights.registry import (
+        APPROX_SIZE_MIB,
+        CHINESE_CLIP,
+        DEFAULT_CHINESE_MODEL,
+        FAMILY_TITLES,
+        OPENAI,
+        PURPOSES,
+        family_of,
+    )
 
     sections = {OPENAI: f"{FAMILY_TITLES[OPENAI]}: for labels written in English",
                 CHINESE_CLIP: f"{FAMILY_TITLES[CHINESE_CLIP]}: for labels written in Chinese (简体 and 繁體; "
@@ -110,8 +117,16 @@ def _say_source(url: str) -> None:
 
 
 def run_download(args: argparse.Namespace) -> int:
-    from clipdesk.weights import (DEFAULT_MODEL, ModelSpec, Registry, WeightsError, ensure_model, load_registry,
-                                  models_dir, resolve)
+    from clipdesk.weights import (
+        DEFAULT_MODEL,
+        ModelSpec,
+        Registry,
+        WeightsError,
+        ensure_model,
+        load_registry,
+        models_dir,
+        resolve,
+    )
 
     def known_models() -> tuple[Registry, list[ModelSpec]]:  # every name is checked before any fetch
         registry = load_registry()

@@ -16,8 +16,14 @@ from pathlib import Path
 
 from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, writes_unicode
 from clipdesk.cli.label import find_photos
-from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, UsageError, add_model_arguments, load_classifier,
-                                        positive_int, say)
+from clipdesk.cli.labeling_args import (
+    EXIT_INTERRUPTED,
+    UsageError,
+    add_model_arguments,
+    load_classifier,
+    positive_int,
+    say,
+)
 from clipdesk.labeling.export import printable_path
 
 MAX_LISTED_FAILURES = 20

@@ -14,11 +14,20 @@ from pathlib import Path
 
 from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 from clipdesk.cli.label import find_photos, label_photos
-from clipdesk.cli.labeling_args import (EXIT_INTERRUPTED, UsageError, add_label_arguments, add_model_arguments,
-                                        choose_labels, fit_to_model, load_classifier, positive_int, say,
-                                        say_warnings, stop_on_interrupt)
-from clipdesk.cli.library_args import (add_keep_argument, add_log_arguments, check_log, chosen_rule,
-                                       say_sort_run)
+from clipdesk.cli.labeling_args import (
+    EXIT_INTERRUPTED,
+    UsageError,
+    add_label_arguments,
+    add_model_arguments,
+    choose_labels,
+    fit_to_model,
+    load_classifier,
+    positive_int,
+    say,
+    say_warnings,
+    stop_on_interrupt,
+)
+from clipdesk.cli.library_args import add_keep_argument, add_log_arguments, check_log, chosen_rule, say_sort_run
 from clipdesk.defaults import DEFAULT_BATCH_SIZE
 
 

@@ -1,9 +1,9 @@
 """CLIP's networks — vision transformer, modified ResNet, text transformer — and ``build_model``.
 
 Attribute names equal the keys of OpenAI's checkpoints, so weights load without renaming, and every
-hyper-parameter is read from tensor shapes (``architecture.py``). Attention runs through ``F.scaled_dot_product_attention`` on
-batch-first tensors, but keeps ``nn.MultiheadAttention``'s parameter names. This module never opens a
-file: reading checkpoints is ``checkpoint.py``'s job.
+hyper-parameter is read from tensor shapes (``architecture.py``). Attention runs through
+``F.scaled_dot_product_attention`` on batch-first tensors, but keeps ``nn.MultiheadAttention``'s
+parameter names. This module never opens a file: reading checkpoints is ``checkpoint.py``'s job.
 """
 
 from __future__ import annotations
@@ -16,8 +16,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from clipdesk.clip.architecture import (EXTRA_KEYS, HEAD_WIDTH, CLIPConfig, StateDictError, VisionShape,
-                                        check_keys_and_shapes, infer_config, listing)
+from clipdesk.clip.architecture import (
+    EXTRA_KEYS,
+    HEAD_WIDTH,
+    CLIPConfig,
+    StateDictError,
+    VisionShape,
+    check_keys_and_shapes,
+    infer_config,
+    listing,
+)
 from clipdesk.clip.text_chunks import similar_length_chunks
 
 # Texts per transformer pass in ``encode_text``: bounds activation memory for thousands of labels.

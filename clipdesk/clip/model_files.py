@@ -14,8 +14,15 @@ from pathlib import Path
 
 from clipdesk.clip.checkpoint import finite_check, read_state_dict
 from clipdesk.clip.model import build_model
-from clipdesk.weights import (ImportResult, ProgressBar, UnknownModelError, ensure_model, load_registry,
-                              models_dir, resolve)
+from clipdesk.weights import (
+    ImportResult,
+    ProgressBar,
+    UnknownModelError,
+    ensure_model,
+    load_registry,
+    models_dir,
+    resolve,
+)
 from clipdesk.weights import import_weights as _import_weights
 
 

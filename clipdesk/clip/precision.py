@@ -18,10 +18,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from clipdesk.defaults import PRECISIONS
 from clipdesk.clip.model import CLIP, ModifiedResNet, Transformer, VisionTransformer
-from clipdesk.clip.onednn import (PackedLinear, PackedPatchEmbedding, PackedSelfAttention, packed_mlp,
-                                  packing_available)
+from clipdesk.clip.onednn import PackedLinear, PackedPatchEmbedding, PackedSelfAttention, packed_mlp, packing_available
+from clipdesk.defaults import PRECISIONS
 
 # Bumped whenever fast mode computes different numbers, so image embeddings cached under the old ones
 # are not reused (2: oneDNN-packed products, fused SiLU, fp32 attention, LayerNorm weights kept exact).

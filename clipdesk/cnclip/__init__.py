@@ -20,16 +20,16 @@ from pathlib import Path
 import torch
 
 from clipdesk.clip import mapped_pages
+from clipdesk.clip.architecture import is_chinese_clip
 from clipdesk.clip.checkpoint import CheckpointError, finite_check, read_state_dict
 from clipdesk.clip.device import pick_device
 from clipdesk.clip.model import StateDictError
 from clipdesk.clip.model_files import model_file
-from clipdesk.clip.architecture import is_chinese_clip
+from clipdesk.clip.precision import check_precision
 from clipdesk.cnclip.model import ChineseCLIP, build_model, convert_weights
 from clipdesk.cnclip.precision import apply_precision
 from clipdesk.cnclip.preprocess import transform
 from clipdesk.cnclip.tokenizer import tokenize
-from clipdesk.clip.precision import check_precision
 from clipdesk.weights.registry import CN_CLIP_MODEL_NAMES, CN_CLIP_PREFIX
 
 __all__ = ["ChineseCLIP", "CheckpointError", "ModelNotFoundError", "available_models", "load", "from_state_dict",

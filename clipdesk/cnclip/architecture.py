@@ -17,8 +17,16 @@ from dataclasses import dataclass
 
 import torch
 
-from clipdesk.clip.architecture import (HEAD_WIDTH, StateDictError, VisionShape, check_heads, count_blocks,
-                                        infer_vision, shape_of, vision_attention_width)
+from clipdesk.clip.architecture import (
+    HEAD_WIDTH,
+    StateDictError,
+    VisionShape,
+    check_heads,
+    count_blocks,
+    infer_vision,
+    shape_of,
+    vision_attention_width,
+)
 
 BERT_HEAD_WIDTH = 64
 VIT_H_WIDTH, VIT_H_HEAD_WIDTH = 1280, 80
@@ -50,7 +58,8 @@ class ChineseCLIPConfig:
 
 def vision_head_width(vision: VisionShape) -> int:
     width = vision_attention_width(vision)
-    if vision.patch_size is not None and (width == VIT_H_WIDTH or (width % HEAD_WIDTH and not width % VIT_H_HEAD_WIDTH)):
+    vit_h_like = width == VIT_H_WIDTH or (width % HEAD_WIDTH and not width % VIT_H_HEAD_WIDTH)
+    if vision.patch_size is not None and vit_h_like:
         return VIT_H_HEAD_WIDTH
     return HEAD_WIDTH
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-
 from typing import Any
 
 from PySide6.QtCore import QLocale, Qt

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from clipdesk.gui.keep_rule_field import KeepRuleField
-from clipdesk.gui.photo_view import PhotoListView
 from clipdesk.gui.label_editor import LabelEditor
-from clipdesk.gui.templates_field import TemplatesField
+from clipdesk.gui.photo_view import PhotoListView
 from clipdesk.gui.results_model import LABEL_COLUMN, PROBABILITY_COLUMN, ProbabilityBarDelegate, ResultsModel
+from clipdesk.gui.templates_field import TemplatesField
 
 PREVIEW = 220  # logical pixels of the results pane's photo preview (longer side)
 

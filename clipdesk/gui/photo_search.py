@@ -11,8 +11,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QToolButton
 
 from clipdesk.gui.image_list import PhotoListModel
-from clipdesk.gui.worker import (DuplicatesDone, DuplicatesRequest, JobFailed, SearchDone, SearchRequest,
-                                 WorkerClient)
+from clipdesk.gui.worker import DuplicatesDone, DuplicatesRequest, JobFailed, SearchDone, SearchRequest, WorkerClient
 
 TYPING_PAUSE_MS = 350  # a search starts once typing pauses this long
 

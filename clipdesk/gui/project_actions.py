@@ -12,8 +12,15 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from clipdesk.gui.settings import Settings
-from clipdesk.labeling.project import (SUFFIX, OpenedProject, Project, ProjectError, open_project, save_project,
-                                       session_path)
+from clipdesk.labeling.project import (
+    SUFFIX,
+    OpenedProject,
+    Project,
+    ProjectError,
+    open_project,
+    save_project,
+    session_path,
+)
 
 
 class ProjectActions(QObject):

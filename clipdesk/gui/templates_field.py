@@ -9,8 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QMimeData, Signal
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from clipdesk.gui.photo_sources import PassesPhotoDropsUp, carries_photos
 from clipdesk.defaults import DEFAULT_TEMPLATE
+from clipdesk.gui.photo_sources import PassesPhotoDropsUp, carries_photos
 from clipdesk.labeling.labels import PLACEHOLDER
 
 VISIBLE_LINES = 3  # room for a small ensemble without scrolling

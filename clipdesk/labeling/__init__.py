@@ -41,16 +41,23 @@ that is not there, LabelSetError (a ValueError) for unreadable label files; per-
 raised, they are the ``error`` of that image's Prediction.
 """
 
+from clipdesk.defaults import DEFAULT_MODEL, PRECISIONS
 from clipdesk.labeling.batch import BatchResult, RunInterrupted, label_files, run_batch
-from clipdesk.labeling.classifier import DEFAULT_MODEL, PRECISIONS, ZeroShotClassifier
+from clipdesk.labeling.classifier import ZeroShotClassifier
 from clipdesk.labeling.devices import DEVICE_CHOICES, DeviceError
 from clipdesk.labeling.embedding_cache import ImageEmbeddingCache, default_cache_path
 from clipdesk.labeling.export import write_csv, write_json, write_results
 from clipdesk.labeling.files import image_extensions, iter_image_files
-from clipdesk.labeling.labels import DEFAULT_TEMPLATE, CleanedLabels, clean_labels, clean_templates
-from clipdesk.labeling.labelsets import (LabelSet, LabelSetError, import_labels, list_label_sets,
-                                         load_label_set, save_label_set)
 from clipdesk.labeling.keep_rule import KeepRule, parse_keep_rule
+from clipdesk.labeling.labels import DEFAULT_TEMPLATE, CleanedLabels, clean_labels, clean_templates
+from clipdesk.labeling.labelsets import (
+    LabelSet,
+    LabelSetError,
+    import_labels,
+    list_label_sets,
+    load_label_set,
+    save_label_set,
+)
 from clipdesk.labeling.library.folder_sort import SortOptions, sort_into_folders
 from clipdesk.labeling.library.keyword_writer import KeywordOptions, write_keywords
 from clipdesk.labeling.library.undo import undo_log
@@ -58,8 +65,9 @@ from clipdesk.labeling.predictions import LabelScore, Prediction
 
 __all__ = [
     "DEFAULT_MODEL", "DEFAULT_TEMPLATE", "DEVICE_CHOICES", "PRECISIONS", "BatchResult", "CleanedLabels",
-    "DeviceError", "ImageEmbeddingCache", "KeepRule", "KeywordOptions", "LabelScore", "LabelSet", "LabelSetError", "Prediction",
-    "RunInterrupted", "ZeroShotClassifier", "clean_labels", "clean_templates", "default_cache_path", "image_extensions",
+    "DeviceError", "ImageEmbeddingCache", "KeepRule", "KeywordOptions", "LabelScore", "LabelSet", "LabelSetError",
+    "Prediction", "RunInterrupted", "ZeroShotClassifier", "clean_labels", "clean_templates", "default_cache_path",
+    "image_extensions",
     "import_labels", "iter_image_files", "label_files", "list_label_sets", "load_label_set",
     "SortOptions", "parse_keep_rule", "run_batch", "save_label_set", "sort_into_folders", "undo_log", "write_csv",
     "write_json", "write_keywords", "write_results",

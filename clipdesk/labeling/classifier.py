@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clipdesk.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, PRECISIONS
-from clipdesk.labeling.parallel_map import default_workers, ordered_parallel_map
 from clipdesk.labeling.devices import describe_device, resolve_device
 from clipdesk.labeling.embedding_cache import ImageEmbeddingCache, hash_bytes, regular_file_stat
 from clipdesk.labeling.files import describe_error, unsupported_reason
 from clipdesk.labeling.labeling_model import load_labeling_model, resolve_checkpoint
 from clipdesk.labeling.labels import CleanedLabels, clean_labels, clean_templates, fill_template
 from clipdesk.labeling.pacing import CallPacer, timed
+from clipdesk.labeling.parallel_map import default_workers, ordered_parallel_map
 from clipdesk.labeling.predictions import LabelScore, Prediction
 
 if TYPE_CHECKING:
@@ -318,7 +318,8 @@ class ZeroShotClassifier:
         if digest is None or self.image_cache is None:
             return None
         hit = self.image_cache.get(self._embedding_key(), digest)
-        return hit if hit is not None and hit.shape == (self.labeling_model.embed_dim,) else None  # else damaged: encode
+        fits = hit is not None and hit.shape == (self.labeling_model.embed_dim,)
+        return hit if fits else None  # else damaged: encode again
 
     def _open(self, path: str, data: bytes | None):
         return self.labeling_model.open_image(path, data)

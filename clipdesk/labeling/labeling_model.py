@@ -14,7 +14,7 @@ import os
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,7 +89,7 @@ def family_of_name(name: str) -> ModelFamily | None:
     return FAMILIES[found] if found is not None else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _module(name: str) -> Any:
     import importlib
 

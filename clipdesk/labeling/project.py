@@ -122,9 +122,7 @@ def relocate(missing: tuple[str, ...], folder: str | os.PathLike[str]) -> dict[s
         candidates = by_name.get(Path(old).name, [])
         if not candidates:
             continue
-        old_parts = Path(old).parts
-
-        def shared_tail(candidate: Path) -> int:
+        def shared_tail(candidate: Path, old_parts: tuple[str, ...] = Path(old).parts) -> int:
             count = 0
             for a, b in zip(reversed(candidate.parts), reversed(old_parts)):
                 if a != b:

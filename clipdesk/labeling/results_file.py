@@ -17,8 +17,16 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 
-from clipdesk.labeling.export import (CsvRows, csv_header, csv_row, file_mode, json_head, json_result,
-                                      json_tail, text_cell)
+from clipdesk.labeling.export import (
+    CsvRows,
+    csv_header,
+    csv_row,
+    file_mode,
+    json_head,
+    json_result,
+    json_tail,
+    text_cell,
+)
 from clipdesk.labeling.keep_rule import KeepRule
 from clipdesk.labeling.predictions import Prediction
 

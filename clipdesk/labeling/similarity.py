@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from clipdesk.defaults import DEFAULT_MIN_SIMILARITY
+
 BLOCK = 2048  # rows compared at once when looking for duplicates
 
 

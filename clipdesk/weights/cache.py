@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from clipdesk.weights import download as downloader
 from clipdesk.weights import aliases, lock, records
+from clipdesk.weights import download as downloader
 from clipdesk.weights.errors import CorruptFileError, UnknownModelError, WeightsError
 from clipdesk.weights.locations import models_dir
 from clipdesk.weights.registry import ModelSpec, Registry, load_registry

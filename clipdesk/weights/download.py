@@ -28,8 +28,15 @@ from urllib.parse import urlsplit
 
 from clipdesk import __version__
 from clipdesk.weights import lock, records
-from clipdesk.weights.errors import (ChecksumError, DownloadCancelled, HTTPStatusError, NetworkError,
-                                     StorageError, WeightsError, storage_error)
+from clipdesk.weights.errors import (
+    ChecksumError,
+    DownloadCancelled,
+    HTTPStatusError,
+    NetworkError,
+    StorageError,
+    WeightsError,
+    storage_error,
+)
 from clipdesk.weights.registry import ModelSpec
 from clipdesk.weights.transport import Session, header, one_line, reason, retry_after_s
 

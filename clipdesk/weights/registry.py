@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from clipdesk.defaults import DEFAULT_MODEL
+from clipdesk.defaults import DEFAULT_MODEL  # noqa: F401 - clipdesk.weights.DEFAULT_MODEL
 from clipdesk.weights.errors import RegistryError, UnknownModelError
 from clipdesk.weights.locations import models_json_path
 

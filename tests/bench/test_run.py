@@ -35,8 +35,8 @@ def photo_folder(tmp_path_factory) -> Path:
 
 
 def options(model: Path, folder: Path, **changes) -> BenchOptions:
-    settings = dict(model=str(model), device="cpu", precision="exact", batch_sizes=(1, 3), repeats=1, labels=6,
-                    images=folder)
+    settings = {"model": str(model), "device": "cpu", "precision": "exact", "batch_sizes": (1, 3), "repeats": 1,
+                "labels": 6, "images": folder}
     settings.update(changes)
     return BenchOptions(**settings)
 

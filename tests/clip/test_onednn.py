@@ -14,8 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from clipdesk.clip.model import MultiheadSelfAttention, ResidualAttentionBlock
-from clipdesk.clip.onednn import (PackedLinear, PackedPatchEmbedding, PackedSelfAttention, packed_mlp,
-                                  packing_available)
+from clipdesk.clip.onednn import PackedLinear, PackedPatchEmbedding, PackedSelfAttention, packed_mlp, packing_available
 
 BF16_RTOL = 2 ** -7  # bf16 keeps 8 significant bits
 

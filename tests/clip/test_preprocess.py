@@ -6,7 +6,7 @@ import os
 import pickle
 import random
 import warnings
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -34,14 +34,14 @@ SIZES = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def sized_photo(size_name: str) -> Image.Image:
     width, height = SIZES[size_name]
     source = photos.photo("coffee" if width > height else "astronaut")
     return source.resize((width, height), Image.Resampling.LANCZOS)
 
 
-@lru_cache(maxsize=None)
+@cache
 def reference(n_px: int):
     return reference_transform(n_px)
 

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 import clipdesk.cnclip as cnclip
-from clipdesk.cnclip.model import build_model
 from clipdesk.clip.checkpoint import read_state_dict
+from clipdesk.cnclip.model import build_model
 from tests.cn_checkpoints import TINY_CN_CONFIGS
 
 with warnings.catch_warnings():

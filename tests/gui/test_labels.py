@@ -9,8 +9,8 @@ from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QApplication
 
 from clipdesk.gui.label_editor import LabelEditor, split_labels
-from clipdesk.gui.templates_field import TemplatesField
 from clipdesk.gui.settings import Settings
+from clipdesk.gui.templates_field import TemplatesField
 from tests.gui.conftest import wait_labelled
 
 

@@ -4,9 +4,9 @@ size it names, and a window-only entry point."""
 from __future__ import annotations
 
 import configparser
+import tomllib
 from pathlib import Path
 
-import tomllib
 from PySide6.QtGui import QImage
 from PySide6.QtSvg import QSvgRenderer
 

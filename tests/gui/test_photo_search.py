@@ -8,7 +8,7 @@ import shutil
 import pytest
 import torch
 
-from clipdesk.gui.image_list import PhotoListModel, SCORE_ROLE
+from clipdesk.gui.image_list import SCORE_ROLE, PhotoListModel
 from clipdesk.labeling import ImageEmbeddingCache, ZeroShotClassifier
 from tests import photos as sample_photos
 from tests.gui.conftest import wait_labelled

@@ -1,5 +1,6 @@
 """Screenshots of the window as a user sees it — photos, labels and results — in English and Chinese,
-saved for people to look at (in $CLIPDESK_TEST_ARTIFACTS, else in pytest's temporary folder) (and checked here for the basics)."""
+saved for people to look at (in $CLIPDESK_TEST_ARTIFACTS, else in pytest's temporary folder) and checked
+here for the basics."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from PySide6.QtCore import QLocale
 from PySide6.QtGui import QImage
 
 from clipdesk.gui.i18n import apply_language
+from clipdesk.gui.library_dialogs import WriteKeywordsDialog
 from clipdesk.gui.main_window import MainWindow
 from clipdesk.gui.model_control import READY
-from tests import photos as sample_photos
-from clipdesk.gui.library_dialogs import WriteKeywordsDialog
 from clipdesk.labeling.keep_rule import parse_keep_rule
+from tests import photos as sample_photos
 from tests.gui.conftest import wait_labelled
 
 SIZE = (1280, 800)

@@ -248,7 +248,8 @@ def test_a_damaged_vector_in_the_cache_is_never_returned(tmp_path: Path, damage:
     with sqlite3.connect(path) as conn:
         blob = conn.execute("SELECT vector FROM embeddings WHERE digest='a'").fetchone()[0]
         if damage == "flip-a-byte":
-            conn.execute("UPDATE embeddings SET vector=? WHERE digest='a'", (blob[:5] + bytes([blob[5] ^ 1]) + blob[6:],))
+            flipped = blob[:5] + bytes([blob[5] ^ 1]) + blob[6:]
+            conn.execute("UPDATE embeddings SET vector=? WHERE digest='a'", (flipped,))
         elif damage == "truncate":
             conn.execute("UPDATE embeddings SET vector=? WHERE digest='a'", (blob[:8],))
         elif damage == "swap-rows":

@@ -8,8 +8,15 @@ from pathlib import Path
 import pytest
 
 from clipdesk.labeling.labels import clean_labels
-from clipdesk.labeling.labelsets import (LabelSet, LabelSetError, import_labels, label_sets_dir,
-                                         list_label_sets, load_label_set, save_label_set)
+from clipdesk.labeling.labelsets import (
+    LabelSet,
+    LabelSetError,
+    import_labels,
+    label_sets_dir,
+    list_label_sets,
+    load_label_set,
+    save_label_set,
+)
 
 
 def test_save_and_load_round_trip_in_the_data_folder(isolated_user_dirs: Path) -> None:

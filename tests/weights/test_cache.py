@@ -12,8 +12,17 @@ import pytest
 
 from clipdesk.clip.model_files import import_weights as import_checked
 from clipdesk.clip.model_files import validate_checkpoint
-from clipdesk.weights import (CorruptFileError, InvalidWeightsError, LockBusyError, StorageError, WeightsError,
-                              ensure_model, import_weights, list_models, remove_model)
+from clipdesk.weights import (
+    CorruptFileError,
+    InvalidWeightsError,
+    LockBusyError,
+    StorageError,
+    WeightsError,
+    ensure_model,
+    import_weights,
+    list_models,
+    remove_model,
+)
 from clipdesk.weights.cache import CACHED, CHANGED, MISSING, PARTIAL
 from clipdesk.weights.lock import FileLock
 from clipdesk.weights.records import read_record

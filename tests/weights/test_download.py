@@ -14,9 +14,17 @@ from types import SimpleNamespace
 
 import pytest
 
-from clipdesk.weights import (ChecksumError, DownloadCancelled, HTTPStatusError, ModelSpec, NetworkError,
-                              StorageError, ensure_model, load_registry)
-from clipdesk.weights import records
+from clipdesk.weights import (
+    ChecksumError,
+    DownloadCancelled,
+    HTTPStatusError,
+    ModelSpec,
+    NetworkError,
+    StorageError,
+    ensure_model,
+    load_registry,
+    records,
+)
 from clipdesk.weights.download import download
 from clipdesk.weights.errors import storage_error
 from clipdesk.weights.records import read_record, record_path

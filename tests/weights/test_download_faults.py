@@ -7,8 +7,7 @@ import hashlib
 
 import pytest
 
-from clipdesk.weights import ChecksumError, DownloadCancelled, HTTPStatusError, NetworkError, ensure_model
-from clipdesk.weights import records
+from clipdesk.weights import ChecksumError, DownloadCancelled, HTTPStatusError, NetworkError, ensure_model, records
 from clipdesk.weights.errors import StorageError
 from tests.weights.helpers import MODEL_NAME, MODEL_URL_PATH, files_in
 from tests.weights.http_server import Fault

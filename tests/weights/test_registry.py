@@ -9,8 +9,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from clipdesk.weights import DEFAULT_MODEL, RegistryError, UnknownModelError, load_registry
-from clipdesk.weights.registry import (CHINESE_CLIP, CN_CLIP_PREFIX, OPENAI, OPENAI_BASE_URL, builtin_models,
-                                       safe_file_name)
+from clipdesk.weights.registry import (
+    CHINESE_CLIP,
+    CN_CLIP_PREFIX,
+    OPENAI,
+    OPENAI_BASE_URL,
+    builtin_models,
+    safe_file_name,
+)
 from tests.weights.helpers import write_models_json
 
 SHA = "ab" * 32

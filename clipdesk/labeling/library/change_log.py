@@ -10,9 +10,10 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ContextManager
+from typing import Any
 
 from clipdesk.weights.locations import user_path
 
@@ -146,7 +147,7 @@ class LoggedRun:
 
 def run_logged(items: Iterable[tuple[str, Sequence[str]]], action: str, dry_run: bool,
                log_path: str | os.PathLike[str] | None,
-               step: Callable[[ChangeLog | None], ContextManager[Callable[[str, Sequence[str]], Any]]],
+               step: Callable[[ChangeLog | None], AbstractContextManager[Callable[[str, Sequence[str]], Any]]],
                on_progress: Callable[[int, Any], None] | None = None,
                should_stop: Callable[[], bool] | None = None) -> LoggedRun:
     """Run ``step(log)``'s per-photo callable over ``(photo, labels)`` items under one change log,

@@ -22,8 +22,13 @@ from types import TracebackType
 from clipdesk.labeling.library.change_log import ChangeLog, LoggedRun, run_logged
 from clipdesk.labeling.library.exiftool import MetadataTool, MetadataToolError
 from clipdesk.labeling.library.keyword_sets import DEFAULT_PARENT, KeywordPlan, Keywords, merge
-from clipdesk.labeling.library.safe_files import (finish_replacement, remove_quietly, sha256_of_bytes, temp_beside,
-                                                  write_bytes_atomic)
+from clipdesk.labeling.library.safe_files import (
+    finish_replacement,
+    remove_quietly,
+    sha256_of_bytes,
+    temp_beside,
+    write_bytes_atomic,
+)
 from clipdesk.labeling.library.sidecar import SidecarError, merged_sidecar, read_sidecar, sidecar_path
 
 EMBEDDED = "embedded"

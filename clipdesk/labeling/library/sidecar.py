@@ -92,7 +92,7 @@ def merged_sidecar(data: bytes | None, keywords: Keywords) -> bytes:
             raise SidecarError("it has no rdf:RDF element to add keywords to")
         indent = _indent_before(data, scan.rdf_end)
         description = _description(missing, scan.rdf_prefix, scan.about, indent + " ")
-        edits.append((scan.rdf_end, scan.rdf_end, f" {description}\n{indent}".encode("utf-8")))
+        edits.append((scan.rdf_end, scan.rdf_end, f" {description}\n{indent}".encode()))
     out = bytearray(data)
     for start, end, text in sorted(edits, reverse=True):
         out[start:end] = text
@@ -220,4 +220,4 @@ def _new_sidecar(keywords: Keywords) -> bytes:
             f' <rdf:RDF xmlns:rdf="{RDF}">\n'
             f"  {description}\n"
             " </rdf:RDF>\n"
-            "</x:xmpmeta>\n").encode("utf-8")
+            "</x:xmpmeta>\n").encode()

@@ -20,8 +20,15 @@ from clipdesk.labeling.library.change_log import UNDONE, append_line, read_log
 from clipdesk.labeling.library.exiftool import MetadataTool, MetadataToolError
 from clipdesk.labeling.library.keyword_sets import Keywords, reverted
 from clipdesk.labeling.library.keyword_writer import EMBEDDED
-from clipdesk.labeling.library.safe_files import (claim, finish_replacement, remove_quietly, sha256_of,
-                                                  sha256_of_bytes, temp_beside, write_bytes_atomic)
+from clipdesk.labeling.library.safe_files import (
+    claim,
+    finish_replacement,
+    remove_quietly,
+    sha256_of,
+    sha256_of_bytes,
+    temp_beside,
+    write_bytes_atomic,
+)
 from clipdesk.labeling.library.sidecar import SidecarError, merged_sidecar, read_sidecar
 
 RESTORED, SKIPPED, FAILED = "restored", "skipped", "failed"

@@ -8,10 +8,24 @@ import subprocess
 
 import pytest
 
-from clipdesk.labeling.library.keyword_writer import (EMBEDDED, SIDECAR, UNCHANGED, WOULD_WRITE, WRITTEN,
-                                                      KeywordOptions, write_keywords)
-from tests.labeling.library.library_photos import (FORMATS, HAS_IPTC, camera_photo, exiftool_read, exiftool_tags,
-                                                   jpeg_scan_data, pixels)
+from clipdesk.labeling.library.keyword_writer import (
+    EMBEDDED,
+    SIDECAR,
+    UNCHANGED,
+    WOULD_WRITE,
+    WRITTEN,
+    KeywordOptions,
+    write_keywords,
+)
+from tests.labeling.library.library_photos import (
+    FORMATS,
+    HAS_IPTC,
+    camera_photo,
+    exiftool_read,
+    exiftool_tags,
+    jpeg_scan_data,
+    pixels,
+)
 
 LABELS = ("红包", "red envelope", "猫")
 

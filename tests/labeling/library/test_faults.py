@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from clipdesk.labeling.library.keyword_writer import (EMBEDDED, FAILED, SIDECAR, WRITTEN, KeywordOptions,
-                                                      write_keywords)
+from clipdesk.labeling.library.keyword_writer import FAILED, SIDECAR, WRITTEN, KeywordOptions, write_keywords
 from clipdesk.labeling.library.undo import undo_log
 from tests.labeling.library.library_photos import camera_photo, exiftool_read, folder_hashes, pixels
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import shutil
 
-from clipdesk.labeling.library.folder_sort import (ALREADY_THERE, COPIED, FAILED, MOVED, WOULD_COPY, SortOptions,
-                                                   folder_name, sort_into_folders)
+from clipdesk.labeling.library.folder_sort import (
+    ALREADY_THERE,
+    COPIED,
+    FAILED,
+    MOVED,
+    WOULD_COPY,
+    SortOptions,
+    folder_name,
+    sort_into_folders,
+)
 from clipdesk.labeling.library.undo import undo_log
 from tests.labeling.library.library_photos import camera_photo, folder_hashes
 

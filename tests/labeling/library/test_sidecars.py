@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from clipdesk.labeling.library.keyword_sets import Keywords
 from clipdesk.labeling.library.keyword_writer import FAILED, SIDECAR, WRITTEN, KeywordOptions, write_keywords
 from clipdesk.labeling.library.sidecar import SidecarError, merged_sidecar, read_sidecar
-from clipdesk.labeling.library.keyword_sets import Keywords
 from clipdesk.labeling.library.undo import undo_log
 from tests.labeling.library.library_photos import camera_photo, exiftool_read
 
