@@ -12,14 +12,15 @@ import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from clipdesk.clip import mapped_pages
-from clipdesk.clip.architecture import is_chinese_clip
+from clipdesk.clip.architecture import StateDictError, is_chinese_clip
 from clipdesk.clip.checkpoint import CheckpointError, finite_check, read_state_dict
 from clipdesk.clip.device import pick_device
-from clipdesk.clip.model import CLIP, StateDictError, build_model, convert_weights
+from clipdesk.clip.model import CLIP, build_model, convert_weights
 from clipdesk.clip.model_files import model_file
 from clipdesk.clip.precision import apply_precision, check_precision
 from clipdesk.clip.preprocess import transform
@@ -40,7 +41,8 @@ def available_models() -> list[str]:
 
 
 def load(name_or_path: str | os.PathLike[str], device: str | torch.device | None = None, jit: bool = False,
-         download_root: str | os.PathLike[str] | None = None, precision: str = "exact") -> tuple[CLIP, Callable]:
+         download_root: str | os.PathLike[str] | None = None, precision: str = "exact"
+         ) -> tuple[CLIP, Callable[[Any], torch.Tensor]]:
     """Load a CLIP model and the image transform its inputs need.
 
     ``name_or_path``: one of ``available_models()`` or a checkpoint file (OpenAI's TorchScript release
@@ -61,7 +63,7 @@ def load(name_or_path: str | os.PathLike[str], device: str | torch.device | None
 
 
 def from_state_dict(path: Path, state_dict: dict[str, torch.Tensor], device: str | torch.device,
-                    precision: str = "exact") -> tuple[CLIP, Callable]:
+                    precision: str = "exact") -> tuple[CLIP, Callable[[Any], torch.Tensor]]:
     """``load``'s second half, for a caller that has read ``path`` already (to tell its family)."""
     device = torch.device(device)
     if is_chinese_clip(state_dict):

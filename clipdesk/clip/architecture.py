@@ -149,7 +149,7 @@ def check_heads(width: int, key: str, head_width: int = HEAD_WIDTH) -> None:
 
 
 def check_keys_and_shapes(expected: Mapping[str, tuple[int, ...]], state: Mapping[str, torch.Tensor],
-                          config: CLIPConfig) -> None:
+                          config: object) -> None:
     """Raise ``StateDictError`` naming every key of ``state`` that is missing, unexpected, mis-shaped
     or not floating point, against the network's ``expected`` key -> shape."""
     optional = [key for key in expected if key.endswith("num_batches_tracked")]  # BatchNorm restores it

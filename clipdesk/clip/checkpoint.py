@@ -59,7 +59,7 @@ class CheckpointError(ValueError):
     """A file that cannot be read as CLIP weights. The message names the file and says what is wrong."""
 
 
-def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
+def read_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     """Return the tensors stored in ``path`` under their state-dict keys, in their stored dtypes, on CPU.
 
     For a TorchScript archive the keys are those of ``torch.jit.load(path).state_dict()`` (parameters and
@@ -84,7 +84,7 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     return state
 
 
-def finite_check(path: str | os.PathLike, state: dict[str, torch.Tensor]) -> Callable[[torch.Tensor], None]:
+def finite_check(path: str | os.PathLike[str], state: dict[str, torch.Tensor]) -> Callable[[torch.Tensor], None]:
     """A ``build_model(on_converted=...)`` hook refusing NaN or infinite weights (naming the tensor):
     they make every probability NaN, a damaged file shown as ``nan%`` for every label otherwise.
     Checked as each tensor is converted, while its bytes are in memory anyway."""
@@ -323,7 +323,7 @@ class _ArchiveReader:
         if info.file_size != nbytes:  # checked before reading: the zip's sizes are not trusted either
             raise _Damaged(f"tensor record data/{key} holds {info.file_size} bytes, the model expects {nbytes}")
         if info.file_size == 0:
-            return torch.UntypedStorage(0)
+            return torch.UntypedStorage(0)  # type: ignore[no-untyped-call]
         if info.compress_type == zipfile.ZIP_STORED:
             start = self._data_offset(info)
             if start % 64 == 0:  # torch aligns records to 64 bytes; anything else is copied below
@@ -394,7 +394,7 @@ def _restore_type_tag(value: Any, _type_name: Any) -> Any:
     return value
 
 
-def _build_list(data: Any) -> list:
+def _build_list(data: Any) -> list[Any]:
     if not isinstance(data, list):
         raise _Damaged("a typed list that is not a list")
     return list(data)

@@ -21,6 +21,7 @@ import mmap
 import os
 import sys
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import torch
 
@@ -51,7 +52,7 @@ def release(path: str | os.PathLike[str], tensors: Iterable[torch.Tensor]) -> in
     mappings = file_mappings(path)
     if not mappings:
         return 0
-    ours = set()
+    ours: set[tuple[int, int]] = set()
     for tensor in tensors:
         if not isinstance(tensor, torch.Tensor) or tensor.device.type != "cpu":
             continue
@@ -93,7 +94,7 @@ def releaser(path: str | os.PathLike[str]) -> Callable[[torch.Tensor], int]:
     return release_tensor
 
 
-def _madvise():
+def _madvise() -> Any:
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
         function = libc.madvise

@@ -314,7 +314,7 @@ class CLIP(nn.Module):
         eot = text.argmax(dim=-1)  # [batch]: position of each end-of-text token
         order = torch.argsort(eot, stable=True)  # shortest texts first
         sizes = similar_length_chunks((eot[order] + 1).tolist(), self.text_chunk)
-        chunks = [self._encode_text_chunk(text[rows], eot[rows]) for rows in order.split(sizes)]
+        chunks = [self._encode_text_chunk(text[rows], eot[rows]) for rows in torch.split(order, sizes)]
         features = torch.cat(chunks)  # [batch, embed_dim], in sorted order
         return features[torch.argsort(order)]  # back in input order
 

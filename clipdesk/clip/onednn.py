@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections import OrderedDict
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -31,7 +32,7 @@ ROWS_HINT = 1024  # oneDNN asks how many rows to expect when packing; 1 to 12,00
 def packing_available() -> bool:
     """Whether this torch build has oneDNN's packed linear ops and they give ``F.linear``'s numbers."""
     try:
-        if not torch.backends.mkldnn.is_available():
+        if not torch.backends.mkldnn.is_available():  # type: ignore[no-untyped-call]
             return False
         weight = torch.linspace(-1, 1, 96).reshape(12, 8).to(torch.bfloat16)
         bias = torch.linspace(-0.5, 0.5, 12).to(torch.bfloat16)
@@ -98,7 +99,7 @@ def packed_mlp(mlp: nn.Module) -> nn.Sequential:
     scaled by 1.702 and ``c_proj``'s weight by 1 / 1.702 -- in fp32, before the single rounding to bf16.
     """
     scale = QUICK_GELU_SCALE
-    c_fc, c_proj = mlp.c_fc, mlp.c_proj
+    c_fc, c_proj = cast(nn.Linear, mlp.c_fc), cast(nn.Linear, mlp.c_proj)
     return nn.Sequential(OrderedDict([
         ("c_fc", PackedLinear(c_fc.weight.float() * scale, c_fc.bias.float() * scale, activation="swish")),
         ("c_proj", PackedLinear(c_proj.weight.float() / scale, c_proj.bias)),

@@ -15,10 +15,13 @@ slower than fp32, so ``fast`` changes nothing either.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import cast
+
 import torch
 from torch import nn
 
-from clipdesk.clip.model import CLIP, ModifiedResNet, Transformer, VisionTransformer
+from clipdesk.clip.model import CLIP, ModifiedResNet, ResidualAttentionBlock, Transformer, VisionTransformer
 from clipdesk.clip.onednn import PackedLinear, PackedPatchEmbedding, PackedSelfAttention, packed_mlp, packing_available
 from clipdesk.defaults import PRECISIONS
 
@@ -97,9 +100,9 @@ def to_bf16(model: CLIP, pack: bool | None = None) -> None:
         pack = packing_available()
     transformers = [module for module in model.modules() if isinstance(module, Transformer)]
     for transformer in transformers:
-        for block in transformer.resblocks:  # LayerNorms compute in fp32 anyway: keep their weights exact
+        for block in cast(Iterable[ResidualAttentionBlock], transformer.resblocks):  # LayerNorms: fp32
             if pack:
-                block.attn = PackedSelfAttention(block.attn)
+                block.attn = PackedSelfAttention(block.attn)  # type: ignore[assignment]
                 block.mlp = packed_mlp(block.mlp)
             else:
                 block.attn.to(torch.bfloat16)
@@ -109,7 +112,7 @@ def to_bf16(model: CLIP, pack: bool | None = None) -> None:
     elif isinstance(model.visual, VisionTransformer):
         model.visual.class_token_only = True  # the last block skips outputs nobody reads
         if pack:
-            model.visual.conv1 = PackedPatchEmbedding(model.visual.conv1)
+            model.visual.conv1 = PackedPatchEmbedding(model.visual.conv1)  # type: ignore[assignment]
 
 
 def _resnet_to_bf16(visual: ModifiedResNet) -> None:

@@ -18,6 +18,7 @@ import re
 import stat
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 import torch
@@ -131,7 +132,7 @@ def _to_8_bit(image: Image.Image) -> Image.Image:
     holding 0..65535, recognised by values above 8 bits that still fit in 16.
     """
     if image.mode == "I":
-        low, high = image.getextrema()
+        low, high = cast("tuple[int, int]", image.getextrema())  # one band: (min, max)
         if not (0 <= low and 255 < high <= 65535):
             return image
     elif not image.mode.startswith("I;16"):

@@ -172,7 +172,7 @@ def token_lengths(texts: str | Sequence[str]) -> list[int]:
     return [len(tokenizer.encode(text)) + 2 for text in _as_list(texts)]
 
 
-def tokenize(texts: str | Sequence[str], context_length: int = 77, truncate: bool = False) -> torch.LongTensor:
+def tokenize(texts: str | Sequence[str], context_length: int = 77, truncate: bool = False) -> torch.Tensor:
     """Token ids of one text or a list of texts as a ``[len(texts), context_length]`` int64 tensor.
 
     Rows are ``<|startoftext|> ... <|endoftext|>`` padded with zeros. A text that does not fit raises
@@ -186,7 +186,7 @@ def tokenize(texts: str | Sequence[str], context_length: int = 77, truncate: boo
 
 
 def tokenize_reporting_truncation(texts: Sequence[str], context_length: int = 77
-                                  ) -> tuple[torch.LongTensor, list[bool]]:
+                                  ) -> tuple[torch.Tensor, list[bool]]:
     """``tokenize(texts, truncate=True)`` and, per text, whether it was cut: one tokenizer pass for a
     caller that must both encode prompts and warn about the ones too long for the context."""
     import torch  # torch only when tensors are asked for; encoding itself does not need it

@@ -16,14 +16,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from clipdesk.clip import mapped_pages
-from clipdesk.clip.architecture import is_chinese_clip
+from clipdesk.clip.architecture import StateDictError, is_chinese_clip
 from clipdesk.clip.checkpoint import CheckpointError, finite_check, read_state_dict
 from clipdesk.clip.device import pick_device
-from clipdesk.clip.model import StateDictError
 from clipdesk.clip.model_files import model_file
 from clipdesk.clip.precision import check_precision
 from clipdesk.cnclip.model import ChineseCLIP, build_model, convert_weights
@@ -54,7 +54,7 @@ def registry_name(name: str) -> str:
 
 def load(name_or_path: str | os.PathLike[str], device: str | torch.device | None = None,
          download_root: str | os.PathLike[str] | None = None, precision: str = "exact"
-         ) -> tuple[ChineseCLIP, Callable]:
+         ) -> tuple[ChineseCLIP, Callable[[Any], torch.Tensor]]:
     """Load a Chinese-CLIP model and the image transform its inputs need.
 
     ``name_or_path``: one of ``available_models()`` (with or without ``CN-CLIP/``) or a checkpoint file
@@ -70,7 +70,7 @@ def load(name_or_path: str | os.PathLike[str], device: str | torch.device | None
 
 
 def from_state_dict(path: Path, state_dict: dict[str, torch.Tensor], device: str | torch.device,
-                    precision: str = "exact") -> tuple[ChineseCLIP, Callable]:
+                    precision: str = "exact") -> tuple[ChineseCLIP, Callable[[Any], torch.Tensor]]:
     """``load``'s second half, for a caller that has read ``path`` already (to tell its family)."""
     device = torch.device(device)
     check_precision(precision)

@@ -176,7 +176,7 @@ class ChineseCLIP(nn.Module):
         lengths = torch.where(text != PAD_ID, positions, 0).amax(dim=1).clamp(min=1)  # up to the last real token
         order = torch.argsort(lengths, stable=True)
         sizes = similar_length_chunks(lengths[order].tolist(), self.text_chunk)
-        chunks = [self._encode_text_chunk(text[rows, :int(lengths[rows].max())]) for rows in order.split(sizes)]
+        chunks = [self._encode_text_chunk(text[rows, :int(lengths[rows].max())]) for rows in torch.split(order, sizes)]
         return torch.cat(chunks)[torch.argsort(order)]
 
     def _encode_text_chunk(self, text: torch.Tensor) -> torch.Tensor:

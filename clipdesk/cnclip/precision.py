@@ -11,6 +11,9 @@ Elsewhere (GPUs: already fp16; CPUs without native bf16: emulated, slower) nothi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any, cast
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -33,7 +36,11 @@ class Bf16Linear(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         low = x.to(torch.bfloat16)
-        out = self.packed(low) if self.packed is not None else F.linear(low, self.weight, self.bias)
+        if self.packed is not None:
+            out = self.packed(low)
+        else:
+            assert self.weight is not None  # not packed: the bf16 weight is kept
+            out = F.linear(low, self.weight, self.bias)
         return out.to(x.dtype)
 
 
@@ -41,7 +48,7 @@ def text_to_bf16(model: ChineseCLIP, pack: bool | None = None) -> None:
     """Replace every ``nn.Linear`` of the BERT encoder by a :class:`Bf16Linear`, in place."""
     if pack is None:
         pack = packing_available()
-    for layer in model.bert.encoder.layer:
+    for layer in cast(Iterable[Any], model.bert.encoder.layer):  # BERT layers: modules by attribute name
         attention = layer.attention.self
         for name in ("query", "key", "value"):
             setattr(attention, name, Bf16Linear(getattr(attention, name), pack))

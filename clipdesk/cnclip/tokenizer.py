@@ -150,14 +150,14 @@ def token_lengths(texts: str | Sequence[str]) -> list[int]:
     return [len(tokenizer.encode(text)) + 2 for text in _as_list(texts)]
 
 
-def tokenize(texts: str | Sequence[str], context_length: int = CONTEXT_LENGTH) -> torch.LongTensor:
+def tokenize(texts: str | Sequence[str], context_length: int = CONTEXT_LENGTH) -> torch.Tensor:
     """Token ids of one text or a list of texts as a ``[len(texts), context_length]`` int64 tensor,
     exactly as ``cn_clip.clip.tokenize``: a text that does not fit is cut (never an error)."""
     return tokenize_reporting_truncation(_as_list(texts), context_length)[0]
 
 
 def tokenize_reporting_truncation(texts: Sequence[str], context_length: int = CONTEXT_LENGTH
-                                  ) -> tuple[torch.LongTensor, list[bool]]:
+                                  ) -> tuple[torch.Tensor, list[bool]]:
     """``tokenize(texts)`` and, per text, whether it was cut to fit ``context_length``."""
     import torch
 

@@ -41,7 +41,7 @@ that is not there, LabelSetError (a ValueError) for unreadable label files; per-
 raised, they are the ``error`` of that image's Prediction.
 """
 
-from clipdesk.defaults import DEFAULT_MODEL, PRECISIONS
+from clipdesk.defaults import DEFAULT_MODEL, DEFAULT_TEMPLATE, PRECISIONS
 from clipdesk.labeling.batch import BatchResult, RunInterrupted, label_files, run_batch
 from clipdesk.labeling.classifier import ZeroShotClassifier
 from clipdesk.labeling.devices import DEVICE_CHOICES, DeviceError
@@ -49,7 +49,7 @@ from clipdesk.labeling.embedding_cache import ImageEmbeddingCache, default_cache
 from clipdesk.labeling.export import write_csv, write_json, write_results
 from clipdesk.labeling.files import image_extensions, iter_image_files
 from clipdesk.labeling.keep_rule import KeepRule, parse_keep_rule
-from clipdesk.labeling.labels import DEFAULT_TEMPLATE, CleanedLabels, clean_labels, clean_templates
+from clipdesk.labeling.labels import CleanedLabels, clean_labels, clean_templates
 from clipdesk.labeling.labelsets import (
     LabelSet,
     LabelSetError,

@@ -30,6 +30,7 @@ from clipdesk.labeling.predictions import LabelScore, Prediction
 
 if TYPE_CHECKING:
     import torch
+    from PIL import Image
 
 EMBEDDING_FORMAT = 1  # bump when preprocessing changes, so old cached image embeddings are not reused
 
@@ -76,7 +77,7 @@ class ZeroShotClassifier:
         self.image_cache = image_cache
         self._download_root = download_root
         checkpoint = resolve_checkpoint(self.model_name, download_root)
-        self.labeling_model = load_labeling_model(checkpoint, self.device, precision)
+        self.labeling_model = load_labeling_model(checkpoint, torch.device(self.device), precision)
         self.model = self.labeling_model.network  # the family's nn.Module
         self.family = self.labeling_model.family
         self._text_cache: dict[tuple[tuple[str, ...], str], torch.Tensor] = {}
@@ -236,7 +237,8 @@ class ZeroShotClassifier:
     # -- internals ---------------------------------------------------------------------------------
 
     def _encode_prompts(self, prompts: list[str]) -> torch.Tensor:
-        features, cut = self.labeling_model.encode_prompts(prompts, self.device)  # [prompts, dim], unit length
+        device = self._torch.device(self.device)
+        features, cut = self.labeling_model.encode_prompts(prompts, device)  # [prompts, dim], unit length
         self._truncated.update(zip(prompts, cut))  # check_labels answers from this, no second tokenizing
         return features
 
@@ -321,17 +323,17 @@ class ZeroShotClassifier:
         fits = hit is not None and hit.shape == (self.labeling_model.embed_dim,)
         return hit if fits else None  # else damaged: encode again
 
-    def _open(self, path: str, data: bytes | None):
+    def _open(self, path: str, data: bytes | None) -> Image.Image:
         return self.labeling_model.open_image(path, data)
 
     def _embed_batch(self, batch: list[_Prepared]) -> list[torch.Tensor | str]:
         """Encode the pixels in ``batch`` in one forward pass, store them in the cache, and return a
         CPU feature (or the error text) per item."""
-        torch = self._torch
         todo = [item for item in batch if item.pixels is not None]
         encoded: dict[int, torch.Tensor] = {}
         if todo:
-            pixels = torch.stack([item.pixels for item in todo]).to(self.device)  # [n, 3, px, px]
+            stacked = self._torch.stack([item.pixels for item in todo if item.pixels is not None])
+            pixels = stacked.to(self.device)  # [n, 3, px, px]
             features = self.labeling_model.encode_images(pixels).detach().to("cpu")  # [n, dim]
             encoded = {id(item): feature for item, feature in zip(todo, features)}
             if self.image_cache is not None:

@@ -15,6 +15,7 @@ torch is imported only when vectors are read or written, so ``clipdesk cache cle
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import logging
 import os
@@ -25,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from clipdesk.weights.locations import user_path
 
@@ -160,12 +161,12 @@ class ImageEmbeddingCache:
     def get_many(self, model: str, digests: Iterable[str]) -> dict[str, torch.Tensor]:
         """The cached embeddings among ``digests`` for ``model`` (missing ones are simply absent)."""
         wanted = list(dict.fromkeys(digests))
-        rows: list[tuple[str, str, bytes]] = []
+        rows: list[tuple[str, str, bytes, bytes]] = []
         for start in range(0, len(wanted), 500):  # stay under SQLite's bound-parameter limit
             part = wanted[start:start + 500]
             marks = ",".join("?" * len(part))
             query = f"SELECT digest, dtype, vector, checksum FROM embeddings WHERE model=? AND digest IN ({marks})"
-            rows += self._run(lambda c, q=query, p=(model, *part): c.execute(q, p).fetchall(), [])
+            rows += self._run(functools.partial(_fetch_all, query=query, parameters=(model, *part)), [])
         found = {digest: _from_blob(dtype, blob) for digest, dtype, blob, checksum in rows
                  if checksum == _checksum(model, digest, dtype, blob)}  # else damaged: encode again
         return {digest: vector for digest, vector in found.items() if vector is not None}
@@ -421,3 +422,7 @@ def _from_blob(dtype: str, blob: bytes) -> torch.Tensor | None:
     except RuntimeError:  # a length that is not a whole number of elements
         return None
     return vector if bool(torch.isfinite(vector).all()) else None
+
+
+def _fetch_all(connection: sqlite3.Connection, query: str, parameters: tuple[str, ...]) -> list[Any]:
+    return connection.execute(query, parameters).fetchall()

@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from clipdesk.defaults import DEFAULT_TEMPLATE
 from clipdesk.labeling.export import write_atomic
 from clipdesk.labeling.keep_rule import KeepRule, parse_keep_rule
-from clipdesk.labeling.labels import DEFAULT_TEMPLATE, clean_labels, clean_templates
+from clipdesk.labeling.labels import clean_labels, clean_templates
 from clipdesk.weights.locations import user_path
 
 FORMAT = "clipdesk-labelset"

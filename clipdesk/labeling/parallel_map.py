@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
@@ -22,7 +22,8 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def ordered_parallel_map(fn: Callable[[T], R], items: Iterable[T], workers: int, window: int) -> Iterator[R]:
+def ordered_parallel_map(fn: Callable[[T], R], items: Iterable[T], workers: int,
+                         window: int) -> Generator[R, None, None]:
     """``map(fn, items)`` on ``workers`` threads, yielding in input order, never more than ``window``
     results pending. Closing the iterator early cancels what has not started and waits for what has,
     so no thread outlives the run. ``fn`` must not raise (wrap errors into its result)."""

@@ -135,7 +135,7 @@ class _HTTPHandler(urllib.request.HTTPHandler):
         super().__init__()
         self._register = register
 
-    def do_open(self, http_class, req, **kwargs):  # type: ignore[no-untyped-def, override]
+    def do_open(self, http_class, req, **kwargs):  # type: ignore[no-untyped-def]
         return super().do_open(_registering(http_class, self._register), req, **kwargs)
 
 
@@ -144,7 +144,7 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
         super().__init__()
         self._register = register
 
-    def do_open(self, http_class, req, **kwargs):  # type: ignore[no-untyped-def, override]
+    def do_open(self, http_class, req, **kwargs):  # type: ignore[no-untyped-def]
         return super().do_open(_registering(http_class, self._register), req, **kwargs)
 
 

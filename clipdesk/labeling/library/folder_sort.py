@@ -59,7 +59,7 @@ def destinations(into: Path, labels: Sequence[str]) -> list[Path]:
 def companions(photo: Path) -> list[Path]:
     """The sidecars that belong to ``photo``: ``photo.jpg.xmp`` (digiKam, darktable, Immich) and
     ``photo.xmp`` (Lightroom) when no other file shares that stem."""
-    found = []
+    found: list[Path] = []
     try:
         siblings = list(photo.parent.iterdir())
     except OSError:

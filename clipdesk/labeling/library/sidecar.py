@@ -94,8 +94,8 @@ def merged_sidecar(data: bytes | None, keywords: Keywords) -> bytes:
         description = _description(missing, scan.rdf_prefix, scan.about, indent + " ")
         edits.append((scan.rdf_end, scan.rdf_end, f" {description}\n{indent}".encode()))
     out = bytearray(data)
-    for start, end, text in sorted(edits, reverse=True):
-        out[start:end] = text
+    for start, end, replacement in sorted(edits, reverse=True):
+        out[start:end] = replacement
     return bytes(out)
 
 
