@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 
 from clipdesk import __version__
 from clipdesk.gui import services
+from clipdesk.gui.jobs import JobDone, JobFailed, JobKind, JobProgress, ModelMissing, WeightsReady
 from clipdesk.gui.settings import Settings
-from clipdesk.gui.worker import JobDone, JobFailed, JobProgress, ModelMissing, WeightsReady, WorkerClient
+from clipdesk.gui.worker_client import WorkerClient
 
 ERROR_STYLE = "color: #c5221f;"
 
@@ -177,7 +178,7 @@ class FirstRunDialog(QDialog):
         self._set_busy(self.tr("Connecting…"), cancellable=True)
 
     def cancel_download(self) -> None:
-        self.client.cancel("download")
+        self.client.cancel(JobKind.DOWNLOAD)
         self._job = None
         self._set_idle(self.tr("Download paused. What has arrived is kept: Resume continues from there."))
 
@@ -197,7 +198,7 @@ class FirstRunDialog(QDialog):
 
     def reject(self) -> None:
         if self._job is not None:
-            self.client.cancel("download")
+            self.client.cancel(JobKind.DOWNLOAD)
             self._job = None
         super().reject()
 
@@ -216,14 +217,14 @@ class FirstRunDialog(QDialog):
         if progress.source:
             text = self.tr("%1, from %2").replace("%1", text).replace("%2", progress.source)
         self.detail.setText(text)
-        if progress.kind == "download":
+        if progress.kind == JobKind.DOWNLOAD:
             self._partial = progress.done
 
     def _on_errored(self, failure: JobFailed) -> None:
         if failure.job_id != self._job:
             return
         self._job = None
-        if failure.kind == "download":
+        if failure.kind == JobKind.DOWNLOAD:
             hint = self.tr("Check the internet connection and try again, or import the file.")
             self._set_idle(self.tr("The download failed: %1").replace("%1", failure.message) + "\n" + hint,
                            error=True)

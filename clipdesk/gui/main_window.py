@@ -27,6 +27,8 @@ from clipdesk.gui.file_actions import FileActions
 from clipdesk.gui.folder_watch import FolderWatch
 from clipdesk.gui.i18n import apply_language
 from clipdesk.gui.image_list import PhotoDelegate, PhotoListModel, readable_reason
+from clipdesk.gui.jobs import JobKind
+from clipdesk.gui.label_editor import split_labels
 from clipdesk.gui.language_advice import ChineseLabelsAdvice
 from clipdesk.gui.library_actions import LibraryActions
 from clipdesk.gui.model_control import FAILED, MISSING, READY, ModelControl
@@ -39,8 +41,9 @@ from clipdesk.gui.results_model import ResultsModel, prediction_as_text
 from clipdesk.gui.settings import Settings
 from clipdesk.gui.status_bar import ActivityStatusBar
 from clipdesk.gui.thumbnails import ThumbnailLoader
-from clipdesk.gui.worker import WorkerClient
+from clipdesk.gui.worker_client import WorkerClient
 from clipdesk.labeling.keep_rule import KeepRule
+from clipdesk.labeling.labelsets import LabelSet
 from clipdesk.labeling.project import OpenedProject, Project, relocate
 
 CLOSE_WAIT_MS = 1500  # closing waits this long for the worker and the pools, all together
@@ -58,10 +61,12 @@ class MainWindow(QMainWindow):
         self._warned_not_saved = False
         self.setAcceptDrops(True)
         self.create_status_bar()
-        self.model = ModelControl(self, self.client, self.settings, self.status)
-        self.files = FileActions(self)
-        self.photo_input = PhotoInput(self)
-        self.ranking = RankControl(self)
+        # Each controller gets what it uses and talks back by signals (connect_signals wires them).
+        self.model = ModelControl(self.client, self.settings, self.status, self)
+        self.files = FileActions(self.photos, self.settings, self.status, self.label_set_on_screen, self)
+        self.photo_input = PhotoInput(self.photos, self.settings, self.status, self)
+        self.ranking = RankControl(self.client, self.model, self.photos, self.settings, self.status,
+                                   self.prompts_on_screen, self)
         self.language_advice = ChineseLabelsAdvice(self)
         self.library = LibraryActions(self, self.settings, self.kept_items)
         self.projects = ProjectActions(self, self.settings, self.capture_project, self.apply_project)
@@ -112,7 +117,7 @@ class MainWindow(QMainWindow):
         self.remove_photos_action.triggered.connect(self.remove_selected_photos)
         self.clear_photos_action = action(self.clear_photos)
         self.preferences_action = action(self.show_preferences, QKeySequence.StandardKey.Preferences)
-        self.label_all_action = action(self.ranking.label_all, "Ctrl+Return")
+        self.label_all_action = action(self.label_all, "Ctrl+Return")
         self.cancel_action = action(self.cancel_work, "Escape")
         self.cancel_action.setEnabled(False)
         self.open_checkpoint_action = action(self.model.choose_checkpoint)
@@ -191,7 +196,7 @@ class MainWindow(QMainWindow):
         editor.entry.photos_pasted.connect(self.photo_input.paste)
         self.labels_pane.templates.photos_pasted.connect(self.photo_input.paste)
         self.labels_pane.templates.templates_changed.connect(self.on_templates_changed)
-        self.labels_pane.label_all_button.clicked.connect(self.ranking.label_all)
+        self.labels_pane.label_all_button.clicked.connect(self.label_all)
         view = self.photos_pane.view
         view.paths_dropped.connect(self.add_paths)
         view.image_dropped.connect(self.photo_input.add_image)
@@ -203,7 +208,18 @@ class MainWindow(QMainWindow):
         self.thumbnails.ready.connect(self.on_thumbnail_ready)
         self.results_pane.top_k.valueChanged.connect(self.on_top_k_changed)
         self.status.cancel_requested.connect(self.cancel_work)
-        self.ranking.connect_worker()
+        self.photo_input.photos_added.connect(self.on_photos_added)
+        self.photo_input.labels_pasted.connect(self.on_labels_pasted)
+        self.photo_input.scanning_changed.connect(self.update_activity_actions)
+        self.client.activity_changed.connect(self.update_activity_actions)
+        self.ranking.results_changed.connect(self.update_counts)
+        self.ranking.results_changed.connect(self.update_results_pane)
+        self.ranking.photos_ranked.connect(self.on_photos_ranked)
+        self.ranking.labels_truncated.connect(
+            lambda labels, context: editor.mark_truncated(labels, context if context > 0 else None))
+        self.ranking.labels_needed.connect(editor.entry.setFocus)
+        self.files.label_set_opened.connect(self.apply_label_set)
+        self.model.preferences_requested.connect(self.show_preferences)
         self.model.family_ready.connect(self.on_family_ready)
         self.language_advice.switch_requested.connect(self.model.choose)
         self.results_pane.keep_rule.rule_changed.connect(self.set_keep_rule)
@@ -288,7 +304,7 @@ class MainWindow(QMainWindow):
         self.write_keywords_action.setToolTip(self.tr("Write the labels each photo keeps as keywords that "
                                                       "digiKam, Lightroom, darktable and Immich read"))
         self.model.update_status()
-        busy = {"rank", "download", "import"} & set(self.client.active_kinds())
+        busy = {JobKind.RANK, JobKind.DOWNLOAD, JobKind.IMPORT} & set(self.client.active_kinds())
         if self.model.state == READY and not busy:  # else the next progress report says it anew
             self.status.clear_activity(self.ranking.idle_summary())
         self.update_counts()
@@ -349,6 +365,25 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:
         self.photos_pane.view.dropEvent(event)
 
+    def on_photos_added(self, new: list[str]) -> None:
+        """Photos joined the list: the first becomes current if none is, and the new ones are ranked."""
+        view = self.photos_pane.view
+        if new and not view.currentIndex().isValid():
+            view.setCurrentIndex(self.photos.index(self.photos.row_of(new[0]) or 0))
+        self.ranking.request_rank()
+
+    def on_labels_pasted(self, labels: list[str]) -> None:
+        added = self.labels_pane.editor.add_labels(labels)
+        self.status.flash(self.tr("Added %n label(s)", "", added))
+
+    def update_activity_actions(self) -> None:
+        """Cancel is on while something it stops runs; the progress bar goes when nothing does."""
+        kinds = self.client.active_kinds()
+        self.cancel_action.setEnabled(any(kind in (JobKind.RANK, JobKind.DOWNLOAD) for kind in kinds)
+                                      or self.photo_input.scanning())
+        if not kinds and self.model.state == READY and self.status.progress.isVisible():
+            self.status.clear_activity(self.status.activity.text())
+
     def remove_selected_photos(self) -> None:
         rows = [index.row() for index in self.photos_pane.view.selectionModel().selectedIndexes()]
         removed = self.photos.remove_rows(rows)
@@ -356,11 +391,35 @@ class MainWindow(QMainWindow):
         self.update_results_pane()
 
     def clear_photos(self) -> None:
-        self.client.cancel("rank")
+        self.client.cancel(JobKind.RANK)
         self.thumbnails.forget(set(self.photos.clear()))
         self.update_results_pane()
 
     # == labels ===================================================================================
+    def prompts_on_screen(self) -> tuple[list[str], tuple[str, ...]]:
+        """The labels and templates as typed (``RankControl`` cleans them)."""
+        return self.labels_pane.editor.labels(), self.labels_pane.templates.templates()
+
+    def label_set_on_screen(self) -> LabelSet:
+        return LabelSet("", tuple(self.labels_pane.editor.labels()), self.labels_pane.templates.templates(),
+                        self.results.keep_rule)
+
+    def apply_label_set(self, label_set: LabelSet) -> None:
+        """An opened label set replaces the labels; its templates and rule too, where it has them."""
+        self.labels_pane.editor.set_labels(list(label_set.labels))
+        if label_set.templates:
+            self.labels_pane.templates.set_templates(label_set.templates)
+        if label_set.keep is not None:  # the rule saved with the set: which labels become keywords and folders
+            self.set_keep_rule(label_set.keep)
+
+    def label_all(self) -> None:
+        """Ctrl+Return: add what is typed in the label entry, then (re-)rank every photo."""
+        editor = self.labels_pane.editor
+        if editor.entry.text().strip():
+            editor.add_labels(split_labels(editor.entry.text()))
+            editor.entry.clear()
+        self.ranking.label_all()
+
     def on_labels_changed(self, labels: list[str]) -> None:
         self.settings.labels = labels  # saved at once: a crash never loses what was typed
         self.warn_if_not_saved()
@@ -422,7 +481,7 @@ class MainWindow(QMainWindow):
         elif prediction is not None and up_to_date:
             self.results.set_prediction(prediction)
             pane.show_table()
-        elif self.model.state == READY and "rank" in self.client.active_kinds():
+        elif self.model.state == READY and JobKind.RANK in self.client.active_kinds():
             self.results.set_prediction(None)
             pane.show_note(self.tr("Labelling…"))
         elif self.model.state == READY:
@@ -438,6 +497,12 @@ class MainWindow(QMainWindow):
         else:
             self.results.set_prediction(None)
             pane.show_note(self.tr("Waiting for the model…"))
+
+    def on_photos_ranked(self, paths: list[str]) -> None:
+        current = self.current_path()
+        if current is not None and current in paths:
+            self.update_results_pane()
+        self.update_counts()
 
     def on_thumbnail_ready(self, path: str) -> None:
         self.photos.refresh_row(path)
@@ -486,7 +551,7 @@ class MainWindow(QMainWindow):
         """Put a project's work on screen; results come from the caches as the photos are ranked."""
         project = opened.project
         self.search.end()
-        self.client.cancel("rank")
+        self.client.cancel(JobKind.RANK)
         self.thumbnails.forget(set(self.photos.clear()))
         self.labels_pane.editor.set_labels(list(project.labels))
         if project.templates:

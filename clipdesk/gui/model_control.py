@@ -3,20 +3,16 @@ are missing, a clear explanation when loading fails, the Model menu, and the sta
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from clipdesk.gui import services
 from clipdesk.gui.dialogs import FirstRunDialog, data_size
+from clipdesk.gui.jobs import JobFailed, JobKind, ModelMissing, ModelReady, ModelRequest
 from clipdesk.gui.settings import Settings
 from clipdesk.gui.status_bar import ActivityStatusBar
-from clipdesk.gui.worker import JobFailed, ModelMissing, ModelReady, ModelRequest, WorkerClient
+from clipdesk.gui.worker_client import WorkerClient
 from clipdesk.weights.registry import CHINESE_CLIP, OPENAI
-
-if TYPE_CHECKING:
-    from clipdesk.gui.main_window import MainWindow
 
 LOADING, READY, MISSING, FAILED = "loading", "ready", "missing", "failed"
 
@@ -26,12 +22,14 @@ class ModelControl(QObject):
 
     ready = Signal()  # a model is loaded: photos can be ranked
     state_changed = Signal()
-    family_ready = Signal(object)  # services.FamilyInfo of the model just loaded
+    family_ready = Signal(services.FamilyInfo)  # of the model just loaded
+    preferences_requested = Signal()  # a device that cannot run the model: the user opens Preferences
 
-    def __init__(self, window: MainWindow, client: WorkerClient, settings: Settings,
-                 status: ActivityStatusBar) -> None:
-        super().__init__(window)
-        self.window, self.client, self.settings, self.status = window, client, settings, status
+    def __init__(self, client: WorkerClient, settings: Settings, status: ActivityStatusBar,
+                 dialog_parent: QWidget) -> None:
+        super().__init__(dialog_parent)
+        self.client, self.settings, self.status = client, settings, status
+        self._dialog_parent = dialog_parent
         self.state = LOADING
         self.info: ModelReady | None = None
         self.first_run: FirstRunDialog | None = None
@@ -54,7 +52,7 @@ class ModelControl(QObject):
             self.load()
 
     def choose_checkpoint(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, self.tr("Use a Checkpoint File"),
+        path, _ = QFileDialog.getOpenFileName(self._dialog_parent, self.tr("Use a Checkpoint File"),
                                               self.settings.last_folder("weights"),
                                               self.tr("Model weights (%1);;All files (*)").replace(
                                                   "%1", services.WEIGHTS_FILTER))
@@ -78,7 +76,7 @@ class ModelControl(QObject):
     def show_first_run(self, missing: ModelMissing) -> None:
         if self.first_run is not None:
             return
-        dialog = FirstRunDialog(self.client, missing, self.settings, self.window)
+        dialog = FirstRunDialog(self.client, missing, self.settings, self._dialog_parent)
         self.first_run = dialog
         dialog.finished.connect(lambda result: self._on_first_run_done(dialog, result))
         dialog.open()
@@ -115,17 +113,17 @@ class ModelControl(QObject):
             self.status.clear_activity(self.tr("No model yet: use Model → Download or Import Weights…"))
 
     def _on_errored(self, failure: JobFailed) -> None:
-        if failure.kind != "load":
+        if failure.kind != JobKind.LOAD:
             return
         self._set_state(FAILED)
         self.status.clear_activity(self.tr("Could not load the model: %1").replace("%1", failure.message))
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("The model could not be loaded"),
                           self.tr("clipdesk could not load the model %1.").replace(
                               "%1", services.display_name(self.settings.model)),
-                          QMessageBox.StandardButton.NoButton, self.window)
+                          QMessageBox.StandardButton.NoButton, self._dialog_parent)
         if failure.topic == "device":
             step = self.tr("Choose “Automatic” or “CPU” as the device in Preferences.")
-            action, button = self.window.show_preferences, self.tr("Open Preferences…")
+            action, button = self.preferences_requested.emit, self.tr("Open Preferences…")
         elif services.looks_like_file(self.settings.model):
             step = self.tr("Choose another checkpoint file, or pick a model in the Model menu.")
             action, button = self.choose_checkpoint, self.tr("Choose Another File…")

@@ -11,7 +11,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QToolButton
 
 from clipdesk.gui.image_list import PhotoListModel
-from clipdesk.gui.worker import DuplicatesDone, DuplicatesRequest, JobFailed, SearchDone, SearchRequest, WorkerClient
+from clipdesk.gui.jobs import DuplicatesDone, DuplicatesRequest, JobFailed, JobKind, SearchDone, SearchRequest
+from clipdesk.gui.worker_client import WorkerClient
 
 TYPING_PAUSE_MS = 350  # a search starts once typing pauses this long
 
@@ -75,7 +76,7 @@ class PhotoSearch(QObject):
 
     def end(self) -> None:
         self._timer.stop()
-        self._client.cancel("search")
+        self._client.cancel(JobKind.SEARCH)
         self._job = None
         self._like = ""
         self._field.clear()
@@ -114,7 +115,7 @@ class PhotoSearch(QObject):
         self.ordered.emit()
 
     def _on_errored(self, failure: JobFailed) -> None:
-        if failure.kind == "search" and failure.job_id == self._job:
+        if failure.kind == JobKind.SEARCH and failure.job_id == self._job:
             self._job = None
             self._show_note("")
             self.message.emit(self.tr("Could not search: %1").replace("%1", failure.message))

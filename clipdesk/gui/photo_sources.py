@@ -14,8 +14,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QMimeData, QObject, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QImage
+
+from clipdesk.gui.pool_calls import Outcome, PoolCalls
 
 
 def pasted_images_dir() -> Path:
@@ -95,38 +97,6 @@ def expand(paths: list[str], should_stop: Callable[[], bool] | None = None) -> t
     return list(dict.fromkeys(photos)), skipped
 
 
-class _Relay(QObject):
-    done = Signal(int, list, int, bool)  # id, photos, skipped, stopped early
-    failed = Signal(str)
-
-
-class _ScanTask(QRunnable):
-    def __init__(self, relay: _Relay, scan_id: int, paths: list[str], stop: threading.Event) -> None:
-        super().__init__()
-        self._relay, self._id, self._paths, self._stop = relay, scan_id, paths, stop
-
-    def run(self) -> None:
-        try:
-            photos, skipped = expand(self._paths, self._stop.is_set)
-        except Exception:  # noqa: BLE001 - an unreadable folder must not kill the pool thread
-            photos, skipped = [], len(self._paths)
-        self._relay.done.emit(self._id, photos, skipped, self._stop.is_set())
-
-
-class _SaveImageTask(QRunnable):
-    def __init__(self, relay: _Relay, scan_id: int, image: QImage) -> None:
-        super().__init__()
-        self._relay, self._id, self._image = relay, scan_id, image
-
-    def run(self) -> None:
-        try:
-            path = save_pasted_image(self._image)
-        except OSError as error:
-            self._relay.failed.emit(str(error))
-            return
-        self._relay.done.emit(self._id, [path], 0, False)
-
-
 class PathScanner(QObject):
     """Expands dropped/pasted/opened paths to photos off the GUI thread; results arrive in order."""
 
@@ -135,18 +105,17 @@ class PathScanner(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)  # one at a time keeps drops in the order they were made
-        self._relay = _Relay(self)
-        self._relay.done.connect(self._on_done)
-        self._relay.failed.connect(self.failed)
-        self._next = 0
-        self._stops: dict[int, threading.Event] = {}  # the scans not finished yet
+        self._calls = PoolCalls(1, self)  # one at a time keeps drops in the order they were made
+        self._stops: dict[int, threading.Event] = {}  # the scans not finished yet, by ticket
 
     def scan(self, paths: list[str]) -> None:
-        self._next += 1
-        self._stops[self._next] = threading.Event()
-        self._pool.start(_ScanTask(self._relay, self._next, list(paths), self._stops[self._next]))
+        stop = threading.Event()
+
+        def walk() -> tuple[list[str], int]:
+            return expand(list(paths), stop.is_set)
+
+        ticket = self._calls.start(walk, lambda outcome: self._on_scanned(ticket, len(paths), stop, outcome))
+        self._stops[ticket] = stop
 
     def scanning(self) -> bool:
         """Whether folders are still being looked through (pasted images being saved do not count)."""
@@ -159,20 +128,29 @@ class PathScanner(QObject):
 
     def add_image(self, image: QImage) -> None:
         """Pixels without a file: saved as a PNG on the pool thread, then ``found`` like a dropped file."""
-        self._next += 1
-        self._pool.start(_SaveImageTask(self._relay, self._next, QImage(image)))
+        copy = QImage(image)
+        self._calls.start(lambda: save_pasted_image(copy), self._on_saved)
 
     def busy(self) -> bool:
-        return self._pool.activeThreadCount() > 0
+        return self._calls.running()
 
     def shutdown(self, timeout_ms: int = 1000) -> bool:
         """Drop queued scans and wait up to ``timeout_ms`` for a running one; True when none is left."""
-        self._pool.clear()
-        return self._pool.waitForDone(timeout_ms)
+        self._calls.clear()
+        return self._calls.wait(timeout_ms)
 
-    def _on_done(self, scan_id: int, photos: list[str], skipped: int, stopped: bool) -> None:
-        self._stops.pop(scan_id, None)
-        self.found.emit(photos, skipped, stopped)
+    def _on_scanned(self, ticket: int, given: int, stop: threading.Event,
+                    outcome: Outcome[tuple[list[str], int]]) -> None:
+        self._stops.pop(ticket, None)
+        # An unexpected failure walking the paths: none of them added, all counted as skipped.
+        photos, skipped = outcome.value if outcome.value is not None else ([], given)
+        self.found.emit(photos, skipped, stop.is_set())
+
+    def _on_saved(self, outcome: Outcome[str]) -> None:
+        if outcome.value is None:
+            self.failed.emit(str(outcome.error))
+        else:
+            self.found.emit([outcome.value], 0, False)
 
 
 class PassesPhotoDropsUp:

@@ -1,5 +1,5 @@
 """Thumbnails made off the GUI thread: ``QImageReader`` with a scaled size (JPEGs decode at a fraction of
-their resolution that way) in a small ``QThreadPool``, results cached in a bounded LRU.
+their resolution that way) in a small thread pool (``PoolCalls``), results cached in a bounded LRU.
 
 A view asks for a thumbnail when it paints one; the newest request runs first, so what is on screen is
 filled before what was scrolled past. ``QImage`` is safe to build on any thread; the ``QPixmap`` is made
@@ -8,11 +8,14 @@ on the GUI thread when the result arrives.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import OrderedDict
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QImageReader, QPixmap
+
+from clipdesk.gui.pool_calls import Outcome, PoolCalls
 
 MAX_CACHED = 2000  # thumbnails kept; ~40 MB at 120 px, more are re-made when scrolled back to
 MAX_THREADS = 2  # leave the other cores to the model
@@ -34,23 +37,11 @@ def read_scaled(path: str, longest_side: int) -> QImage:
     return image
 
 
-class _Relay(QObject):
-    """Lives on the GUI thread; pool threads emit through it, so delivery is queued."""
-
-    done = Signal(str, int, QImage)
-
-
-class _Task(QRunnable):
-    def __init__(self, relay: _Relay, path: str, size: int) -> None:
-        super().__init__()
-        self._relay, self._path, self._size = relay, path, size
-
-    def run(self) -> None:
-        try:
-            image = read_scaled(self._path, self._size)
-        except Exception:  # noqa: BLE001 - a bad file must never take the pool thread down
-            image = QImage()
-        self._relay.done.emit(self._path, self._size, image)
+def _read_or_null(path: str, size: int) -> QImage:
+    try:
+        return read_scaled(path, size)
+    except Exception:  # noqa: BLE001 - a bad file is a thumbnail that cannot be made, nothing worse
+        return QImage()
 
 
 class ThumbnailLoader(QObject):
@@ -60,12 +51,9 @@ class ThumbnailLoader(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(MAX_THREADS)
-        self._relay = _Relay(self)
-        self._relay.done.connect(self._on_done)
+        self._calls = PoolCalls(MAX_THREADS, self)
         self._cache: OrderedDict[tuple[str, int], QPixmap | None] = OrderedDict()
-        self._pending: dict[tuple[str, int], _Task] = {}
+        self._pending: dict[tuple[str, int], int] = {}  # (path, size) -> its call's ticket
         self._discard: set[tuple[str, int]] = set()  # running when forgotten: drop their result
         self._order = itertools.count()
 
@@ -81,10 +69,10 @@ class ThumbnailLoader(QObject):
         if key in self._pending:
             self._discard.discard(key)  # wanted again after all: keep the running task's result
             return None
-        task = _Task(self._relay, path, size)
-        task.setAutoDelete(False)  # we keep a reference to be able to tryTake it
-        self._pending[key] = task
-        self._pool.start(task, next(self._order) % 1_000_000_000)  # newest first
+        self._pending[key] = self._calls.start(
+            functools.partial(_read_or_null, path, size),
+            functools.partial(self._on_done, path, size),
+            next(self._order) % 1_000_000_000)  # newest first
         return None
 
     def failed(self, path: str, size: int) -> bool:
@@ -95,7 +83,7 @@ class ThumbnailLoader(QObject):
         """Drop queued work and cached thumbnails for ``paths`` (everything when None)."""
         for key in list(self._pending):
             if paths is None or key[0] in paths:
-                if self._pool.tryTake(self._pending[key]):
+                if self._calls.take_back(self._pending[key]):
                     del self._pending[key]
                 else:
                     self._discard.add(key)
@@ -105,16 +93,17 @@ class ThumbnailLoader(QObject):
 
     def wait_idle(self, timeout_ms: int = 2000) -> bool:
         """Block until queued thumbnails are done (used at shutdown and in tests)."""
-        return self._pool.waitForDone(timeout_ms)
+        return self._calls.wait(timeout_ms)
 
     def shutdown(self, timeout_ms: int = 1000) -> bool:
         """Drop queued thumbnails and wait up to ``timeout_ms`` for running ones; True when idle."""
-        self._pool.clear()
+        self._calls.clear()
         self._pending.clear()
-        return self._pool.waitForDone(timeout_ms)
+        return self._calls.wait(timeout_ms)
 
-    def _on_done(self, path: str, size: int, image: QImage) -> None:
+    def _on_done(self, path: str, size: int, outcome: Outcome[QImage]) -> None:
         key = (path, size)
+        image = outcome.value if outcome.value is not None else QImage()
         self._pending.pop(key, None)
         if key in self._discard:
             self._discard.discard(key)

@@ -1,173 +1,53 @@
-"""The one background worker: model loading, downloads, imports and ranking, off the GUI thread.
+"""The one background worker: model loading, downloads, imports, ranking and search, off the GUI thread.
 
-``Worker`` is a plain ``QObject`` moved to one ``QThread`` (Qt's worker-object pattern). Requests come
-in as queued signals from ``WorkerClient`` and run one at a time in arrival order; results go out as
-frozen dataclasses carrying the job id they belong to. Cancel is a ``threading.Event`` per job, checked
-between batches through the service's ``should_stop`` callback — the GUI sets it directly, so it works
-while a job is running. torch and the labeling service are imported here, lazily, on the worker thread,
-so the window is on screen before torch is loaded.
+``Worker`` is a plain ``QObject`` moved to one ``QThread`` (Qt's worker-object pattern) by
+``WorkerClient``. Requests come in as queued signals and run one at a time in arrival order; results go
+out as the frozen dataclasses of ``jobs.py``. Cancel is a ``threading.Event`` per job, checked between
+batches through the service's ``should_stop`` callback -- the GUI sets it directly, so it works while a
+job is running. torch and the labeling service are imported here, lazily, on the worker thread, so the
+window is on screen before torch is loaded.
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
-from clipdesk.defaults import WINDOW_BATCH_SIZE
 from clipdesk.gui import services
-
-if TYPE_CHECKING:
-    from clipdesk.labeling.predictions import Prediction
-
-
-@dataclass(frozen=True)
-class Job:
-    """A request's identity and its cancel switch (shared by the GUI thread and the worker)."""
-
-    id: int
-    kind: str  # "load", "rank", "check", "download", "import", "search"
-    cancel: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
-
-    @property
-    def cancelled(self) -> bool:
-        return self.cancel.is_set()
-
-
-@dataclass(frozen=True)
-class ModelRequest:
-    model: str  # a registry name or a checkpoint path
-    device: str = "auto"
-    precision: str = "fast"
-    batch_size: int = WINDOW_BATCH_SIZE
-
-
-@dataclass(frozen=True)
-class RankRequest:
-    paths: tuple[str, ...]
-    labels: tuple[str, ...]
-    templates: tuple[str, ...]
-    batch_size: int = WINDOW_BATCH_SIZE
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    """Order ``paths`` by how well they match ``text`` (words) or the photo ``like``."""
-
-    paths: tuple[str, ...]
-    text: str = ""
-    like: str = ""
-
-
-@dataclass(frozen=True)
-class DuplicatesRequest:
-    paths: tuple[str, ...]
-    min_similarity: float = 0.95
-
-
-# ---- what comes out (all frozen, all tagged with their job id) -------------------------------------
-@dataclass(frozen=True)
-class JobProgress:
-    job_id: int
-    kind: str
-    done: int
-    total: int  # 0 when unknown (a server that sends no size)
-    phase: str = ""  # a rank job: "labels" while the label prompts are encoded, then "photos"
-    rate: float | None = None  # items per second measured so far, when the job knows it
-    source: str = ""  # a download: the server it is coming from
-
-
-@dataclass(frozen=True)
-class ModelReady:
-    job_id: int
-    model: str  # what the user asked for (name or path)
-    display_name: str  # short name for the status bar
-    device: str  # "CPU", "NVIDIA GeForce …", "Apple MPS"
-    family: services.FamilyInfo = field(default_factory=lambda: services.family_info(None))
-
-
-@dataclass(frozen=True)
-class ModelMissing:
-    """The asked-for registry model is not in the cache yet: the first-run dialog takes over."""
-
-    job_id: int
-    model: str  # the registry name
-    size: int | None  # bytes to download, when known
-    partial: int  # bytes of a resumable ``.part`` already on disk
-    sources: tuple[str, ...] = ()  # the servers a download tries, in order
-
-
-@dataclass(frozen=True)
-class RankBatch:
-    job_id: int
-    request: RankRequest
-    predictions: tuple[Prediction, ...]
-
-
-@dataclass(frozen=True)
-class SearchDone:
-    job_id: int
-    request: SearchRequest
-    scores: dict[str, float]  # cosine similarity per photo that could be read
-    seconds: float  # ranking the photos, after the query was encoded
-
-
-@dataclass(frozen=True)
-class DuplicatesDone:
-    job_id: int
-    request: DuplicatesRequest
-    groups: tuple[tuple[tuple[str, float], ...], ...]  # (path, similarity to the group's first photo)
-
-
-@dataclass(frozen=True)
-class LabelsChecked:
-    """Labels the model had to cut at its context, and other notes on the label list."""
-
-    job_id: int
-    truncated: tuple[str, ...]
-    warnings: tuple[str, ...]
-    context_length: int = 77  # the tokens the model reads, which the truncated labels exceed
-
-
-@dataclass(frozen=True)
-class WeightsReady:
-    """A download or an import finished: ``model`` is now in the cache."""
-
-    job_id: int
-    model: str
-
-
-@dataclass(frozen=True)
-class JobFailed:
-    job_id: int
-    kind: str
-    message: str  # one readable line
-    topic: str = "other"  # "device" or "other": which next step to offer (services.error_topic)
-
-
-@dataclass(frozen=True)
-class JobDone:
-    job_id: int
-    kind: str
-    cancelled: bool
+from clipdesk.gui.jobs import (
+    DuplicatesDone,
+    DuplicatesRequest,
+    Job,
+    JobDone,
+    JobFailed,
+    JobProgress,
+    LabelsChecked,
+    ModelMissing,
+    ModelReady,
+    ModelRequest,
+    RankBatch,
+    RankRequest,
+    SearchDone,
+    SearchRequest,
+    WeightsReady,
+)
 
 
 class Worker(QObject):
     """Lives on the worker thread; owns the classifier. Every slot reports ``finished`` exactly once."""
 
-    progress = Signal(object)  # JobProgress
-    model_ready = Signal(object)  # ModelReady
-    model_missing = Signal(object)  # ModelMissing
-    ranked = Signal(object)  # RankBatch
-    labels_checked = Signal(object)  # LabelsChecked
-    weights_ready = Signal(object)  # WeightsReady
-    searched = Signal(object)  # SearchDone
-    grouped = Signal(object)  # DuplicatesDone
-    errored = Signal(object)  # JobFailed
-    finished = Signal(object)  # JobDone
+    progress = Signal(JobProgress)
+    model_ready = Signal(ModelReady)
+    model_missing = Signal(ModelMissing)
+    ranked = Signal(RankBatch)
+    labels_checked = Signal(LabelsChecked)
+    weights_ready = Signal(WeightsReady)
+    searched = Signal(SearchDone)
+    grouped = Signal(DuplicatesDone)
+    errored = Signal(JobFailed)
+    finished = Signal(JobDone)
 
     def __init__(self) -> None:
         super().__init__()
@@ -355,201 +235,3 @@ class Worker(QObject):
         if force or step != self._last_step:
             self._last_step = step
             self.progress.emit(JobProgress(job.id, job.kind, done, total, phase, rate, source))
-
-
-class WorkerClient(QObject):
-    """The GUI-thread side: owns the thread, numbers jobs, cancels superseded ones, drops stale results.
-
-    Only results of the *current* job of each kind reach the window; anything a cancelled or replaced
-    job still sends afterwards is discarded here, so a view can never show results for labels or a
-    model that are no longer on screen.
-    """
-
-    # requests, queued to the worker thread
-    _load_requested = Signal(object, object)
-    _rank_requested = Signal(object, object)
-    _check_requested = Signal(object, object, object, str)
-    _download_requested = Signal(object, str)
-    _import_requested = Signal(object, str)
-    _search_requested = Signal(object, object)
-    _duplicates_requested = Signal(object, object)
-
-    # filtered results for the window (same payloads as Worker's signals)
-    progress = Signal(object)
-    model_ready = Signal(object)
-    model_missing = Signal(object)
-    ranked = Signal(object)
-    labels_checked = Signal(object)
-    weights_ready = Signal(object)
-    searched = Signal(object)
-    grouped = Signal(object)
-    errored = Signal(object)
-    finished = Signal(object)
-    activity_changed = Signal()  # a job started or ended: re-read ``active_kinds``
-
-    SUPERSEDES = {"load": ("load", "rank", "search"), "rank": ("rank",), "check": ("check",),
-                  "download": ("download",), "import": ("import",), "search": ("search",)}
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._next_id = 0
-        self._live: dict[int, Job] = {}
-        self._current: dict[str, int] = {}
-        self._thread = QThread()
-        self._thread.setObjectName("clipdesk-worker")
-        self._worker = Worker()
-        self._worker.moveToThread(self._thread)
-        self._thread.finished.connect(self._worker.deleteLater)
-        self._load_requested.connect(self._worker.load_model)
-        self._rank_requested.connect(self._worker.rank)
-        self._check_requested.connect(self._worker.check_labels)
-        self._download_requested.connect(self._worker.download)
-        self._import_requested.connect(self._worker.import_weights)
-        self._search_requested.connect(self._worker.search)
-        self._duplicates_requested.connect(self._worker.group_duplicates)
-        # Bound methods of this QObject, so Qt queues each call onto the GUI thread.
-        self._worker.progress.connect(self._on_progress)
-        self._worker.model_ready.connect(self._on_model_ready)
-        self._worker.model_missing.connect(self._on_model_missing)
-        self._worker.ranked.connect(self._on_ranked)
-        self._worker.labels_checked.connect(self._on_labels_checked)
-        self._worker.weights_ready.connect(self._on_weights_ready)
-        self._worker.searched.connect(self._on_searched)
-        self._worker.grouped.connect(self._on_grouped)
-        self._worker.errored.connect(self._on_errored)
-        self._worker.finished.connect(self._on_finished)
-        self._thread.start()
-
-    @property
-    def thread(self) -> QThread:
-        return self._thread
-
-    # -- submitting ----------------------------------------------------------------------------
-    def load_model(self, request: ModelRequest) -> int:
-        job = self._new_job("load")
-        self._load_requested.emit(job, request)
-        return job.id
-
-    def rank(self, request: RankRequest) -> int:
-        job = self._new_job("rank")
-        self._rank_requested.emit(job, request)
-        return job.id
-
-    def check_labels(self, labels: tuple[str, ...], templates: tuple[str, ...], model: str = "") -> int:
-        """Find labels too long for ``model``'s context without ranking anything (no photos yet)."""
-        job = self._new_job("check")
-        self._check_requested.emit(job, labels, templates, model)
-        return job.id
-
-    def search(self, request: SearchRequest) -> int:
-        job = self._new_job("search")
-        self._search_requested.emit(job, request)
-        return job.id
-
-    def group_duplicates(self, request: DuplicatesRequest) -> int:
-        job = self._new_job("search")  # one ordering of the grid at a time: a grouping replaces a search
-        self._duplicates_requested.emit(job, request)
-        return job.id
-
-    def download(self, model: str) -> int:
-        job = self._new_job("download")
-        self._download_requested.emit(job, model)
-        return job.id
-
-    def import_weights(self, path: str) -> int:
-        job = self._new_job("import")
-        self._import_requested.emit(job, path)
-        return job.id
-
-    def _new_job(self, kind: str) -> Job:
-        for superseded in self.SUPERSEDES[kind]:
-            self.cancel(superseded)
-        self._next_id += 1
-        job = Job(self._next_id, kind)
-        self._live[job.id] = job
-        self._current[kind] = job.id
-        self.activity_changed.emit()
-        return job
-
-    # -- cancelling and state ------------------------------------------------------------------
-    def cancel(self, kind: str | None = None) -> bool:
-        """Cancel the current job of ``kind`` (every job when None); True if one was running."""
-        kinds = [kind] if kind else list(self._current)
-        cancelled = False
-        for each in kinds:
-            job_id = self._current.pop(each, None)
-            job = self._live.get(job_id) if job_id is not None else None
-            if job is not None:
-                job.cancel.set()
-                cancelled = True
-        if cancelled:
-            self.activity_changed.emit()
-        return cancelled
-
-    def active_kinds(self) -> tuple[str, ...]:
-        """Kinds with a current, unfinished job, in submission order."""
-        return tuple(kind for kind, job_id in sorted(self._current.items(), key=lambda item: item[1])
-                     if job_id in self._live)
-
-    def is_current(self, job_id: int) -> bool:
-        job = self._live.get(job_id)
-        return job is not None and self._current.get(job.kind) == job_id and not job.cancelled
-
-    def shutdown(self, timeout_ms: int = 2000) -> bool:
-        """Cancel everything and stop the thread; False if it did not stop within ``timeout_ms``."""
-        for job in self._live.values():
-            job.cancel.set()
-        self._current.clear()
-        self._thread.quit()
-        return self._thread.wait(timeout_ms)
-
-    # -- filtering -----------------------------------------------------------------------------
-    def _forward(self, signal: Any, payload: Any) -> None:
-        if self.is_current(payload.job_id):
-            signal.emit(payload)
-
-    @Slot(object)
-    def _on_progress(self, payload: JobProgress) -> None:
-        self._forward(self.progress, payload)
-
-    @Slot(object)
-    def _on_model_ready(self, payload: ModelReady) -> None:
-        self._forward(self.model_ready, payload)
-
-    @Slot(object)
-    def _on_model_missing(self, payload: ModelMissing) -> None:
-        self._forward(self.model_missing, payload)
-
-    @Slot(object)
-    def _on_ranked(self, payload: RankBatch) -> None:
-        self._forward(self.ranked, payload)
-
-    @Slot(object)
-    def _on_labels_checked(self, payload: LabelsChecked) -> None:
-        self._forward(self.labels_checked, payload)
-
-    @Slot(object)
-    def _on_weights_ready(self, payload: WeightsReady) -> None:
-        self._forward(self.weights_ready, payload)
-
-    @Slot(object)
-    def _on_searched(self, payload: SearchDone) -> None:
-        self._forward(self.searched, payload)
-
-    @Slot(object)
-    def _on_grouped(self, payload: DuplicatesDone) -> None:
-        self._forward(self.grouped, payload)
-
-    @Slot(object)
-    def _on_errored(self, payload: JobFailed) -> None:
-        self._forward(self.errored, payload)
-
-    @Slot(object)
-    def _on_finished(self, done: JobDone) -> None:
-        was_current = self.is_current(done.job_id)
-        self._live.pop(done.job_id, None)
-        if self._current.get(done.kind) == done.job_id:
-            del self._current[done.kind]
-        if was_current:
-            self.finished.emit(done)
-        self.activity_changed.emit()

@@ -598,6 +598,12 @@ receipt, cat, red envelope</source>
             <source>Write the labels each photo keeps as keywords that digiKam, Lightroom, darktable and Immich read</source>
             <translation>将每张照片保留的标签写为 digiKam、Lightroom、darktable 和 Immich 可读取的关键词</translation>
         </message>
+        <message numerus="yes">
+            <source>Added %n label(s)</source>
+            <translation>
+                <numerusform>已添加 %n 个标签</numerusform>
+            </translation>
+        </message>
         <message>
             <source>Select a photo to see how well each label fits it.</source>
             <translation>选择一张照片，查看每个标签与它的匹配程度。</translation>
@@ -877,12 +883,6 @@ receipt, cat, red envelope</source>
         <message>
             <source>Could not keep the pasted image: %1</source>
             <translation>无法保存粘贴的图片：%1</translation>
-        </message>
-        <message numerus="yes">
-            <source>Added %n label(s)</source>
-            <translation>
-                <numerusform>已添加 %n 个标签</numerusform>
-            </translation>
         </message>
         <message>
             <source>Add Photos</source>

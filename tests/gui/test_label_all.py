@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from clipdesk.gui.image_list import ERROR_ROLE
-from clipdesk.gui.worker import JobDone, RankRequest
+from clipdesk.gui.jobs import JobDone, RankRequest
 from tests import photos as sample_photos
 from tests.gui.conftest import wait_labelled
 
@@ -290,7 +290,7 @@ def test_a_huge_pasted_label_list_says_it_is_preparing_labels_and_escape_stops_i
 
 
 def test_a_list_beyond_what_anyone_reads_is_warned_with_the_minutes_it_takes_here(window):
-    from clipdesk.gui.worker import JobProgress
+    from clipdesk.gui.jobs import JobProgress
     from clipdesk.labeling.labels import HUGE_LABEL_COUNT
 
     readable = window.ranking.labels_progress_text(JobProgress(1, "rank", 100, 5000, "labels", 20.0))

@@ -4,7 +4,7 @@ off screen."""
 from __future__ import annotations
 
 from clipdesk.gui.dialogs import FirstRunDialog
-from clipdesk.gui.worker import JobFailed, ModelMissing
+from clipdesk.gui.jobs import JobFailed, ModelMissing
 
 LONG_PATH = "/home/someone/" + "/".join(f"folder-{i}" for i in range(40)) + "/photo.jpg"
 
