@@ -9,7 +9,6 @@ thousand photos cost nothing until they scroll into view.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from clipdesk.gui.thumbnails import ThumbnailLoader
+from clipdesk.labeling.photo_session import PhotoSession, Signature
 
 if TYPE_CHECKING:
     from clipdesk.labeling.predictions import Prediction
@@ -83,62 +83,48 @@ def readable_reason(reason: str) -> str:
     return reason
 
 
-@dataclass(frozen=True)
-class Signature:
-    """What a prediction is computed under. A photo whose prediction has another signature than the
-    current one shows it dimmed until it is re-ranked: labels, template, model, device and precision
-    all change the numbers."""
-
-    model: str  # a registry name or a checkpoint path
-    engine: str  # device and precision as chosen in Preferences, e.g. "auto/fast"
-    labels: tuple[str, ...]
-    templates: tuple[str, ...]
-
-
 class PhotoListModel(QAbstractListModel):
-    """Photos in the order they were added, each with its latest prediction (or none yet)."""
+    """The photo grid's Qt model: a thin adapter over a ``PhotoSession`` (plain Python, which holds
+    the photos, their results and the rules), turning each change into the signals views need."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._paths: list[str] = []  # in display order: as added, or best match first during a search
-        self._rows: dict[str, int] = {}
-        self._added: dict[str, int] = {}  # path -> when it was added (the order a search returns to)
-        self._next_added = 0
-        self._scores: dict[str, float] | None = None
-        self._missing: set[str] = set()
-        self._predictions: dict[str, Prediction] = {}
-        self._signatures: dict[str, Signature] = {}
-        self.current_signature: Signature | None = None
+        self.session = PhotoSession()
+
+    @property
+    def current_signature(self) -> Signature | None:
+        return self.session.current_signature
 
     # -- Qt model API --------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._paths)
+        return 0 if parent.isValid() else len(self.session)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._paths):
+        session = self.session
+        path = session.path_at(index.row()) if index.isValid() else None
+        if path is None:
             return None
-        path = self._paths[index.row()]
-        prediction = self._predictions.get(path)
+        prediction = session.prediction(path)
         if role == Qt.ItemDataRole.DisplayRole:
             return Path(path).name
         if role == PATH_ROLE:
             return path
         if role == PREDICTION_ROLE:
-            return prediction if self.current_signature is not None else None  # no labels: no results
+            return prediction if session.current_signature is not None else None  # no labels: no results
         if role == ERROR_ROLE:
             return prediction.error if prediction is not None else None
         if role == STALE_ROLE:
-            return prediction is not None and self._signatures.get(path) != self.current_signature
+            return session.is_stale(path)
         if role == MISSING_ROLE:
-            return path in self._missing
+            return session.is_missing(path)
         if role == SCORE_ROLE:
-            return self._scores.get(path) if self._scores is not None else None
+            return session.score(path)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(path, prediction)
         return None
 
     def _tooltip(self, path: str, prediction: Prediction | None) -> str:
-        if path in self._missing:
+        if self.session.is_missing(path):
             return self.tr("%1\n\nThis photo is not there any more (moved, renamed or on a disk that is not "
                            "connected). File → Locate Missing Photos… finds it.").replace("%1", path)
         if prediction is not None and prediction.error:
@@ -148,182 +134,134 @@ class PhotoListModel(QAbstractListModel):
             return f"{path}\n\n{prediction.top.label}: {prediction.top.probability:.2%}"
         return path
 
+    def _changed(self, roles: list[int] | None = None) -> None:
+        if len(self.session):
+            self.dataChanged.emit(self.index(0), self.index(len(self.session) - 1), roles or [])
+
+    def _row_changed(self, row: int, roles: list[int] | None = None) -> None:
+        index = self.index(row)
+        self.dataChanged.emit(index, index, roles or [])
+
     # -- editing -------------------------------------------------------------------------------
     def add_paths(self, paths: list[str]) -> list[str]:
         """Append photos not already listed; returns the ones that were new."""
-        new = [path for path in dict.fromkeys(paths) if path not in self._rows]  # linear: 20,000 at once
-        if new:
-            first = len(self._paths)
-            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-            for offset, path in enumerate(new):
-                self._rows[path] = first + offset
-                self._paths.append(path)
-                self._added[path] = self._next_added
-                self._next_added += 1
-            self.endInsertRows()
+        first = len(self.session)
+        fresh = [path for path in dict.fromkeys(paths) if self.session.row_of(path) is None]
+        if not fresh:
+            return []
+        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+        new = self.session.add(fresh)
+        self.endInsertRows()
         return new
 
     def remove_rows(self, rows: list[int]) -> list[str]:
         """Remove the given rows (any order); returns the removed paths."""
+        wanted = sorted({row for row in rows if 0 <= row < len(self.session)}, reverse=True)
         removed: list[str] = []
-        for row in sorted(set(rows), reverse=True):
-            if 0 <= row < len(self._paths):
-                self.beginRemoveRows(QModelIndex(), row, row)
-                path = self._paths.pop(row)
-                self._added.pop(path, None)
-                self._missing.discard(path)
-                self._predictions.pop(path, None)
-                self._signatures.pop(path, None)
-                self.endRemoveRows()
-                removed.append(path)
-        self._rows = {path: row for row, path in enumerate(self._paths)}
+        while wanted:  # one removal per run of neighbouring rows, from the bottom up
+            last = first = wanted.pop(0)
+            while wanted and wanted[0] == first - 1:
+                first = wanted.pop(0)
+            self.beginRemoveRows(QModelIndex(), first, last)
+            removed += self.session.remove_range(first, last)
+            self.endRemoveRows()
         return removed
 
     def clear(self) -> list[str]:
-        removed = list(self._paths)
         self.beginResetModel()
-        self._paths.clear()
-        self._rows.clear()
-        self._added.clear()
-        self._missing.clear()
-        self._scores = None
-        self._predictions.clear()
-        self._signatures.clear()
+        removed = self.session.clear()
         self.endResetModel()
         return removed
 
     def set_predictions(self, predictions: tuple[Prediction, ...], signature: Signature) -> None:
-        for prediction in predictions:
-            row = self._rows.get(prediction.path)
-            if row is None:
-                continue  # removed while it was being ranked
-            self._predictions[prediction.path] = prediction
-            self._signatures[prediction.path] = signature
-            index = self.index(row)
-            self.dataChanged.emit(index, index)
+        for row in self.session.set_predictions(predictions, signature):
+            self._row_changed(row)
 
     def set_current_signature(self, signature: Signature | None) -> None:
         """What results *should* be computed under now; others are shown dimmed until refreshed."""
-        if signature != self.current_signature:
-            self.current_signature = signature
-            if self._paths:
-                self.dataChanged.emit(self.index(0), self.index(len(self._paths) - 1), [STALE_ROLE])
+        if self.session.set_current_signature(signature):
+            self._changed([STALE_ROLE])
 
     # -- missing photos --------------------------------------------------------------------------
     def set_missing(self, paths: set[str] | list[str] | tuple[str, ...]) -> None:
         """Mark listed photos as not on disk: kept and shown as missing, never ranked."""
-        self._missing = {p for p in paths if p in self._rows}
-        if self._paths:
-            self.dataChanged.emit(self.index(0), self.index(len(self._paths) - 1))
+        self.session.set_missing(paths)
+        self._changed()
 
     def paths_as_added(self) -> list[str]:
-        """The photos in the order they were added, whatever order a search shows."""
-        return sorted(self._paths, key=self._added.__getitem__)
+        return self.session.paths_as_added()
 
     def missing(self) -> list[str]:
-        return [p for p in self._paths if p in self._missing]
+        return self.session.missing()
 
     def relocate(self, moves: dict[str, str]) -> int:
         """Point missing photos at where they were found (old -> new path); returns how many moved.
         A new path already listed elsewhere just drops the missing entry."""
-        moved = 0
-        for old, new in moves.items():
-            row = self._rows.get(old)
-            if row is None or old not in self._missing:
-                continue
-            self._missing.discard(old)
-            if new in self._rows:
-                self.remove_rows([row])
-                continue
-            self._paths[row] = new
-            del self._rows[old]
-            self._rows[new] = row
-            self._added[new] = self._added.pop(old)
-            self._predictions.pop(old, None)
-            self._signatures.pop(old, None)
-            index = self.index(row)
-            self.dataChanged.emit(index, index)
-            moved += 1
-        return moved
+        done = self.session.relocate(moves)
+        for row in done.moved_rows:
+            self._row_changed(row)
+        self.remove_rows(list(done.duplicate_rows))
+        return len(done.moved_rows)
 
     # -- search order ----------------------------------------------------------------------------
     @property
     def searching(self) -> bool:
-        return self._scores is not None
+        return self.session.searching
 
     def show_search(self, scores: dict[str, float]) -> None:
         """Best match first (ties in the order added); photos without a score (unreadable) last."""
-        self._reorder(lambda p: (p not in scores, -scores.get(p, 0.0), self._added[p]))
-        self._scores = dict(scores)
-        if self._paths:
-            self.dataChanged.emit(self.index(0), self.index(len(self._paths) - 1), [SCORE_ROLE])
+        self._reordered(lambda: self.session.show_search(scores))
+        self._changed([SCORE_ROLE])
 
     def show_groups(self, groups: list[list[tuple[str, float]]]) -> None:
-        """Near-duplicates side by side: each group together (in the order of its first photo), each
-        photo with its similarity to the group's first; photos in no group after them, as added."""
-        rank = {path: (number, position) for number, group in enumerate(groups)
-                for position, (path, _) in enumerate(group)}
-        self._reorder(lambda p: (rank.get(p, (len(groups), self._added[p]))))
-        self._scores = {path: score for group in groups for path, score in group}
-        if self._paths:
-            self.dataChanged.emit(self.index(0), self.index(len(self._paths) - 1), [SCORE_ROLE])
+        """Near-duplicates side by side, each photo with its similarity to its group's first."""
+        self._reordered(lambda: self.session.show_groups(groups))
+        self._changed([SCORE_ROLE])
 
     def clear_search(self) -> None:
         """Back to the order the photos were added in."""
-        if self._scores is None:
-            return
-        self._scores = None
-        self._reorder(lambda p: self._added[p])
+        if self.session.searching:
+            self._reordered(self.session.clear_search)
 
-    def _reorder(self, key: Any) -> None:
-        """Sort the rows, keeping selection and the current photo on the same photos."""
+    def _reordered(self, reorder: Any) -> None:
+        """Let the session sort the rows, keeping selection and the current photo on the same photos."""
         self.layoutAboutToBeChanged.emit()
-        before = list(self._paths)
-        self._paths.sort(key=key)
-        self._rows = {path: row for row, path in enumerate(self._paths)}
+        before = self.session.paths()
+        reorder()
         moved_from = [index for index in self.persistentIndexList() if 0 <= index.row() < len(before)]
-        moved_to = [self.index(self._rows[before[index.row()]]) for index in moved_from]
+        moved_to = [self.index(self.session.row_of(before[index.row()]) or 0) for index in moved_from]
         self.changePersistentIndexList(moved_from, moved_to)
         self.layoutChanged.emit()
 
     def refresh_row(self, path: str) -> None:
-        row = self._rows.get(path)
+        row = self.session.row_of(path)
         if row is not None:
-            index = self.index(row)
-            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+            self._row_changed(row, [Qt.ItemDataRole.DecorationRole])
 
-    # -- queries -------------------------------------------------------------------------------
+    # -- queries (the session's) ---------------------------------------------------------------
     def paths(self) -> list[str]:
-        return list(self._paths)
+        return self.session.paths()
 
     def path_at(self, row: int) -> str | None:
-        return self._paths[row] if 0 <= row < len(self._paths) else None
+        return self.session.path_at(row)
 
     def row_of(self, path: str) -> int | None:
-        return self._rows.get(path)
+        return self.session.row_of(path)
 
     def prediction(self, path: str) -> Prediction | None:
-        return self._predictions.get(path)
+        return self.session.prediction(path)
 
     def predictions(self) -> list[Prediction]:
-        """Predictions of the listed photos, in list order (photos not ranked yet are left out)."""
-        return [self._predictions[p] for p in self._paths if p in self._predictions]
+        return self.session.predictions()
 
     def is_up_to_date(self, path: str) -> bool:
-        """True when ``path`` has a prediction computed under the current signature."""
-        return self.current_signature is not None and self._signatures.get(path) == self.current_signature
+        return self.session.is_up_to_date(path)
 
     def paths_needing(self, signature: Signature) -> list[str]:
-        """Photos without a prediction under ``signature`` (new ones, or ranked with other labels)."""
-        return [p for p in self._paths if self._signatures.get(p) != signature and p not in self._missing]
+        return self.session.paths_needing(signature)
 
     def counts(self) -> tuple[int, int]:
-        """(photos labelled under the current signature, photos that failed)."""
-        if self.current_signature is None:
-            return 0, 0
-        current = [p for p in self._paths if self._signatures.get(p) == self.current_signature]
-        failed = sum(1 for p in current if self._predictions[p].error)
-        return len(current) - failed, failed
+        return self.session.counts()
 
 
 class PhotoDelegate(QStyledItemDelegate):

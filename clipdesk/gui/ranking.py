@@ -15,12 +15,13 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QLocale, QObject, QTimer, Signal
 
-from clipdesk.gui.image_list import PhotoListModel, Signature
+from clipdesk.gui.image_list import PhotoListModel
 from clipdesk.gui.jobs import JobDone, JobFailed, JobKind, JobProgress, LabelsChecked, RankBatch, RankRequest
 from clipdesk.gui.model_control import READY, ModelControl
 from clipdesk.gui.settings import Settings
 from clipdesk.gui.status_bar import ActivityStatusBar
 from clipdesk.gui.worker_client import WorkerClient
+from clipdesk.labeling.photo_session import Signature
 
 # The labels and the templates on screen, as typed.
 Prompts = Callable[[], tuple[list[str], tuple[str, ...]]]
