@@ -1,5 +1,5 @@
-"""Model files by name, for the engine: download on first use (with a progress bar on a terminal), and
-offline import checked by actually reading the file.
+"""Model files by name, for the engine: download on first use (the weights layer draws the progress
+bar on a terminal), and offline import checked by actually reading the file.
 
 ``clipdesk.weights`` cannot import torch (it sits below this layer), so the check that an imported file
 is CLIP weights (:func:`validate_checkpoint`) lives here and is passed down as a callback.
@@ -8,7 +8,6 @@ is CLIP weights (:func:`validate_checkpoint`) lives here and is passed down as a
 from __future__ import annotations
 
 import os
-import sys
 import warnings
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from clipdesk.clip.checkpoint import finite_check, read_state_dict
 from clipdesk.clip.model import build_model
 from clipdesk.weights import (
     ImportResult,
-    ProgressBar,
     UnknownModelError,
     ensure_model,
     load_registry,
@@ -24,6 +22,7 @@ from clipdesk.weights import (
     resolve,
 )
 from clipdesk.weights import import_weights as _import_weights
+from clipdesk.weights.progress import terminal_download_report
 
 
 def model_file(name: str, download_root: str | os.PathLike[str] | None = None) -> Path | None:
@@ -35,14 +34,9 @@ def model_file(name: str, download_root: str | os.PathLike[str] | None = None) -
         spec = resolve(name, registry, models_dir(download_root))
     except UnknownModelError:
         return None
-    bar = ProgressBar(f"Downloading {spec.name}") if _stderr_is_terminal() else None
-    try:
+    with terminal_download_report(spec.name, len(spec.sources)) as report:
         return ensure_model(spec.name, download_root=download_root, registry=registry,
-                            on_progress=bar.update if bar else None,
-                            on_source=_say_source if bar and len(spec.sources) > 1 else None)
-    finally:
-        if bar is not None:
-            bar.close()
+                            on_progress=report.on_progress, on_source=report.on_source)
 
 
 def validate_checkpoint(path: str | os.PathLike[str]) -> None:
@@ -61,14 +55,3 @@ def import_weights(path: str | os.PathLike[str], name: str | None = None,
     SHA256 becomes that model; any other file is checked with :func:`validate_checkpoint` and
     registered as ``name``. Raises ``clipdesk.weights.WeightsError`` with a one-line message."""
     return _import_weights(Path(path), name, validate=validate_checkpoint, download_root=download_root)
-
-
-def _say_source(url: str) -> None:
-    print(f"\rfrom {url}", file=sys.stderr)  # a model with several sources: which one is in use
-
-
-def _stderr_is_terminal() -> bool:
-    try:
-        return sys.stderr is not None and sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False

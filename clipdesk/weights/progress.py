@@ -10,7 +10,9 @@ from __future__ import annotations
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TextIO
 
@@ -149,3 +151,26 @@ def _isatty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+@dataclass(frozen=True)
+class DownloadReport:
+    """Callbacks for ``ensure_model``: None where nothing is shown (stderr is not a terminal)."""
+
+    on_progress: Callable[[int, int | None], None] | None = None
+    on_source: Callable[[str], None] | None = None
+
+
+@contextmanager
+def terminal_download_report(name: str, sources: int) -> Iterator[DownloadReport]:
+    """A progress bar on stderr while ``name`` downloads, when stderr is a terminal (as OpenAI's
+    ``clip.load`` shows one); with several sources, a line naming the one in use."""
+    if not _isatty(sys.stderr):
+        yield DownloadReport()
+        return
+
+    def say_source(url: str) -> None:
+        print(f"\rfrom {url}", file=sys.stderr)
+
+    with ProgressBar(f"Downloading {name}") as bar:
+        yield DownloadReport(bar.update, say_source if sources > 1 else None)
