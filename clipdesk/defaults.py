@@ -15,6 +15,7 @@ DEVICE_KINDS = ("cpu", "cuda", "mps")  # "cuda:1" names one GPU of several
 DEVICE_CHOICES = (AUTO, *DEVICE_KINDS)
 DEFAULT_TEMPLATE = "a photo of a {}."  # OpenAI's prompt for zero-shot labels
 CHINESE_DEFAULT_TEMPLATE = "一张{}的照片。"  # the same for Chinese-CLIP ("a photo of {}.")
+TEXT_CHUNK = 256  # texts per transformer pass when many labels are encoded: bounds activation memory
 DEFAULT_MIN_SIMILARITY = 0.95  # near-duplicates: bursts, re-saves, small crops of one picture (cosine)
 # Photos per model call: CPU throughput is flat above ~16; GPUs want more, 32 keeps memory small.
 DEFAULT_BATCH_SIZE = 32

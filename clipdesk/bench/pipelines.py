@@ -93,6 +93,7 @@ if chinese and reference:
     tokenize = clip.tokenize
 elif chinese:
     import clipdesk.cnclip as clip
+    from clipdesk.cnclip.text_chunks import encode_text_by_length
     model, _ = clip.load(path, device=device, precision=precision)
     tokenize = clip.tokenize
 elif reference:
@@ -101,11 +102,14 @@ elif reference:
     tokenize = lambda texts: clip.tokenize(texts, truncate=True)
 else:
     import clipdesk.clip as clip
+    from clipdesk.clip.text_chunks import encode_text_by_length
     model, _ = clip.load(path, device=device, precision=precision)
     tokenize = lambda texts: clip.tokenize(texts, truncate=True)
 loaded = peak_rss_mb()
 with torch.inference_mode():
-    features = model.encode_text(tokenize(typical_prompts(count, chinese=chinese)).to(device))
+    tokens = tokenize(typical_prompts(count, chinese=chinese)).to(device)
+    # clipdesk's labeling path (chunks of similar length) for clipdesk; the reference's own for it
+    features = model.encode_text(tokens) if reference else encode_text_by_length(model, tokens)
 print(json.dumps({"loaded": loaded, "peak": peak_rss_mb(), "shape": list(features.shape)}))
 """
 

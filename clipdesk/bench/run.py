@@ -349,7 +349,12 @@ class _Bench:
         count = self.options.labels
         self.step(f"text encoding, {count} labels")
         prompts = typical_prompts(count, chinese=self.chinese)
-        ours = lambda: self.model.encode_text(self.tokenize(prompts).to(self.device))  # noqa: E731
+        if self.chinese:
+            from clipdesk.cnclip.text_chunks import encode_text_by_length
+        else:
+            from clipdesk.clip.text_chunks import encode_text_by_length  # type: ignore[assignment]
+        # What the labeling service runs: texts in chunks of similar length.
+        ours = functools.partial(encode_text_by_length, self.model, self.tokenize(prompts).to(self.device))
         ref = None
         if self.ref_model is not None:
             ref = lambda: self.ref_model.encode_text(self.reference_tokenize(prompts).to(self.device))  # noqa: E731

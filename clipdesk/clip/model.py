@@ -26,10 +26,6 @@ from clipdesk.clip.architecture import (
     infer_config,
     listing,
 )
-from clipdesk.clip.text_chunks import similar_length_chunks
-
-# Texts per transformer pass in ``encode_text``: bounds activation memory for thousands of labels.
-TEXT_CHUNK = 256
 
 
 class LayerNorm(nn.LayerNorm):
@@ -49,17 +45,12 @@ class QuickGELU(nn.Module):
         return x * torch.sigmoid(QUICK_GELU_SCALE * x)
 
 
-def attend(qkv: torch.Tensor, heads: int, causal: bool, queries: int | None = None) -> torch.Tensor:
-    """[batch, tokens, 3 * width] queries, keys and values side by side -> [batch, tokens, width].
-
-    ``queries``: answer only the first ``queries`` tokens (each still attends over all the keys it may
-    see), giving [batch, queries, width].
-    """
+def attend(qkv: torch.Tensor, heads: int, causal: bool) -> torch.Tensor:
+    """[batch, tokens, 3 * width] queries, keys and values side by side -> [batch, tokens, width]."""
     batch, tokens, width = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
-    q, k, v = qkv.view(batch, tokens, 3, heads, width // heads).permute(2, 0, 3, 1, 4)  # each [b, h, t, hw]
-    q = q[:, :, :queries]  # all of them when None
-    x = F.scaled_dot_product_attention(q, k, v, is_causal=causal)  # [batch, heads, queries, head_width]
-    return x.transpose(1, 2).reshape(batch, q.shape[2], width)
+    q, k, v = qkv.view(batch, tokens, 3, heads, width // heads).permute(2, 0, 3, 1, 4)  # [batch, heads, tokens, hw]
+    x = F.scaled_dot_product_attention(q, k, v, is_causal=causal)  # [batch, heads, tokens, head_width]
+    return x.transpose(1, 2).reshape(batch, tokens, width)
 
 
 class MultiheadSelfAttention(nn.Module):
@@ -75,14 +66,9 @@ class MultiheadSelfAttention(nn.Module):
         self.out_proj = nn.Linear(width, width)
         nn.init.xavier_uniform_(self.in_proj_weight)
 
-    @property
-    def compute_dtype(self) -> torch.dtype:
-        """The dtype of the matrix products, which the block casts its LayerNorm outputs to."""
-        return self.in_proj_weight.dtype
-
-    def forward(self, x: torch.Tensor, queries: int | None = None) -> torch.Tensor:  # x: [batch, tokens, width]
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, tokens, width]
         qkv = F.linear(x, self.in_proj_weight, self.in_proj_bias)  # [batch, tokens, 3 * width]
-        return self.out_proj(attend(qkv, self.heads, self.causal, queries))
+        return self.out_proj(attend(qkv, self.heads, self.causal))
 
 
 class ResidualAttentionBlock(nn.Module):
@@ -97,14 +83,9 @@ class ResidualAttentionBlock(nn.Module):
         ]))
         self.ln_2 = LayerNorm(width)
 
-    def forward(self, x: torch.Tensor, queries: int | None = None) -> torch.Tensor:  # x: [batch, tokens, width]
-        """``queries``: compute only the first ``queries`` tokens' outputs ([batch, queries, width])."""
-        # The weights' dtype for the matrix products; the residual stream keeps x's dtype. Both are
-        # the same except in precision="fast" on CPUs (bf16 weights, fp32 stream: see precision.py).
-        dtype = self.attn.compute_dtype
-        attended = self.attn(self.ln_1(x).type(dtype), queries)
-        x = x[:, :queries] + attended  # the whole stream when queries is None
-        return x + self.mlp(self.ln_2(x).type(dtype))
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, tokens, width]
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
 
 
 class Transformer(nn.Module):
@@ -115,14 +96,8 @@ class Transformer(nn.Module):
         self.heads = heads
         self.resblocks = nn.Sequential(*[ResidualAttentionBlock(width, heads, causal) for _ in range(layers)])
 
-    def forward(self, x: torch.Tensor, last_queries: int | None = None) -> torch.Tensor:  # x: [batch, tokens, width]
-        """``last_queries``: the last block computes only the first ``last_queries`` tokens' outputs, for a
-        caller that reads no others (the same numbers for those tokens, less work)."""
-        if last_queries is None:
-            return self.resblocks(x)
-        for block in self.resblocks[:-1]:
-            x = block(x)
-        return self.resblocks[-1](x, last_queries)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, tokens, width]
+        return self.resblocks(x)
 
 
 class VisionTransformer(nn.Module):
@@ -140,10 +115,6 @@ class VisionTransformer(nn.Module):
         self.transformer = Transformer(width, layers, heads)
         self.ln_post = LayerNorm(width)
         self.proj = nn.Parameter(scale * torch.randn(width, output_dim))
-        # Only the class token is read after the last block, so that block may skip the other tokens'
-        # outputs (~7 % of ViT-B/32's work). Off by default: on a CPU a one-row product rounds
-        # differently from the reference's many-row one; precision="fast" turns it on.
-        self.class_token_only = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, 3, resolution, resolution]
         x = self.conv1(x)  # [batch, width, grid, grid]
@@ -152,7 +123,7 @@ class VisionTransformer(nn.Module):
         x = torch.cat([cls, x], dim=1)  # [batch, grid ** 2 + 1, width]
         x = x + self.positional_embedding.to(x.dtype)
         x = self.ln_pre(x)
-        x = self.transformer(x, last_queries=1 if self.class_token_only else None)
+        x = self.transformer(x)
         x = self.ln_post(x[:, 0, :])  # [batch, width]: the class token
         return x @ self.proj  # [batch, output_dim]
 
@@ -278,7 +249,6 @@ class CLIP(nn.Module):
         self.config = config
         self.context_length = config.context_length
         self.vocab_size = config.vocab_size
-        self.text_chunk = TEXT_CHUNK
         self.visual = vision_tower(VisionShape(config.image_resolution, config.vision_layers, config.vision_width,
                                                config.vision_patch_size), config.embed_dim)
         width = config.transformer_width
@@ -299,36 +269,20 @@ class CLIP(nn.Module):
         return self.visual(image.type(self.dtype))
 
     def encode_text(self, text: torch.Tensor) -> torch.Tensor:
-        """[batch, tokens] token ids from ``tokenize`` -> [batch, embed_dim] features.
-
-        The feature is read at each text's end-of-text token (its highest id, as in the reference), and
-        the causal mask means it depends on no later position. So texts are sorted by that position and
-        grouped into chunks of similar length, each run only up to its own longest text: the same
-        numbers as running all 77 positions, several times faster for short labels, with memory bounded
-        by the chunk size.
-        """
+        """[batch, tokens] token ids from ``tokenize`` -> [batch, embed_dim] features, read at each text's
+        end-of-text token (its highest id), as the reference does. ``text_chunks.encode_text_by_length``
+        gives the same features faster for many short labels."""
         if text.dim() != 2:
             raise ValueError(f"encode_text expects [batch, tokens] token ids, got shape {tuple(text.shape)}")
-        if text.shape[0] == 0:
-            return self.text_projection.new_empty(0, self.text_projection.shape[1]).type(self.dtype)
-        eot = text.argmax(dim=-1)  # [batch]: position of each end-of-text token
-        order = torch.argsort(eot, stable=True)  # shortest texts first
-        sizes = similar_length_chunks((eot[order] + 1).tolist(), self.text_chunk)
-        chunks = [self._encode_text_chunk(text[rows], eot[rows]) for rows in torch.split(order, sizes)]
-        features = torch.cat(chunks)  # [batch, embed_dim], in sorted order
-        return features[torch.argsort(order)]  # back in input order
-
-    def _encode_text_chunk(self, text: torch.Tensor, eot: torch.Tensor) -> torch.Tensor:
-        length = int(eot.max()) + 1  # no text in this chunk needs a later position
-        if length > self.context_length:
-            raise ValueError(f"a text has {length} tokens up to its end-of-text token, more than this "
-                             f"model's context length of {self.context_length}")
-        x = self.token_embedding(text[:, :length]).type(self.dtype)  # [chunk, length, width]
-        x = x + self.positional_embedding[:length].type(self.dtype)
+        if text.shape[1] > self.context_length:
+            raise ValueError(f"texts of {text.shape[1]} tokens, more than this model's context length of "
+                             f"{self.context_length}")
+        x = self.token_embedding(text).type(self.dtype)  # [batch, tokens, width]
+        x = x + self.positional_embedding[:text.shape[1]].type(self.dtype)
         x = self.transformer(x)
         x = self.ln_final(x).type(self.dtype)
-        x = x[torch.arange(x.shape[0], device=x.device), eot]  # [chunk, width]: the end-of-text tokens
-        return x @ self.text_projection  # [chunk, embed_dim]
+        x = x[torch.arange(x.shape[0], device=x.device), text.argmax(dim=-1)]  # [batch, width]
+        return x @ self.text_projection  # [batch, embed_dim]
 
     def forward(self, image: torch.Tensor, text: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Scaled cosine similarities: ([images, texts], [texts, images])."""

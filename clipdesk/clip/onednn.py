@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from clipdesk.clip.model import QUICK_GELU_SCALE, MultiheadSelfAttention, attend
+from clipdesk.clip.model import QUICK_GELU_SCALE, MultiheadSelfAttention
 
 ACTIVATIONS = ("none", "swish")  # oneDNN post-ops used here; swish(x) = x * sigmoid(x) = SiLU
 ROWS_HINT = 1024  # oneDNN asks how many rows to expect when packing; 1 to 12,000 measured the same
@@ -43,6 +43,16 @@ def packing_available() -> bool:
         return False
     want = F.silu(F.linear(rows.float(), weight.float(), bias.float()))
     return got.shape == want.shape and torch.allclose(got.float(), want, rtol=2e-2, atol=2e-2)
+
+
+def attend_queries(qkv: torch.Tensor, heads: int, causal: bool, queries: int | None = None) -> torch.Tensor:
+    """``model.attend`` answering only the first ``queries`` tokens (each still attends over all the
+    keys it may see): [batch, tokens, 3 * width] -> [batch, queries, width]; all tokens when None."""
+    batch, tokens, width = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
+    q, k, v = qkv.view(batch, tokens, 3, heads, width // heads).permute(2, 0, 3, 1, 4)  # each [b, h, t, hw]
+    q = q[:, :, :queries]
+    x = F.scaled_dot_product_attention(q, k, v, is_causal=causal)  # [batch, heads, queries, head_width]
+    return x.transpose(1, 2).reshape(batch, q.shape[2], width)
 
 
 class PackedLinear(nn.Module):
@@ -79,8 +89,6 @@ class PackedSelfAttention(nn.Module):
     short sequences CLIP has (50-257 image patches, up to 77 tokens) it is no slower than bf16 here, and
     the softmax sees unrounded scores."""
 
-    compute_dtype = torch.bfloat16
-
     def __init__(self, attention: MultiheadSelfAttention) -> None:
         super().__init__()
         self.heads, self.causal = attention.heads, attention.causal
@@ -89,7 +97,7 @@ class PackedSelfAttention(nn.Module):
 
     def forward(self, x: torch.Tensor, queries: int | None = None) -> torch.Tensor:  # x: [batch, tokens, width]
         qkv = self.in_proj(x).float()  # [batch, tokens, 3 * width]
-        return self.out_proj(attend(qkv, self.heads, self.causal, queries).to(torch.bfloat16))
+        return self.out_proj(attend_queries(qkv, self.heads, self.causal, queries).to(torch.bfloat16))
 
 
 def packed_mlp(mlp: nn.Module) -> nn.Sequential:

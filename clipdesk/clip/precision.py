@@ -7,7 +7,8 @@ transformer block in bf16, which such CPUs multiply about 2.5 times faster than 
 residual stream, LayerNorms, embeddings and projections stay fp32 -- so rounding errors do not pile up
 across layers (embedding cosine vs fp32 above 0.9999). Where torch has oneDNN's packed products (see
 ``onednn.py``) the blocks use them, with attention in fp32, and a ViT's last block computes only the
-class token it is read for. The modified-ResNet image tower has no residual stream to protect; it runs
+class token it is read for. The fast model is built from the exact one (``fast_model.py``); the exact
+model is the reference's code. The modified-ResNet image tower has no residual stream to protect; it runs
 in bf16 from its second convolution on. On GPUs the reference's own recipe (fp16 weights) is already
 the fast one, so ``fast`` changes nothing there. On a CPU *without* native bf16, bf16 is emulated and
 slower than fp32, so ``fast`` changes nothing either.
@@ -15,14 +16,11 @@ slower than fp32, so ``fast`` changes nothing either.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import cast
-
 import torch
 from torch import nn
 
-from clipdesk.clip.model import CLIP, ModifiedResNet, ResidualAttentionBlock, Transformer, VisionTransformer
-from clipdesk.clip.onednn import PackedLinear, PackedPatchEmbedding, PackedSelfAttention, packed_mlp, packing_available
+from clipdesk.clip.model import CLIP
+from clipdesk.clip.onednn import PackedLinear
 from clipdesk.defaults import PRECISIONS
 
 # Bumped whenever fast mode computes different numbers, so image embeddings cached under the old ones
@@ -76,54 +74,16 @@ def check_precision(precision: str) -> str:
 
 
 def apply_precision(model: CLIP, precision: str, device: str | torch.device) -> CLIP:
-    """Put ``model`` (as ``build_model`` made it, fp32) in ``precision`` for ``device``, in place.
-
-    Only ``fast`` on a native-bf16 CPU changes anything (see the module docstring); the GPU fp16
-    conversion is ``clip.load``'s job, as in the reference.
+    """``model`` (as ``build_model`` made it, fp32) in ``precision`` for ``device``: the model itself,
+    or -- only ``fast`` on a native-bf16 CPU -- the fast model built from it (``fast_model.to_fast``;
+    ``model`` is left as it was). The GPU fp16 conversion is ``clip.load``'s job, as in the reference.
     """
     check_precision(precision)
     if precision == "fast" and fast_differs(device):
-        to_bf16(model)
+        from clipdesk.clip.fast_model import to_fast
+
+        return to_fast(model)
     return model
-
-
-def to_bf16(model: CLIP, pack: bool | None = None) -> None:
-    """bf16 weights for the matrix products inside every transformer block and the whole ResNet image
-    tower; ``ResidualAttentionBlock`` then casts its LayerNorm outputs to bf16 and adds the results
-    to the fp32 residual stream.
-
-    With ``pack`` (default: where this torch has them, see ``onednn.py``) the blocks' products -- and a
-    ViT's patch embedding -- become oneDNN-packed bf16 products with SiLU fused into the MLP, attention
-    in fp32; otherwise the weights are simply cast to bf16 and ``F.linear`` runs them.
-    """
-    if pack is None:
-        pack = packing_available()
-    transformers = [module for module in model.modules() if isinstance(module, Transformer)]
-    for transformer in transformers:
-        for block in cast(Iterable[ResidualAttentionBlock], transformer.resblocks):  # LayerNorms: fp32
-            if pack:
-                block.attn = PackedSelfAttention(block.attn)  # type: ignore[assignment]
-                block.mlp = packed_mlp(block.mlp)
-            else:
-                block.attn.to(torch.bfloat16)
-                block.mlp.to(torch.bfloat16)
-    if isinstance(model.visual, ModifiedResNet):
-        _resnet_to_bf16(model.visual)
-    elif isinstance(model.visual, VisionTransformer):
-        model.visual.class_token_only = True  # the last block skips outputs nobody reads
-        if pack:
-            model.visual.conv1 = PackedPatchEmbedding(model.visual.conv1)  # type: ignore[assignment]
-
-
-def _resnet_to_bf16(visual: ModifiedResNet) -> None:
-    """bf16 from the stem's second convolution to the attention pool. The first convolution stays
-    fp32 (it is 0.5 % of the work), so ``model.dtype`` -- what images and token embeddings are cast to
-    -- stays fp32 and the text tower keeps its fp32 residual stream; the features come out fp32."""
-    visual.to(torch.bfloat16)
-    visual.conv1.float()
-    visual.bn1.float()
-    visual.conv2.register_forward_pre_hook(lambda module, args: (args[0].to(torch.bfloat16),))
-    visual.attnpool.register_forward_hook(lambda module, args, output: output.float())
 
 
 def describe(model: nn.Module) -> str:

@@ -17,8 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from clipdesk.clip.architecture import StateDictError, check_keys_and_shapes, listing
-from clipdesk.clip.model import TEXT_CHUNK, ModifiedResNet, VisionTransformer, vision_tower
-from clipdesk.clip.text_chunks import similar_length_chunks
+from clipdesk.clip.model import ModifiedResNet, VisionTransformer, vision_tower
 from clipdesk.cnclip.architecture import DROPPED_PREFIXES, ChineseCLIPConfig, TextShape, infer_config
 
 LAYER_NORM_EPS = 1e-12
@@ -142,7 +141,6 @@ class ChineseCLIP(nn.Module):
         self.config = config
         self.context_length = config.context_length
         self.vocab_size = config.text.vocab_size
-        self.text_chunk = TEXT_CHUNK
         self.visual: VisionTransformer | ModifiedResNet = vision_tower(config.vision, config.embed_dim,
                                                                       config.vision_head_width)
         self.bert = BertModel(config.text)
@@ -158,29 +156,15 @@ class ChineseCLIP(nn.Module):
         return self.visual(image.type(self.dtype))
 
     def encode_text(self, text: torch.Tensor) -> torch.Tensor:
-        """[batch, tokens] token ids from ``tokenize`` -> [batch, embed_dim] features.
-
-        [PAD] keys get -10000 added to their attention scores, which makes their weight exactly 0 in
-        fp32. So texts are sorted by length and run in chunks of similar length, each only up to its
-        own longest text: the same numbers as running all 52 positions, several times faster for short
-        labels, with memory bounded by the chunk size.
-        """
+        """[batch, tokens] token ids from ``tokenize`` -> [batch, embed_dim] features: the [CLS] state of
+        the BERT tower times ``text_projection``, as the reference computes them
+        (``cnclip.text_chunks.encode_text_by_length``: the same, faster for many short labels)."""
         if text.dim() != 2:
             raise ValueError(f"encode_text expects [batch, tokens] token ids, got shape {tuple(text.shape)}")
         if text.shape[1] > self.config.text.positions:
             raise ValueError(f"texts of {text.shape[1]} tokens; this model reads at most "
                              f"{self.config.text.positions}")
-        if text.shape[0] == 0:
-            return self.text_projection.new_empty(0, self.text_projection.shape[1])
-        positions = torch.arange(1, text.shape[1] + 1, device=text.device)
-        lengths = torch.where(text != PAD_ID, positions, 0).amax(dim=1).clamp(min=1)  # up to the last real token
-        order = torch.argsort(lengths, stable=True)
-        sizes = similar_length_chunks(lengths[order].tolist(), self.text_chunk)
-        chunks = [self._encode_text_chunk(text[rows, :int(lengths[rows].max())]) for rows in torch.split(order, sizes)]
-        return torch.cat(chunks)[torch.argsort(order)]
-
-    def _encode_text_chunk(self, text: torch.Tensor) -> torch.Tensor:
-        states = self.bert(text).type(self.dtype)  # [chunk, length, width]
+        states = self.bert(text).type(self.dtype)  # [batch, tokens, width]
         return states[:, 0] @ self.text_projection  # the [CLS] state
 
     def forward(self, image: torch.Tensor, text: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -1,5 +1,5 @@
-"""``precision="fast"`` for Chinese-CLIP: built *from* the exact model by replacing modules, never by
-hooks inside it.
+"""``precision="fast"`` for Chinese-CLIP: a model built *from* the exact one, never by hooks inside it;
+the exact model is left as it was.
 
 The image tower is OpenAI's, so it gets ``clipdesk.clip.precision``'s bf16 conversion. In the BERT
 tower every matrix product (query/key/value, attention output, feed-forward) becomes a
@@ -11,6 +11,7 @@ Elsewhere (GPUs: already fp16; CPUs without native bf16: emulated, slower) nothi
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import Any, cast
 
@@ -18,8 +19,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from clipdesk.clip.fast_model import fast_vision_tower
 from clipdesk.clip.onednn import PackedLinear, packing_available
-from clipdesk.clip.precision import check_precision, fast_differs, to_bf16
+from clipdesk.clip.precision import check_precision, fast_differs
 from clipdesk.cnclip.model import ChineseCLIP
 
 
@@ -44,23 +46,43 @@ class Bf16Linear(nn.Module):
         return out.to(x.dtype)
 
 
-def text_to_bf16(model: ChineseCLIP, pack: bool | None = None) -> None:
-    """Replace every ``nn.Linear`` of the BERT encoder by a :class:`Bf16Linear`, in place."""
-    if pack is None:
-        pack = packing_available()
-    for layer in cast(Iterable[Any], model.bert.encoder.layer):  # BERT layers: modules by attribute name
+def _bf16_bert(bert: nn.Module, pack: bool) -> nn.Module:
+    """A copy of the BERT encoder with every ``nn.Linear`` a :class:`Bf16Linear` (the original is
+    left as it was)."""
+    fast = copy.deepcopy(bert)
+    encoder = cast(Any, fast).encoder
+    for layer in cast(Iterable[Any], encoder.layer):  # BERT layers: modules by attribute name
         attention = layer.attention.self
         for name in ("query", "key", "value"):
             setattr(attention, name, Bf16Linear(getattr(attention, name), pack))
         layer.attention.output.dense = Bf16Linear(layer.attention.output.dense, pack)
         layer.intermediate.dense = Bf16Linear(layer.intermediate.dense, pack)
         layer.output.dense = Bf16Linear(layer.output.dense, pack)
+    return fast
+
+
+class FastChineseCLIP(ChineseCLIP):
+    """``ChineseCLIP``'s interface over a fast image tower (OpenAI's, ``clip.fast_model``) and a BERT
+    tower with bf16 products. Built from an exact model by :func:`to_fast`."""
+
+    def __init__(self, exact: ChineseCLIP, pack: bool) -> None:
+        nn.Module.__init__(self)
+        self.config, self.context_length, self.vocab_size = exact.config, exact.context_length, exact.vocab_size
+        self.visual = fast_vision_tower(exact.visual, pack)  # type: ignore[assignment]
+        self.bert = _bf16_bert(exact.bert, pack)  # type: ignore[assignment]
+        self.text_projection, self.logit_scale = exact.text_projection, exact.logit_scale
+        self.eval()
+
+
+def to_fast(model: ChineseCLIP, pack: bool | None = None) -> FastChineseCLIP:
+    """The fast model built from ``model`` (fp32), which is left unchanged."""
+    return FastChineseCLIP(model, packing_available() if pack is None else pack)
 
 
 def apply_precision(model: ChineseCLIP, precision: str, device: str | torch.device) -> ChineseCLIP:
-    """Put ``model`` (fp32, as ``build_model`` made it) in ``precision`` for ``device``, in place."""
+    """``model`` (fp32, as ``build_model`` made it) in ``precision`` for ``device``: itself, or the fast
+    model built from it where ``fast`` computes differently (a native-bf16 CPU)."""
     check_precision(precision)
     if precision == "fast" and fast_differs(device):
-        to_bf16(model)  # type: ignore[arg-type]  # the image tower: OpenAI's conversion
-        text_to_bf16(model)
+        return to_fast(model)
     return model

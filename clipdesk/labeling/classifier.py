@@ -191,7 +191,7 @@ class ZeroShotClassifier:
         torch = self._torch
         template_list = self.templates_or_default(templates)
         missing = [label for label in dict.fromkeys(labels) if (template_list, label) not in self._text_cache]
-        pacer = CallPacer(most=max(1, self.model.text_chunk // len(template_list)))  # the model's chunk
+        pacer = CallPacer(most=max(1, self.labeling_model.text_chunk // len(template_list)))  # one text pass
         start = 0
         if on_progress is not None and missing:
             on_progress(0, len(missing))

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from clipdesk.defaults import CHINESE_DEFAULT_TEMPLATE, DEFAULT_TEMPLATE
+from clipdesk.defaults import CHINESE_DEFAULT_TEMPLATE, DEFAULT_TEMPLATE, TEXT_CHUNK
 from clipdesk.weights.registry import CHINESE_CLIP, FAMILY_TITLES, OPENAI
 
 if TYPE_CHECKING:
@@ -47,6 +47,10 @@ class ModelFamily:
     def tokenize(self, prompts: Sequence[str], context_length: int) -> tuple[torch.Tensor, list[bool]]:
         """Token ids, cut to ``context_length`` as the family's reference cuts them, and which were cut."""
         return _module(f"{self.package}.tokenizer").tokenize_reporting_truncation(list(prompts), context_length)
+
+    def encode_text(self, network: Any, tokens: torch.Tensor) -> torch.Tensor:
+        """The network's ``encode_text``, in chunks of similar length: the same features, faster."""
+        return _module(f"{self.package}.text_chunks").encode_text_by_length(network, tokens)
 
     def warm_up(self) -> None:
         """Read the tokenizer's vocabulary now (while a model loads) rather than at the first label."""
@@ -108,7 +112,7 @@ class LabelingModel:
         self.context_length = int(network.context_length)
         self.input_resolution = int(network.visual.input_resolution)
         self.embed_dim = int(network.text_projection.shape[-1])
-        self.text_chunk = int(network.text_chunk)
+        self.text_chunk = TEXT_CHUNK
         self.logit_scale = network.logit_scale.detach().float().exp()  # a 0-d tensor on the device
 
     @property
@@ -128,7 +132,7 @@ class LabelingModel:
 
         tokens, cut = self.family.tokenize(prompts, self.context_length)
         with torch.no_grad():
-            features = self.network.encode_text(tokens.to(device)).float()
+            features = self.family.encode_text(self.network, tokens.to(device)).float()
         return features / features.norm(dim=-1, keepdim=True), cut
 
     def token_count(self, prompt: str) -> int:

@@ -14,11 +14,13 @@ import clipdesk.clip as ours
 from clipdesk.clip.architecture import RELEASED
 from clipdesk.clip.model import (
     CLIPConfig,
-    ResidualAttentionBlock,
     StateDictError,
+    attend,
     build_model,
     convert_weights,
 )
+from clipdesk.clip.onednn import attend_queries
+from clipdesk.clip.text_chunks import encode_text_by_length
 from tests import checkpoints
 
 with warnings.catch_warnings():
@@ -251,40 +253,39 @@ def test_text_cut_to_the_longest_label_gives_the_full_length_numbers(tiny_pair):
     assert int(text.argmax(dim=-1).max()) + 1 < 40
 
     with torch.no_grad():
-        cut = model.encode_text(text)
+        cut = encode_text_by_length(model, text)
 
     assert (cut - full_length_text_features(model, text)).abs().max().item() <= TOLERANCE
+    assert (cut - model.encode_text(text)).abs().max().item() <= TOLERANCE
 
 
 @pytest.mark.parametrize("causal", [False, True])
 @torch.no_grad()
-def test_a_block_asked_for_its_first_tokens_gives_the_full_blocks_first_tokens(causal):
+def test_attention_asked_for_its_first_tokens_gives_the_full_attentions_first_tokens(causal):
+    """What the fast path's class-token shortcut relies on: fewer queries, same answers for them."""
     torch.manual_seed(4)
-    block = ResidualAttentionBlock(128, 2, causal).eval()
-    x = torch.randn(3, 9, 128)
+    qkv = torch.randn(3, 9, 3 * 128)
 
-    full = block(x)
-    first = block(x, queries=2)
+    full = attend(qkv, 2, causal)
+    first = attend_queries(qkv, 2, causal, 2)
 
     assert first.shape == (3, 2, 128)
     assert (first - full[:, :2]).abs().max().item() <= 1e-5
 
 
-@torch.no_grad()
-def test_the_class_token_shortcut_gives_the_same_image_features(tiny_pair):
-    """The last block may skip every token but the class token, the only one read after it."""
+def test_the_exact_model_is_the_reference_computation_without_shortcuts(tiny_pair):
+    """No fast-path switches on the exact model: its vision tower runs every token through every block."""
     _, model = tiny_pair
-    image = images_for(model.visual.input_resolution, count=3)
-    assert not model.visual.class_token_only  # exact mode keeps the reference's computation
-
-    full = model.encode_image(image)
-    model.visual.class_token_only = True
+    assert not hasattr(model.visual, "class_token_only") and not hasattr(model, "text_chunk")
+    passes: list[int] = []
+    hook = model.visual.transformer.resblocks[-1].register_forward_hook(
+        lambda _, args, output: passes.append(output.shape[1]))
     try:
-        shortcut = model.encode_image(image)
+        with torch.no_grad():
+            model.encode_image(images_for(model.visual.input_resolution, count=1))
     finally:
-        model.visual.class_token_only = False
-
-    assert (shortcut - full).abs().max().item() <= TOLERANCE
+        hook.remove()
+    assert passes == [(model.visual.input_resolution // model.visual.conv1.kernel_size[0]) ** 2 + 1]
 
 
 def test_chunked_text_encoding_keeps_order_and_numbers(tiny_pair):
@@ -293,12 +294,8 @@ def test_chunked_text_encoding_keeps_order_and_numbers(tiny_pair):
     text = reference_tokens(texts)
     with torch.no_grad():
         expected = reference_.encode_text(text)
-        model.text_chunk = 3  # five chunks of sorted lengths, the last one full length
-        try:
-            chunked = model.encode_text(text)
-        finally:
-            model.text_chunk = 256
-        one_by_one = torch.cat([model.encode_text(row[None]) for row in text])
+        chunked = encode_text_by_length(model, text, most=3)  # five chunks of sorted lengths
+        one_by_one = torch.cat([encode_text_by_length(model, row[None]) for row in text])
 
     assert (chunked - expected).abs().max().item() <= TOLERANCE
     assert (one_by_one - expected).abs().max().item() <= TOLERANCE
@@ -312,12 +309,10 @@ def test_short_labels_are_not_run_through_all_77_positions_and_chunks_stay_bound
     text = reference_tokens(texts)
     passes: list[tuple[int, int]] = []
     hook = model.transformer.register_forward_pre_hook(lambda _, args: passes.append(tuple(args[0].shape[:2])))
-    model.text_chunk = 4
     try:
         with torch.no_grad():
-            model.encode_text(text)
+            encode_text_by_length(model, text, most=4)
     finally:
-        model.text_chunk = 256
         hook.remove()
 
     lengths = sorted((text.argmax(dim=-1) + 1).tolist())
@@ -335,7 +330,9 @@ def test_any_token_tensor_is_accepted_as_the_reference_accepts_it(tiny_pair):
     with torch.no_grad():
         for text in (random_ids, short_context):
             assert (model.encode_text(text) - reference_.encode_text(text)).abs().max().item() <= TOLERANCE
+            assert (encode_text_by_length(model, text) - reference_.encode_text(text)).abs().max().item() <= TOLERANCE
         assert model.encode_text(torch.zeros(0, 77, dtype=torch.long)).shape == (0, 32)
+        assert encode_text_by_length(model, torch.zeros(0, 77, dtype=torch.long)).shape == (0, 32)
 
 
 def test_text_longer_than_the_context_is_refused_with_a_clear_message(tiny_pair):
@@ -345,6 +342,8 @@ def test_text_longer_than_the_context_is_refused_with_a_clear_message(tiny_pair)
 
     with pytest.raises(ValueError, match="more than this model's context length of 77"):
         model.encode_text(text)
+    with pytest.raises(ValueError, match="more than this model's context length of 77"):
+        encode_text_by_length(model, text)
 
 
 @pytest.mark.parametrize("dtype", [torch.int64, torch.bool, torch.complex64])

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 import clipdesk.clip as ours
-from clipdesk.clip import precision
+from clipdesk.clip import fast_model, precision
+from clipdesk.clip.fast_model import FastBlock, to_fast
 from clipdesk.clip.model import build_model
 from clipdesk.clip.onednn import PackedLinear, PackedSelfAttention, packing_available
 from clipdesk.clip.preprocess import transform as ours_transform
@@ -25,9 +26,7 @@ def cosines(expected: torch.Tensor, actual: torch.Tensor) -> torch.Tensor:
 
 def fast_copy(state_dict: dict[str, torch.Tensor], pack: bool | None = None) -> torch.nn.Module:
     """The fast recipe applied whatever this CPU is (bf16 is emulated where not native: slow, same numbers)."""
-    model = build_model(state_dict)
-    precision.to_bf16(model, pack=pack)
-    return model
+    return to_fast(build_model(state_dict), pack=pack)
 
 
 # Both fast recipes: oneDNN-packed products (what a bf16 CPU gets) and plain bf16 F.linear (the fallback,
@@ -118,7 +117,8 @@ def test_fast_transformer_blocks_keep_the_residual_stream_in_fp32(exact_and_fast
     block = fast.transformer.resblocks[0]
     x = torch.randn(2, 5, block.ln_1.normalized_shape[0])
 
-    assert block.attn.compute_dtype == torch.bfloat16
+    assert isinstance(block, FastBlock)
+    assert all(p.dtype == torch.bfloat16 for p in block.attn.parameters())  # packed ones have none
     assert block.ln_1.weight.dtype == torch.float32
     assert block(x).dtype == torch.float32
     assert fast.dtype == torch.float32  # images and token embeddings enter in fp32
@@ -140,9 +140,8 @@ def test_fast_uses_the_packed_recipe_exactly_where_torch_has_it(available, monke
     disagree with F.linear) every block falls back to plain bf16 weights -- never a crash."""
     if available and not packing_available():
         pytest.skip("this torch build has no oneDNN packed products")
-    monkeypatch.setattr(precision, "packing_available", lambda: available)
-    model = build_model(checkpoints.make_reference_model(checkpoints.TINY_CONFIGS["vit"], seed=3).state_dict())
-    precision.to_bf16(model)
+    monkeypatch.setattr(fast_model, "packing_available", lambda: available)
+    model = to_fast(build_model(checkpoints.make_reference_model(checkpoints.TINY_CONFIGS["vit"], seed=3).state_dict()))
     blocks = [*model.visual.transformer.resblocks, *model.transformer.resblocks]
     if available:
         assert all(isinstance(block.attn, PackedSelfAttention) for block in blocks)
@@ -209,3 +208,24 @@ def test_native_bf16_detection_agrees_with_the_cpu_flags():
         assert precision.cpu_has_native_bf16() == bool(flags & {"avx512_bf16", "amx_bf16"})
     else:
         assert isinstance(precision.cpu_has_native_bf16(), bool)
+
+
+@pytest.mark.parametrize("family", list(checkpoints.TINY_CONFIGS))
+def test_the_exact_models_weights_are_the_checkpoints_and_building_the_fast_one_leaves_them(family, tmp_path):
+    """The exact model is the reference's: its ``state_dict()`` holds the checkpoint's tensors under the
+    checkpoint's keys (OpenAI's file is fp16, the CPU model fp32: the same numbers), and converting it
+    to the fast model changes none of them."""
+    from clipdesk.clip.architecture import EXTRA_KEYS
+    from clipdesk.clip.checkpoint import read_state_dict
+
+    source = checkpoints.make_reference_model(checkpoints.TINY_CONFIGS[family], seed=2)
+    path = checkpoints.save_torchscript(source, tmp_path / "model.pt")
+    stored = read_state_dict(path)
+    exact, _ = ours.load(path, device="cpu")
+    state = exact.state_dict()
+    assert set(state) == {key for key in stored if key not in EXTRA_KEYS}
+    assert all(torch.equal(state[key], stored[key].to(state[key].dtype)) for key in state)
+    before = {key: value.clone() for key, value in state.items()}
+    fast = to_fast(exact, pack=False)
+    assert all(torch.equal(value, before[key]) for key, value in exact.state_dict().items())
+    assert type(fast.transformer).__name__ == "FastTransformer" and type(exact.transformer).__name__ == "Transformer"

@@ -81,3 +81,21 @@ def test_fast_precision_stays_within_cosine_0_9999_of_exact(pairing, cn_checkpoi
                      (exact.encode_text(tokens), fast.encode_text(tokens))):
             assert b.dtype == torch.float32
             assert torch.nn.functional.cosine_similarity(a, b).min().item() > 0.9999
+
+
+@pytest.mark.parametrize("pairing", ["vit-base", "rn50-rbt3"])
+def test_the_fast_model_is_built_from_the_exact_one_and_leaves_it_as_it_was(pairing, cn_checkpoints):
+    """Whatever this CPU is (bf16 is emulated where not native: slow, same numbers): features within
+    cosine 0.9999 of exact, and the exact model's weights untouched by the conversion."""
+    from clipdesk.cnclip.precision import to_fast
+
+    exact, _ = cnclip.load(cn_checkpoints[pairing], device="cpu")
+    before = {key: value.clone() for key, value in exact.state_dict().items()}
+    fast = to_fast(exact, pack=False)
+    pixels = torch.randn(2, 3, exact.visual.input_resolution, exact.visual.input_resolution)
+    tokens = cnclip.tokenize(["一张猫的照片。", "红包", "a receipt"])
+    with torch.no_grad():
+        for a, b in ((exact.encode_image(pixels), fast.encode_image(pixels)),
+                     (exact.encode_text(tokens), fast.encode_text(tokens))):
+            assert torch.nn.functional.cosine_similarity(a, b.float()).min().item() > 0.9999
+    assert all(torch.equal(value, before[key]) for key, value in exact.state_dict().items())

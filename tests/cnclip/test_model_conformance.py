@@ -10,6 +10,7 @@ import torch
 import clipdesk.cnclip as cnclip
 from clipdesk.clip.checkpoint import read_state_dict
 from clipdesk.cnclip.model import build_model
+from clipdesk.cnclip.text_chunks import encode_text_by_length
 from tests.cn_checkpoints import TINY_CN_CONFIGS
 
 with warnings.catch_warnings():
@@ -77,8 +78,7 @@ def test_cutting_the_padding_changes_nothing(cn_checkpoints):
     with torch.no_grad():
         together = model.encode_text(tokens)
         one_by_one = torch.cat([model.encode_text(tokens[i:i + 1]) for i in range(len(TEXTS))])
-        model.text_chunk = 2  # several passes of similar lengths
-        chunked = model.encode_text(tokens)
+        chunked = encode_text_by_length(model, tokens, most=2)  # several passes of similar lengths
     torch.testing.assert_close(together, one_by_one, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(together, chunked, atol=1e-5, rtol=1e-5)
 

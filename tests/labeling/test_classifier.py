@@ -36,7 +36,14 @@ class EncodeCounter:
             self.texts += tokens.shape[0]
             return encode_text(tokens)
 
-        model.encode_image, model.encode_text = counted_image, counted_text
+        model.encode_image = counted_image
+        if hasattr(model, "token_embedding"):  # OpenAI's: every way to encode texts embeds their tokens once
+            model.token_embedding.register_forward_pre_hook(lambda _, args: self._count_texts(args[0]))
+        else:  # Chinese-CLIP's chunked encoding calls encode_text once per chunk
+            model.encode_text = counted_text
+
+    def _count_texts(self, tokens: torch.Tensor) -> None:
+        self.texts += tokens.shape[0]
 
 
 def _reference_probabilities(reference_clip, checkpoint: Path, images: list[Path], labels: list[str],
