@@ -13,7 +13,6 @@ tensors (the caller drops the exact model, so its fp32 block weights are freed).
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
 from typing import cast
 
 import torch
@@ -72,11 +71,14 @@ class FastBlock(nn.Module):
 
 
 class FastTransformer(nn.Module):
-    def __init__(self, transformer: Transformer, pack: bool) -> None:
+    def __init__(self, transformer: Transformer, pack: bool, release: bool = False) -> None:
         super().__init__()
         self.width, self.layers, self.heads = transformer.width, transformer.layers, transformer.heads
-        blocks = cast(Iterable[ResidualAttentionBlock], transformer.resblocks)
-        self.resblocks = nn.ModuleList([FastBlock(block, pack) for block in blocks])
+        self.resblocks = nn.ModuleList()
+        for index in range(len(transformer.resblocks)):
+            self.resblocks.append(FastBlock(cast(ResidualAttentionBlock, transformer.resblocks[index]), pack))
+            if release:  # free the exact block's fp32 weights now, not after the whole model is built
+                transformer.resblocks[index] = nn.Identity()
 
     def forward(self, x: torch.Tensor, last_queries: int | None = None) -> torch.Tensor:
         """``last_queries``: the last block computes only the first ``last_queries`` tokens' outputs."""
@@ -89,13 +91,13 @@ class FastVisionTransformer(nn.Module):
     """A ViT image tower whose last block computes only the class token (~7 % of ViT-B/32's work; on a
     CPU a one-row product rounds differently from many rows, which is why exact does not do it)."""
 
-    def __init__(self, visual: VisionTransformer, pack: bool) -> None:
+    def __init__(self, visual: VisionTransformer, pack: bool, release: bool = False) -> None:
         super().__init__()
         self.input_resolution, self.output_dim = visual.input_resolution, visual.output_dim
         self.conv1: nn.Module = PackedPatchEmbedding(visual.conv1) if pack else visual.conv1
         self.class_embedding, self.positional_embedding = visual.class_embedding, visual.positional_embedding
         self.ln_pre, self.ln_post, self.proj = visual.ln_pre, visual.ln_post, visual.proj
-        self.transformer = FastTransformer(visual.transformer, pack)
+        self.transformer = FastTransformer(visual.transformer, pack, release)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, 3, resolution, resolution]
         x = self.conv1(x)  # [batch, width, grid, grid]
@@ -111,10 +113,10 @@ class FastModifiedResNet(nn.Module):
     The first convolution stays fp32 (0.5 % of the work), so ``CLIP.dtype`` -- what images and token
     embeddings are cast to -- stays fp32 and the text tower keeps its fp32 stream; features come out fp32."""
 
-    def __init__(self, visual: ModifiedResNet) -> None:
+    def __init__(self, visual: ModifiedResNet, release: bool = False) -> None:
         super().__init__()
         self.input_resolution, self.output_dim = visual.input_resolution, visual.output_dim
-        self.body = copy.deepcopy(visual).to(LOW)
+        self.body = (visual if release else copy.deepcopy(visual)).to(LOW)
         self.body.conv1.float()
         self.body.bn1.float()
 
@@ -132,11 +134,11 @@ class FastModifiedResNet(nn.Module):
         return cast(torch.Tensor, body.attnpool(x)).float()
 
 
-def fast_vision_tower(visual: nn.Module, pack: bool) -> nn.Module:
+def fast_vision_tower(visual: nn.Module, pack: bool, release: bool = False) -> nn.Module:
     if isinstance(visual, VisionTransformer):
-        return FastVisionTransformer(visual, pack)
+        return FastVisionTransformer(visual, pack, release)
     if isinstance(visual, ModifiedResNet):
-        return FastModifiedResNet(visual)
+        return FastModifiedResNet(visual, release)
     raise TypeError(f"no fast version of the image tower {type(visual).__name__}")
 
 
@@ -144,17 +146,19 @@ class FastCLIP(CLIP):
     """``CLIP``'s interface (``encode_image``, ``encode_text``, forward: the reference's code) over fast
     towers. Not made by ``CLIP.__init__``: built from an exact model by :func:`to_fast`."""
 
-    def __init__(self, exact: CLIP, pack: bool) -> None:
+    def __init__(self, exact: CLIP, pack: bool, release: bool = False) -> None:
         nn.Module.__init__(self)
         self.config, self.context_length, self.vocab_size = exact.config, exact.context_length, exact.vocab_size
-        self.visual = fast_vision_tower(exact.visual, pack)  # type: ignore[assignment]
-        self.transformer = FastTransformer(exact.transformer, pack)  # type: ignore[assignment]
+        self.visual = fast_vision_tower(exact.visual, pack, release)  # type: ignore[assignment]
+        self.transformer = FastTransformer(exact.transformer, pack, release)  # type: ignore[assignment]
         self.token_embedding, self.positional_embedding = exact.token_embedding, exact.positional_embedding
         self.ln_final, self.text_projection, self.logit_scale = exact.ln_final, exact.text_projection, exact.logit_scale
         self.eval()
 
 
-def to_fast(model: CLIP, pack: bool | None = None) -> FastCLIP:
-    """The fast model built from ``model`` (fp32, as ``build_model`` made it), which is left unchanged.
-    ``pack``: oneDNN-packed products (default: where this torch has them and they agree with F.linear)."""
-    return FastCLIP(model, packing_available() if pack is None else pack)
+def to_fast(model: CLIP, pack: bool | None = None, release: bool = False) -> FastCLIP:
+    """The fast model built from ``model`` (fp32, as ``build_model`` made it), which is left unchanged
+    -- unless ``release``: a loader that drops ``model`` afterwards lets each part go as soon as it is
+    converted, so memory never holds both models (``model`` is unusable after). ``pack``:
+    oneDNN-packed products (default: where this torch has them and they agree with F.linear)."""
+    return FastCLIP(model, packing_available() if pack is None else pack, release)

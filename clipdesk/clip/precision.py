@@ -75,14 +75,15 @@ def check_precision(precision: str) -> str:
 
 def apply_precision(model: CLIP, precision: str, device: str | torch.device) -> CLIP:
     """``model`` (as ``build_model`` made it, fp32) in ``precision`` for ``device``: the model itself,
-    or -- only ``fast`` on a native-bf16 CPU -- the fast model built from it (``fast_model.to_fast``;
-    ``model`` is left as it was). The GPU fp16 conversion is ``clip.load``'s job, as in the reference.
+    or -- only ``fast`` on a native-bf16 CPU -- the fast model built from it (``fast_model.to_fast``:
+    ``model`` is consumed: its parts are freed as they are converted). The GPU fp16 conversion is
+    ``clip.load``'s job, as in the reference.
     """
     check_precision(precision)
     if precision == "fast" and fast_differs(device):
         from clipdesk.clip.fast_model import to_fast
 
-        return to_fast(model)
+        return to_fast(model, release=True)
     return model
 
 

@@ -46,10 +46,10 @@ class Bf16Linear(nn.Module):
         return out.to(x.dtype)
 
 
-def _bf16_bert(bert: nn.Module, pack: bool) -> nn.Module:
-    """A copy of the BERT encoder with every ``nn.Linear`` a :class:`Bf16Linear` (the original is
-    left as it was)."""
-    fast = copy.deepcopy(bert)
+def _bf16_bert(bert: nn.Module, pack: bool, release: bool) -> nn.Module:
+    """The BERT encoder with every ``nn.Linear`` a :class:`Bf16Linear`: a copy, or with ``release``
+    the encoder itself (its fp32 products freed one by one)."""
+    fast = bert if release else copy.deepcopy(bert)
     encoder = cast(Any, fast).encoder
     for layer in cast(Iterable[Any], encoder.layer):  # BERT layers: modules by attribute name
         attention = layer.attention.self
@@ -65,18 +65,19 @@ class FastChineseCLIP(ChineseCLIP):
     """``ChineseCLIP``'s interface over a fast image tower (OpenAI's, ``clip.fast_model``) and a BERT
     tower with bf16 products. Built from an exact model by :func:`to_fast`."""
 
-    def __init__(self, exact: ChineseCLIP, pack: bool) -> None:
+    def __init__(self, exact: ChineseCLIP, pack: bool, release: bool = False) -> None:
         nn.Module.__init__(self)
         self.config, self.context_length, self.vocab_size = exact.config, exact.context_length, exact.vocab_size
-        self.visual = fast_vision_tower(exact.visual, pack)  # type: ignore[assignment]
-        self.bert = _bf16_bert(exact.bert, pack)  # type: ignore[assignment]
+        self.visual = fast_vision_tower(exact.visual, pack, release)  # type: ignore[assignment]
+        self.bert = _bf16_bert(exact.bert, pack, release)  # type: ignore[assignment]
         self.text_projection, self.logit_scale = exact.text_projection, exact.logit_scale
         self.eval()
 
 
-def to_fast(model: ChineseCLIP, pack: bool | None = None) -> FastChineseCLIP:
-    """The fast model built from ``model`` (fp32), which is left unchanged."""
-    return FastChineseCLIP(model, packing_available() if pack is None else pack)
+def to_fast(model: ChineseCLIP, pack: bool | None = None, release: bool = False) -> FastChineseCLIP:
+    """The fast model built from ``model`` (fp32), which is left unchanged unless ``release`` (a loader
+    dropping ``model``: its parts are freed as they are converted)."""
+    return FastChineseCLIP(model, packing_available() if pack is None else pack, release)
 
 
 def apply_precision(model: ChineseCLIP, precision: str, device: str | torch.device) -> ChineseCLIP:
@@ -84,5 +85,5 @@ def apply_precision(model: ChineseCLIP, precision: str, device: str | torch.devi
     model built from it where ``fast`` computes differently (a native-bf16 CPU)."""
     check_precision(precision)
     if precision == "fast" and fast_differs(device):
-        return to_fast(model)
+        return to_fast(model, release=True)  # the loader drops the exact model
     return model

@@ -90,7 +90,7 @@ class ProjectActions(QObject):
     def save(self) -> bool:
         if not self.path:
             return self.save_as()
-        return self._write(self.path)
+        return self.write_to(self.path)
 
     def save_as(self) -> bool:
         folder = Path(self._settings.last_folder("projects"))
@@ -99,7 +99,7 @@ class ProjectActions(QObject):
         if not path:
             return False
         path = path if path.endswith(SUFFIX) else path + SUFFIX
-        if not self._write(path):
+        if not self.write_to(path):
             return False
         self._set_path(path)
         self._settings.add_recent_project(path)
@@ -135,7 +135,7 @@ class ProjectActions(QObject):
             box.open()
         return opened
 
-    def _write(self, path: str) -> bool:
+    def write_to(self, path: str) -> bool:
         try:
             save_project(self._capture(), path)
         except OSError as error:

@@ -75,6 +75,14 @@ class ThumbnailLoader(QObject):
             next(self._order) % 1_000_000_000)  # newest first
         return None
 
+    def pending(self) -> int:
+        """Thumbnails queued or being made."""
+        return len(self._pending)
+
+    def cached(self) -> list[tuple[str, int]]:
+        """(path, size) of the thumbnails made so far (and of files that had none), oldest first."""
+        return list(self._cache)
+
     def failed(self, path: str, size: int) -> bool:
         key = (path, size)
         return key in self._cache and self._cache[key] is None

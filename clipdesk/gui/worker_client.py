@@ -92,6 +92,11 @@ class WorkerClient(QObject):
     def thread(self) -> QThread:
         return self._thread
 
+    @property
+    def worker(self) -> Worker:
+        """The worker itself, whose signals carry every report unfiltered (diagnostics and tests)."""
+        return self._worker
+
     # -- submitting ----------------------------------------------------------------------------
     def load_model(self, request: ModelRequest) -> int:
         job = self._new_job(JobKind.LOAD)

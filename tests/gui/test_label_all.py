@@ -86,10 +86,10 @@ def test_escape_cancels_and_results_arriving_after_cancel_are_dropped(qtbot, win
     qtbot.waitUntil(lambda: window.photos.current_signature is not None)  # labels settled
     window.photos.add_paths(paths)
     raw_batches = []
-    window.client._worker.ranked.connect(lambda batch: raw_batches.append(batch), Qt.ConnectionType.DirectConnection)
+    window.client.worker.ranked.connect(lambda batch: raw_batches.append(batch), Qt.ConnectionType.DirectConnection)
     window.label_all_action.trigger()
     gate.wait_inside()  # the worker is encoding the first batch
-    with qtbot.waitSignal(window.client._worker.finished, timeout=30_000) as finished:
+    with qtbot.waitSignal(window.client.worker.finished, timeout=30_000) as finished:
         qtbot.keyClick(window, Qt.Key.Key_Escape)
         gate.release.set()
     assert finished.args[0].cancelled
@@ -236,7 +236,7 @@ def test_a_device_that_is_not_there_offers_preferences(qtbot, settings, monkeypa
 def test_worker_reports_every_job_done_exactly_once(qtbot, window, tmp_path):
     paths = distinct_photos(tmp_path / "photos", 2)
     done: list[JobDone] = []
-    window.client._worker.finished.connect(done.append)
+    window.client.worker.finished.connect(done.append)
     job = window.client.rank(RankRequest(tuple(paths), ("a", "b"), ("{}",), 1))
     qtbot.waitUntil(lambda: any(d.job_id == job for d in done), timeout=30_000)
     assert [d.job_id for d in done].count(job) == 1
@@ -279,7 +279,7 @@ def test_a_huge_pasted_label_list_says_it_is_preparing_labels_and_escape_stops_i
         qtbot.waitUntil(lambda: window.status.activity.text().startswith("Preparing labels…"), timeout=10_000)
         assert "of 3,000" in window.status.activity.text()
         assert window.status.cancel_button.isVisible()
-        with qtbot.waitSignal(window.client._worker.finished, timeout=30_000) as finished:
+        with qtbot.waitSignal(window.client.worker.finished, timeout=30_000) as finished:
             qtbot.keyClick(window, Qt.Key.Key_Escape)
             release.set()
     finally:

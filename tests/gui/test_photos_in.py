@@ -148,7 +148,7 @@ def test_a_thousand_photos_only_get_thumbnails_for_what_is_on_screen(qtbot, wind
         paths.append(str(link))
     window.photos.add_paths(paths)
     qtbot.wait(200)  # let the view paint what is visible
-    requested = len(window.thumbnails._pending) + len(window.thumbnails._cache)
+    requested = window.thumbnails.pending() + len(window.thumbnails.cached())
     assert 0 < requested < 200
 
 

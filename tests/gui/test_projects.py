@@ -69,7 +69,7 @@ def test_save_and_open_a_project_and_missing_photos_are_kept_and_located(qtbot, 
     window.add_paths([str(p) for p in shoot])
     wait_labelled(qtbot, window, len(shoot))
     path = tmp_path / "trip.clipdesk"
-    assert window.projects._write(str(path))
+    assert window.projects.write_to(str(path))
     window.projects.new()
     assert window.photos.rowCount() == 0 and window.labels_pane.editor.labels() == LABELS
 
@@ -122,7 +122,7 @@ def test_a_watched_folder_adds_and_labels_new_photos_and_the_project_remembers_i
     qtbot.waitUntil(lambda: str(new) in window.photos.paths(), timeout=15_000)
     wait_labelled(qtbot, window, 2)
     path = tmp_path / "watched.clipdesk"
-    assert window.projects._write(str(path))
+    assert window.projects.write_to(str(path))
     assert open_project(path).project.watched == (str(folder),)
     window.close()
 

@@ -52,7 +52,7 @@ def test_screenshot_of_the_window_with_photos_and_results(qtbot, qapp, settings,
     win.photos_pane.view.setCurrentIndex(win.photos.index(win.photos.row_of(str(paths[2]))))
     qtbot.waitUntil(lambda: win.results_pane.preview.pixmap() is not None
                     and not win.results_pane.preview.pixmap().isNull(), timeout=10_000)
-    qtbot.waitUntil(lambda: not win.thumbnails._pending, timeout=10_000)
+    qtbot.waitUntil(lambda: not win.thumbnails.pending(), timeout=10_000)
     qtbot.wait(50)  # let the grid repaint with every thumbnail
 
     target = artifacts / f"main-window-{language}.png"
@@ -123,7 +123,7 @@ def test_screenshot_of_a_search(qtbot, qapp, settings, tmp_path, artifacts, lang
     win.photos_pane.search.setText(query)
     with qtbot.waitSignal(win.search.ordered, timeout=30_000):
         win.photos_pane.search.returnPressed.emit()
-    qtbot.waitUntil(lambda: not win.thumbnails._pending, timeout=10_000)
+    qtbot.waitUntil(lambda: not win.thumbnails.pending(), timeout=10_000)
     qtbot.wait(50)
     target = artifacts / f"search-{language}.png"
     assert win.grab().save(str(target))

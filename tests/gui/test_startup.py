@@ -73,14 +73,14 @@ HIDPI_SCRIPT = textwrap.dedent("""
     window.show()
     window.photos.add_paths([sys.argv[2]])
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not (window.thumbnails._cache and window.model.state == "ready"):
+    while time.monotonic() < deadline and not (window.thumbnails.cached() and window.model.state == "ready"):
         app.processEvents()
         time.sleep(0.01)
     app.processEvents()
     shot = window.grab()
     shot.save(sys.argv[3])
     print(json.dumps({"dpr": shot.devicePixelRatio(), "size": [shot.width(), shot.height()],
-                      "thumbnail_sizes": sorted({size for _, size in window.thumbnails._cache})}))
+                      "thumbnail_sizes": sorted({size for _, size in window.thumbnails.cached()})}))
     window.close()
 """)
 
