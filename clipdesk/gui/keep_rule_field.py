@@ -13,7 +13,7 @@ DEFAULT_FLOOR_PERCENT = 30.0  # what the floor starts at when the user first pic
 
 
 class KeepRuleField(QWidget):
-    rule_changed = Signal(object)  # KeepRule
+    rule_changed = Signal(KeepRule)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -42,9 +42,9 @@ class LibraryOutcome:
 
 class LibraryWorker(QObject):
     progress = Signal(int, int)  # done, total
-    finished = Signal(object)  # LibraryOutcome
+    finished = Signal(LibraryOutcome)
 
-    @Slot(object)
+    @Slot(LibraryRequest)
     def run(self, request: LibraryRequest) -> None:
         try:
             report = self._run(request)
@@ -77,9 +77,9 @@ class LibraryWorker(QObject):
 class LibraryThread(QObject):
     """Owns the thread and the worker; one request at a time."""
 
-    _requested = Signal(object)
+    _requested = Signal(LibraryRequest)
     progress = Signal(int, int)
-    finished = Signal(object)
+    finished = Signal(LibraryOutcome)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

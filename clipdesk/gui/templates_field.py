@@ -36,7 +36,7 @@ class TemplatesField(PassesPhotoDropsUp, QPlainTextEdit):
     """Emits ``templates_changed(tuple)`` with the valid templates whenever they change. Photos pasted
     or dropped here go on to the photo list (``photos_pasted``, or an ignored drop the window takes)."""
 
-    templates_changed = Signal(object)  # tuple[str, ...]
+    templates_changed = Signal(tuple)  # tuple[str, ...]
     photos_pasted = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:

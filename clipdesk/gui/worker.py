@@ -57,31 +57,31 @@ class Worker(QObject):
         self._last_step: tuple[int, str, int] | None = None
 
     # -- slots (queued from the GUI thread) ----------------------------------------------------
-    @Slot(object, object)
+    @Slot(Job, ModelRequest)
     def load_model(self, job: Job, request: ModelRequest) -> None:
         self._run(job, self._load_model, request)
 
-    @Slot(object, object)
+    @Slot(Job, RankRequest)
     def rank(self, job: Job, request: RankRequest) -> None:
         self._run(job, self._rank, request)
 
-    @Slot(object, object, object, str)
+    @Slot(Job, tuple, tuple, str)
     def check_labels(self, job: Job, labels: tuple[str, ...], templates: tuple[str, ...], model: str) -> None:
         self._run(job, self._check_labels, labels, templates, model)
 
-    @Slot(object, object)
+    @Slot(Job, SearchRequest)
     def search(self, job: Job, request: SearchRequest) -> None:
         self._run(job, self._search, request)
 
-    @Slot(object, object)
+    @Slot(Job, DuplicatesRequest)
     def group_duplicates(self, job: Job, request: DuplicatesRequest) -> None:
         self._run(job, self._group_duplicates, request)
 
-    @Slot(object, str)
+    @Slot(Job, str)
     def download(self, job: Job, model: str) -> None:
         self._run(job, self._download, model)
 
-    @Slot(object, str)
+    @Slot(Job, str)
     def import_weights(self, job: Job, path: str) -> None:
         self._run(job, self._import, path)
 

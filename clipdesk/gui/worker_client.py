@@ -38,13 +38,13 @@ class WorkerClient(QObject):
     """
 
     # requests, queued to the worker thread
-    _load_requested = Signal(object, object)
-    _rank_requested = Signal(object, object)
-    _check_requested = Signal(object, object, object, str)
-    _download_requested = Signal(object, str)
-    _import_requested = Signal(object, str)
-    _search_requested = Signal(object, object)
-    _duplicates_requested = Signal(object, object)
+    _load_requested = Signal(Job, ModelRequest)
+    _rank_requested = Signal(Job, RankRequest)
+    _check_requested = Signal(Job, tuple, tuple, str)  # labels, templates, model
+    _download_requested = Signal(Job, str)
+    _import_requested = Signal(Job, str)
+    _search_requested = Signal(Job, SearchRequest)
+    _duplicates_requested = Signal(Job, DuplicatesRequest)
 
     # filtered results for the window (same payloads as Worker's signals)
     progress = Signal(JobProgress)

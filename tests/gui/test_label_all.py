@@ -259,17 +259,17 @@ def test_removing_every_label_stops_the_run(qtbot, window, tmp_path, gate):
 def test_a_huge_pasted_label_list_says_it_is_preparing_labels_and_escape_stops_it(qtbot, window, tmp_path,
                                                                                  monkeypatch):
     """Thousands of labels take long to encode: the status bar says so (with Cancel) before any photo."""
-    from clipdesk.clip.model import CLIP
+    from clipdesk.clip import text_chunks
 
     entered, release = threading.Event(), threading.Event()
-    original = CLIP.encode_text
+    original = text_chunks.encode_text_by_length
 
-    def gated(self, text, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def gated(model, text, *args, **kwargs):  # type: ignore[no-untyped-def]
         entered.set()
         release.wait(30)
-        return original(self, text, *args, **kwargs)
+        return original(model, text, *args, **kwargs)
 
-    monkeypatch.setattr(CLIP, "encode_text", gated)
+    monkeypatch.setattr(text_chunks, "encode_text_by_length", gated)  # how the service encodes labels
     paths = distinct_photos(tmp_path / "photos", 3)
     window.photos.add_paths(paths)
     window.labels_pane.editor.add_labels([f"keyword {i}" for i in range(3000)])
