@@ -12,7 +12,7 @@ import argparse
 import os
 from pathlib import Path
 
-from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
+from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_WRITE_FAILED
 from clipdesk.cli.label import find_photos, label_photos
 from clipdesk.cli.labeling_args import (
     EXIT_INTERRUPTED,
@@ -95,7 +95,7 @@ def _sort(args: argparse.Namespace, kept: list[tuple[str, tuple[str, ...]]]) -> 
                                     stop.is_set)
         except OSError as error:
             say(f"error: could not start the change log: {error}")
-            return EXIT_USAGE
+            return EXIT_WRITE_FAILED  # as label's: a file of ours could not be written, nothing was sorted
     say_sort_run(run)
     if run.cancelled:
         return stop.exit_code

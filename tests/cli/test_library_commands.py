@@ -79,6 +79,16 @@ def test_sort_copies_into_label_folders_and_undo_removes_the_copies(cli, shoot, 
     assert cli("keywords", "undo", log).code == 0 and not into.exists()
 
 
+def test_a_change_log_that_cannot_be_started_stops_the_sort_before_any_file_moves(cli, shoot, tiny_vit_path,
+                                                                                 tmp_path):
+    into, before = tmp_path / "sorted", folder_hashes(shoot)
+    (tmp_path / "notes.txt").write_text("a file, so no folder can be made there\n")
+    run = cli("sort", shoot, "--labels", ",".join(LABELS), "--model", tiny_vit_path, "--into", into, "--move",
+              "--log", tmp_path / "notes.txt" / "sort.jsonl")
+    assert run.code == 3 and "could not start the change log" in run.err
+    assert folder_hashes(shoot) == before and not any(into.rglob("*.*"))
+
+
 def test_sort_never_sorts_the_target_folder_into_itself(cli, shoot, tiny_vit_path):
     into = shoot / "sorted"
     cli("sort", shoot, "--labels", ",".join(LABELS), "--model", tiny_vit_path, "--into", into, "-r")
