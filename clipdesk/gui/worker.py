@@ -35,8 +35,9 @@ from clipdesk.gui.jobs import (
 )
 
 
-class Worker(QObject):
-    """Lives on the worker thread; owns the classifier. Every slot reports ``finished`` exactly once."""
+class WorkerReports(QObject):
+    """The reports a worker sends, one signal per kind of report (``jobs.py``). ``Worker`` sends them
+    all; ``WorkerClient`` re-sends those of current jobs to the window under the same names."""
 
     progress = Signal(JobProgress)
     model_ready = Signal(ModelReady)
@@ -48,6 +49,10 @@ class Worker(QObject):
     grouped = Signal(DuplicatesDone)
     errored = Signal(JobFailed)
     finished = Signal(JobDone)
+
+
+class Worker(WorkerReports):
+    """Lives on the worker thread; owns the classifier. Every slot reports ``finished`` exactly once."""
 
     def __init__(self) -> None:
         super().__init__()

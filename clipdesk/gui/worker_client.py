@@ -26,10 +26,10 @@ from clipdesk.gui.jobs import (
     SearchRequest,
     WeightsReady,
 )
-from clipdesk.gui.worker import Worker
+from clipdesk.gui.worker import Worker, WorkerReports
 
 
-class WorkerClient(QObject):
+class WorkerClient(WorkerReports):
     """The GUI-thread side: owns the thread, numbers jobs, cancels superseded ones, drops stale results.
 
     Only results of the *current* job of each kind reach the window; anything a cancelled or replaced
@@ -46,17 +46,7 @@ class WorkerClient(QObject):
     _search_requested = Signal(Job, SearchRequest)
     _duplicates_requested = Signal(Job, DuplicatesRequest)
 
-    # filtered results for the window (same payloads as Worker's signals)
-    progress = Signal(JobProgress)
-    model_ready = Signal(ModelReady)
-    model_missing = Signal(ModelMissing)
-    ranked = Signal(RankBatch)
-    labels_checked = Signal(LabelsChecked)
-    weights_ready = Signal(WeightsReady)
-    searched = Signal(SearchDone)
-    grouped = Signal(DuplicatesDone)
-    errored = Signal(JobFailed)
-    finished = Signal(JobDone)
+    # The report signals (WorkerReports) carry only the current jobs' reports.
     activity_changed = Signal()  # a job started or ended: re-read ``active_kinds``
 
     def __init__(self, parent: QObject | None = None) -> None:

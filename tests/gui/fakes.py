@@ -6,35 +6,18 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from clipdesk.gui.jobs import (
-    DuplicatesDone,
     JobDone,
-    JobFailed,
     JobKind,
-    JobProgress,
-    LabelsChecked,
-    ModelMissing,
-    ModelReady,
-    RankBatch,
     RankRequest,
-    SearchDone,
-    WeightsReady,
 )
 from clipdesk.gui.model_control import LOADING
+from clipdesk.gui.worker import WorkerReports
 
 
-class FakeWorkerClient(QObject):
-    """``WorkerClient``'s interface without a thread: requests are recorded, reports are sent by hand."""
+class FakeWorkerClient(WorkerReports):
+    """``WorkerClient``'s interface without a thread: requests are recorded, reports are sent by hand
+    (on the same report signals as the real client)."""
 
-    progress = Signal(JobProgress)
-    model_ready = Signal(ModelReady)
-    model_missing = Signal(ModelMissing)
-    ranked = Signal(RankBatch)
-    labels_checked = Signal(LabelsChecked)
-    weights_ready = Signal(WeightsReady)
-    searched = Signal(SearchDone)
-    grouped = Signal(DuplicatesDone)
-    errored = Signal(JobFailed)
-    finished = Signal(JobDone)
     activity_changed = Signal()
 
     def __init__(self) -> None:
