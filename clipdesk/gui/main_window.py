@@ -26,18 +26,19 @@ from clipdesk.gui.duplicates_dialog import DuplicatesDialog
 from clipdesk.gui.file_actions import FileActions
 from clipdesk.gui.folder_watch import FolderWatch
 from clipdesk.gui.i18n import apply_language
-from clipdesk.gui.image_list import PhotoDelegate, PhotoListModel, readable_reason
+from clipdesk.gui.image_list import PhotoDelegate, PhotoListModel
 from clipdesk.gui.jobs import JobKind
 from clipdesk.gui.label_editor import split_labels
 from clipdesk.gui.language_advice import ChineseLabelsAdvice
 from clipdesk.gui.library_actions import LibraryActions
-from clipdesk.gui.model_control import FAILED, MISSING, READY, ModelControl
-from clipdesk.gui.panes import PREVIEW, LabelsPane, PhotosPane, ResultsPane
+from clipdesk.gui.model_control import READY, ModelControl
+from clipdesk.gui.panes import LabelsPane, PhotosPane, ResultsPane
 from clipdesk.gui.photo_input import PhotoInput
 from clipdesk.gui.photo_search import PhotoSearch
 from clipdesk.gui.project_actions import ProjectActions
 from clipdesk.gui.ranking import RankControl
 from clipdesk.gui.results_model import ResultsModel, prediction_as_text
+from clipdesk.gui.results_presenter import ResultsPresenter
 from clipdesk.gui.settings import Settings
 from clipdesk.gui.status_bar import ActivityStatusBar
 from clipdesk.gui.thumbnails import ThumbnailLoader
@@ -74,6 +75,8 @@ class MainWindow(QMainWindow):
         self.create_actions()
         self.create_menus()
         self.create_panes()
+        self.results_presenter = ResultsPresenter(self.results_pane, self.results, self.photos, self.thumbnails,
+                                                  self.model, self.client)
         self.search = PhotoSearch(self.client, self.photos, self.photos_pane.search, self.photos_pane.search_note,
                                   self.photos_pane.end_search_button, self)
         self.connect_signals()
@@ -453,50 +456,7 @@ class MainWindow(QMainWindow):
         return self.photos.path_at(index.row()) if index.isValid() else None
 
     def update_results_pane(self, *args: object) -> None:
-        pane = self.results_pane
-        path = self.current_path()
-        prediction = self.photos.prediction(path) if path else None
-        signature = self.photos.current_signature
-        up_to_date = path is not None and self.photos.is_up_to_date(path)
-        if path is None:
-            pane.set_photo("", None)
-            self.results.set_prediction(None)
-            pane.show_note(self.tr("Select a photo to see how well each label fits it.") if self.photos.rowCount()
-                           else self.tr("Drop photos on the window to begin."))
-            return
-        dpr = self.devicePixelRatioF()
-        size = int(PREVIEW * max(1.0, dpr))
-        pixmap = self.thumbnails.get(path, size)
-        if pixmap is not None:
-            pixmap.setDevicePixelRatio(max(1.0, dpr))
-        pane.set_photo(Path(path).name, pixmap, self.tr("No preview") if self.thumbnails.failed(path, size) else "")
-        if signature is None:
-            self.results.set_prediction(None)
-            pane.show_note(self.tr("Type some labels on the left — e.g. receipt, cat, red envelope — and "
-                                   "each photo gets ranked against them."))
-        elif prediction is not None and prediction.error:
-            self.results.set_prediction(None)
-            reason = readable_reason(prediction.error)
-            pane.show_note(self.tr("This photo could not be read:\n%1").replace("%1", reason), error=True)
-        elif prediction is not None and up_to_date:
-            self.results.set_prediction(prediction)
-            pane.show_table()
-        elif self.model.state == READY and JobKind.RANK in self.client.active_kinds():
-            self.results.set_prediction(None)
-            pane.show_note(self.tr("Labelling…"))
-        elif self.model.state == READY:
-            self.results.set_prediction(None)
-            pane.show_note(self.tr("Not labelled yet: press Ctrl+Return to label all photos."))
-        elif self.model.state == MISSING:
-            self.results.set_prediction(None)
-            pane.show_note(self.tr("The model is not on this computer yet: use Model → Download or Import "
-                                   "Weights…"))
-        elif self.model.state == FAILED:
-            self.results.set_prediction(None)
-            pane.show_note(self.tr("No model is loaded: pick one in the Model menu."))
-        else:
-            self.results.set_prediction(None)
-            pane.show_note(self.tr("Waiting for the model…"))
+        self.results_presenter.show(self.current_path(), self.devicePixelRatioF())
 
     def on_photos_ranked(self, paths: list[str]) -> None:
         current = self.current_path()

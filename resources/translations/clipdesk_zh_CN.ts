@@ -605,36 +605,6 @@ receipt, cat, red envelope</source>
             </translation>
         </message>
         <message>
-            <source>Select a photo to see how well each label fits it.</source>
-            <translation>选择一张照片，查看每个标签与它的匹配程度。</translation>
-        </message>
-        <message>
-            <source>Drop photos on the window to begin.</source>
-            <translation>把照片拖到窗口中即可开始。</translation>
-        </message>
-        <message>
-            <source>Type some labels on the left — e.g. receipt, cat, red envelope — and each photo gets ranked against them.</source>
-            <translation>在左侧输入一些标签（例如：收据、猫、红包），每张照片都会按这些标签排序。</translation>
-        </message>
-        <message>
-            <source>This photo could not be read:
-%1</source>
-            <translation>无法读取这张照片：
-%1</translation>
-        </message>
-        <message>
-            <source>Labelling…</source>
-            <translation>正在标注…</translation>
-        </message>
-        <message>
-            <source>Not labelled yet: press Ctrl+Return to label all photos.</source>
-            <translation>尚未标注：按 Ctrl+Return 为所有照片打标签。</translation>
-        </message>
-        <message>
-            <source>Waiting for the model…</source>
-            <translation>正在等待模型…</translation>
-        </message>
-        <message>
             <source>Nothing to copy yet: select a labelled photo</source>
             <translation>暂无可复制的内容：请选择一张已标注的照片</translation>
         </message>
@@ -677,24 +647,12 @@ receipt, cat, red envelope</source>
             <translation>撤销(&amp;U)</translation>
         </message>
         <message>
-            <source>The model is not on this computer yet: use Model → Download or Import Weights…</source>
-            <translation>这台电脑上还没有该模型：请使用“模型 → 下载或导入权重…”</translation>
-        </message>
-        <message>
-            <source>No model is loaded: pick one in the Model menu.</source>
-            <translation>尚未加载模型：请在“模型”菜单中选择一个。</translation>
-        </message>
-        <message>
             <source>Settings cannot be saved</source>
             <translation>无法保存设置</translation>
         </message>
         <message>
             <source>clipdesk cannot write its settings file %1, so your labels and choices will not be remembered after you close the window. Save the labels with File → Save Label Set As… to keep them.</source>
             <translation>clipdesk 无法写入设置文件 %1，关闭窗口后不会记住你的标签和选择。请用“文件 → 标签集另存为…”保存标签。</translation>
-        </message>
-        <message>
-            <source>No preview</source>
-            <translation>无预览</translation>
         </message>
     </context>
     <context>
@@ -1219,6 +1177,51 @@ Could not label this photo: %2</source>
         <message>
             <source> labels</source>
             <translation> 个标签</translation>
+        </message>
+    </context>
+    <context>
+        <name>ResultsPresenter</name>
+        <message>
+            <source>Select a photo to see how well each label fits it.</source>
+            <translation>选择一张照片，查看每个标签与它的匹配程度。</translation>
+        </message>
+        <message>
+            <source>Drop photos on the window to begin.</source>
+            <translation>把照片拖到窗口中即可开始。</translation>
+        </message>
+        <message>
+            <source>No preview</source>
+            <translation>无预览</translation>
+        </message>
+        <message>
+            <source>Type some labels on the left — e.g. receipt, cat, red envelope — and each photo gets ranked against them.</source>
+            <translation>在左侧输入一些标签（例如：收据、猫、红包），每张照片都会按这些标签排序。</translation>
+        </message>
+        <message>
+            <source>This photo could not be read:
+%1</source>
+            <translation>无法读取这张照片：
+%1</translation>
+        </message>
+        <message>
+            <source>Labelling…</source>
+            <translation>正在标注…</translation>
+        </message>
+        <message>
+            <source>Not labelled yet: press Ctrl+Return to label all photos.</source>
+            <translation>尚未标注：按 Ctrl+Return 为所有照片打标签。</translation>
+        </message>
+        <message>
+            <source>The model is not on this computer yet: use Model → Download or Import Weights…</source>
+            <translation>这台电脑上还没有该模型：请使用“模型 → 下载或导入权重…”</translation>
+        </message>
+        <message>
+            <source>No model is loaded: pick one in the Model menu.</source>
+            <translation>尚未加载模型：请在“模型”菜单中选择一个。</translation>
+        </message>
+        <message>
+            <source>Waiting for the model…</source>
+            <translation>正在等待模型…</translation>
         </message>
     </context>
     <context>
