@@ -51,6 +51,14 @@ class WorkerReports(QObject):
     finished = Signal(JobDone)
 
 
+# Which of WorkerReports' signals carries each kind of report (``finished`` is handled on its own).
+REPORT_SIGNALS: dict[type, str] = {
+    JobProgress: "progress", ModelReady: "model_ready", ModelMissing: "model_missing", RankBatch: "ranked",
+    LabelsChecked: "labels_checked", WeightsReady: "weights_ready", SearchDone: "searched",
+    DuplicatesDone: "grouped", JobFailed: "errored",
+}
+
+
 class Worker(WorkerReports):
     """Lives on the worker thread; owns the classifier. Every slot reports ``finished`` exactly once."""
 

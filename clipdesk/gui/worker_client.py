@@ -9,24 +9,15 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from clipdesk.gui.jobs import (
     SUPERSEDES,
-    DuplicatesDone,
     DuplicatesRequest,
     Job,
     JobDone,
-    JobFailed,
     JobKind,
-    JobProgress,
-    LabelsChecked,
-    ModelMissing,
-    ModelReady,
     ModelRequest,
-    RankBatch,
     RankRequest,
-    SearchDone,
     SearchRequest,
-    WeightsReady,
 )
-from clipdesk.gui.worker import Worker, WorkerReports
+from clipdesk.gui.worker import REPORT_SIGNALS, Worker, WorkerReports
 
 
 class WorkerClient(WorkerReports):
@@ -68,13 +59,8 @@ class WorkerClient(WorkerReports):
         self._duplicates_requested.connect(self._worker.group_duplicates)
         # Each report goes out on this object's signal of the same name, if its job is still current.
         # A bound method of this QObject, so Qt queues each call onto the GUI thread.
-        for name in ("progress", "model_ready", "model_missing", "ranked", "labels_checked", "weights_ready",
-                     "searched", "grouped", "errored"):
+        for name in REPORT_SIGNALS.values():
             getattr(self._worker, name).connect(self._on_report)
-        self._outlets: dict[type, Any] = {
-            JobProgress: self.progress, ModelReady: self.model_ready, ModelMissing: self.model_missing,
-            RankBatch: self.ranked, LabelsChecked: self.labels_checked, WeightsReady: self.weights_ready,
-            SearchDone: self.searched, DuplicatesDone: self.grouped, JobFailed: self.errored}
         self._worker.finished.connect(self._on_finished)
         self._thread.start()
 
@@ -170,7 +156,7 @@ class WorkerClient(WorkerReports):
     @Slot(object)
     def _on_report(self, payload: Any) -> None:
         if self.is_current(payload.job_id):
-            self._outlets[type(payload)].emit(payload)
+            getattr(self, REPORT_SIGNALS[type(payload)]).emit(payload)
 
     @Slot(object)
     def _on_finished(self, done: JobDone) -> None:

@@ -41,11 +41,12 @@ class FakeWorkerClient(WorkerReports):
         return self._submit(JobKind.CHECK, (labels, templates, model))
 
     def cancel(self, kind: JobKind | None = None) -> bool:
-        self.cancelled.append(kind) if kind is not None else None
-        found = self._active.pop(kind, None) is not None if kind is not None else bool(self._active)
-        if found:
+        kinds = [kind] if kind is not None else list(self._active)
+        self.cancelled += kinds
+        found = [self._active.pop(each, None) is not None for each in kinds]  # every kind, not the first
+        if any(found):
             self.activity_changed.emit()
-        return found
+        return any(found)
 
     def active_kinds(self) -> tuple[JobKind, ...]:
         return tuple(self._active)
