@@ -58,11 +58,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "run goes on. Ctrl-C stops after the current batch and writes what is done.",
         epilog="exit codes: 0 all labelled, 1 some files failed, 2 usage error, 3 results could not be written "
                "(an existing results file is unchanged), 130 stopped by Ctrl-C (143 SIGTERM, 129 SIGHUP)")
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="photos and folders")
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="photos and folders; with --on ray also .txt files listing photos, and URIs "
+                             "pyarrow reads (s3://…, gs://…)")
     add_label_arguments(parser)
-    parser.add_argument("--out", type=Path, metavar="FILE.csv|FILE.json",
-                        help="where to write the results (CSV or JSON, by the file name); needed unless "
-                             "--write-keywords is given")
+    parser.add_argument("--out", type=Path, metavar="FILE.csv|FILE.json|DIR.parquet",
+                        help="where to write the results (CSV or JSON, by the file name; a Parquet folder "
+                             "with --on ray); needed unless --write-keywords is given")
     parser.add_argument("--recursive", "-r", action="store_true", help="also label photos in sub-folders")
     parser.add_argument("--top", type=top_choice, metavar="K|all",
                         help=f"keep only the K most probable labels per photo ('all': every label; default: "
@@ -82,11 +84,32 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add_model_arguments(parser)
     parser.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH_SIZE, metavar="N",
                         help=f"photos per model call (default {DEFAULT_BATCH_SIZE}; smaller uses less memory)")
+    cluster = parser.add_argument_group(
+        "on a Ray cluster", "label archives too big for one machine (needs pip install 'clipdesk[cluster]'); "
+                            "a rerun skips the photos already in --out DIR.parquet")
+    cluster.add_argument("--on", choices=("local", "ray"), default="local",
+                         help="where to run: this process (default), or Ray actors each holding one model "
+                              "(a GPU each where the cluster has them)")
+    cluster.add_argument("--ray-address", metavar="ADDR",
+                         help="an existing Ray cluster (e.g. ray://head:10001 or auto); default: start a "
+                              "local Ray on this machine, bound to 127.0.0.1")
+    cluster.add_argument("--actors", type=positive_int, metavar="N",
+                         help="how many model-holding actors (default: one per GPU, else one per 4 CPUs)")
+    cluster.add_argument("--embeddings", action="store_true",
+                         help="also write each photo's embedding, for `clipdesk cache import`")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.on == "ray":
+        from clipdesk.cli.label_ray import run as run_on_ray
+
+        return run_on_ray(args)
     try:
+        if args.on == "local" and (args.ray_address or args.actors or args.embeddings):
+            raise UsageError("--ray-address, --actors and --embeddings are for --on ray")
+        if args.out is not None and args.out.suffix.lower() == ".parquet":
+            raise UsageError(f"--out {args.out}: Parquet output is written by --on ray; use .csv or .json here")
         if args.out is None and args.write_keywords is None:
             raise UsageError("say where the labels go: --out FILE.csv|FILE.json, --write-keywords, or both")
         if args.dry_run and args.write_keywords is None:
@@ -97,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         if args.out is not None:
             check_output(args.out)
         check_log(args.log)
-        files, unreadable = find_photos(args.paths, args.recursive, args.out)
+        files, unreadable = find_photos([Path(p) for p in args.paths], args.recursive, args.out)
         classifier = load_classifier(args, batch_size=args.batch_size)
         choice = fit_to_model(choice, classifier)
     except UsageError as error:

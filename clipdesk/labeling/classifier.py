@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from clipdesk.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, PRECISIONS
 from clipdesk.labeling.devices import describe_device, resolve_device
-from clipdesk.labeling.embedding_cache import ImageEmbeddingCache, hash_bytes, regular_file_stat
+from clipdesk.labeling.embedding_cache import ImageEmbeddingCache, hash_bytes, hash_file, regular_file_stat
 from clipdesk.labeling.files import describe_error, unsupported_reason
 from clipdesk.labeling.labeling_model import load_labeling_model, resolve_checkpoint
 from clipdesk.labeling.labels import CleanedLabels, clean_labels, clean_templates, fill_template
@@ -48,6 +48,16 @@ class _Prepared:
     digest: str | None = None
     embedding: torch.Tensor | None = None
     pixels: torch.Tensor | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class PhotoContent:
+    """A photo read by the caller: its bytes and their SHA-256, or why it could not be read."""
+
+    path: str
+    data: bytes | None = None
+    digest: str | None = None
     error: str | None = None
 
 
@@ -234,6 +244,36 @@ class ZeroShotClassifier:
             out += self._embed_batch(batch)
         return out
 
+    def rank_contents(self, contents: Sequence[PhotoContent], labels: Sequence[str],
+                      templates: Sequence[str] | None = None, keep: int | None = None
+                      ) -> list[tuple[Prediction, torch.Tensor | None]]:
+        """Rank photos whose bytes the caller has read (a cluster worker reading ``s3://``…): one
+        prediction per item, in order, with its raw CPU embedding (None when it failed). The same
+        preprocessing, batching and scoring as :meth:`iter_batches`, so the numbers are the same;
+        an item read with an error is a failed prediction with that error."""
+        if keep is not None and keep < 1:
+            raise ValueError("keep must be at least 1 (or None for every label)")
+        label_list = self._cleaned(labels).labels
+        if not label_list:
+            raise ValueError("no labels to rank: give at least one non-blank label")
+        text = self.text_features(label_list, self.templates_or_default(templates))
+        assert text is not None  # nothing can stop it
+
+        def prepare(item: PhotoContent) -> _Prepared:
+            if item.error is not None or item.data is None:
+                return _Prepared(item.path, item.digest, error=item.error or "could not be read")
+            return self._decoded(item.path, item.digest, item.data)
+
+        out: list[tuple[Prediction, torch.Tensor | None]] = []
+        for start in range(0, len(contents), self.batch_size):
+            part = contents[start:start + self.batch_size]
+            batch = list(ordered_parallel_map(prepare, part, self.workers, 2 * self.batch_size))
+            features = self._embed_batch(batch)
+            predictions = self._score_features(batch, features, text, label_list, keep)
+            out += [(p, None if p.error is not None or isinstance(f, str) else f)
+                    for p, f in zip(predictions, features)]
+        return out
+
     # -- internals ---------------------------------------------------------------------------------
 
     def _encode_prompts(self, prompts: list[str]) -> torch.Tensor:
@@ -255,6 +295,13 @@ class ZeroShotClassifier:
             self._truncated[prompt] = self.labeling_model.token_count(prompt) > self.context_length
         return self._truncated[prompt]
 
+    @property
+    def embedding_key(self) -> str:
+        """What the image cache files this model's embeddings under (see :meth:`_embedding_key`): a
+        cluster run writes it next to each embedding, so importing them files them where a local
+        run of the same model looks."""
+        return self._embedding_key()
+
     def _embedding_key(self) -> str:
         """Identity of (weights, family, numeric precision, preprocessing) for the image cache: the same
         photo under another model, dtype or input size is a different embedding."""
@@ -268,7 +315,7 @@ class ZeroShotClassifier:
         """SHA-256 of the checkpoint's bytes, so a model named or given by path, renamed or copied, is
         one model. A registry name uses its published (and verified) hash; a file is hashed once and
         then answered by the cache's path/size/mtime fast path."""
-        assert self.image_cache is not None
+        digest = self.image_cache.digest if self.image_cache is not None else hash_file
         checkpoint = Path(self.model_name).expanduser()
         if not checkpoint.is_file():
             from clipdesk.clip.model_files import model_file
@@ -282,7 +329,7 @@ class ZeroShotClassifier:
             except Exception:  # noqa: BLE001 - the model loaded, so its name is its identity
                 return "name:" + self.model_name
         try:
-            return "sha256:" + self.image_cache.digest(checkpoint)
+            return "sha256:" + digest(checkpoint)
         except OSError:
             return "name:" + self.model_name
 
@@ -311,10 +358,16 @@ class ZeroShotClassifier:
                     hit = self._cached_embedding(digest)
                     if hit is not None:
                         return _Prepared(path, digest, embedding=hit)
-            pixels = self.labeling_model.preprocess(self._open(path, data))
-            return _Prepared(path, digest, pixels=pixels)
+            return self._decoded(path, digest, data)
         except Exception as error:  # noqa: BLE001 - a bad file must never stop the run
             return _Prepared(path, error=unsupported_reason(path) or describe_error(error))
+
+    def _decoded(self, path: str, digest: str | None, data: bytes | None) -> _Prepared:
+        """Pixels of the photo at ``path`` (its bytes ``data`` when already read); never raises."""
+        try:
+            return _Prepared(path, digest, pixels=self.labeling_model.preprocess(self._open(path, data)))
+        except Exception as error:  # noqa: BLE001 - a bad file must never stop the run
+            return _Prepared(path, digest, error=unsupported_reason(path) or describe_error(error))
 
     def _cached_embedding(self, digest: str | None) -> torch.Tensor | None:
         if digest is None or self.image_cache is None:
@@ -351,8 +404,11 @@ class ZeroShotClassifier:
 
     def _score_batch(self, batch: list[_Prepared], text: torch.Tensor, labels: Sequence[str],
                      keep: int | None = None) -> list[Prediction]:
+        return self._score_features(batch, self._embed_batch(batch), text, labels, keep)
+
+    def _score_features(self, batch: list[_Prepared], features: list[torch.Tensor | str], text: torch.Tensor,
+                        labels: Sequence[str], keep: int | None = None) -> list[Prediction]:
         torch = self._torch
-        features = self._embed_batch(batch)
         good = [i for i, f in enumerate(features) if not isinstance(f, str)]
         predictions: list[Prediction] = [Prediction.failed(item.path, str(f)) if isinstance(f, str)
                                           else Prediction(item.path) for item, f in zip(batch, features)]
