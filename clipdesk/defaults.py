@@ -19,4 +19,6 @@ TEXT_CHUNK = 256  # texts per transformer pass when many labels are encoded: bou
 DEFAULT_MIN_SIMILARITY = 0.95  # near-duplicates: bursts, re-saves, small crops of one picture (cosine)
 # Photos per model call: CPU throughput is flat above ~16; GPUs want more, 32 keeps memory small.
 DEFAULT_BATCH_SIZE = 32
+# A cluster run writes its results in Parquet parts of this many rows: a kill loses at most one part's worth.
+DEFAULT_ROWS_PER_PART = 5000
 WINDOW_BATCH_SIZE = 16  # the window's: small enough that Cancel answers within a batch on a laptop CPU

@@ -39,7 +39,7 @@ from clipdesk.cli.library_args import (
     kept_items,
     say_keyword_run,
 )
-from clipdesk.defaults import DEFAULT_BATCH_SIZE
+from clipdesk.defaults import DEFAULT_BATCH_SIZE, DEFAULT_ROWS_PER_PART
 from clipdesk.labeling.labels import ALL_SCORES_MAX_LABELS, kept_per_photo
 from clipdesk.labeling.library.keyword_sets import DEFAULT_PARENT
 from clipdesk.labeling.library.keyword_writer import MODES
@@ -97,6 +97,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                          help="how many model-holding actors (default: one per GPU, else one per 4 CPUs)")
     cluster.add_argument("--embeddings", action="store_true",
                          help="also write each photo's embedding, for `clipdesk cache import`")
+    cluster.add_argument("--rows-per-part", type=positive_int, default=DEFAULT_ROWS_PER_PART, metavar="N",
+                         help=f"rows per Parquet part file (default {DEFAULT_ROWS_PER_PART}, or whatever is done "
+                              "every 30 s); a job killed outright loses at most the rows not yet in a part")
     parser.set_defaults(func=run)
 
 
@@ -106,8 +109,8 @@ def run(args: argparse.Namespace) -> int:
 
         return run_on_ray(args)
     try:
-        if args.on == "local" and (args.ray_address or args.actors or args.embeddings):
-            raise UsageError("--ray-address, --actors and --embeddings are for --on ray")
+        if args.ray_address or args.actors or args.embeddings or args.rows_per_part != DEFAULT_ROWS_PER_PART:
+            raise UsageError("--ray-address, --actors, --embeddings and --rows-per-part are for --on ray")
         if args.out is not None and args.out.suffix.lower() == ".parquet":
             raise UsageError(f"--out {args.out}: Parquet output is written by --on ray; use .csv or .json here")
         if args.out is None and args.write_keywords is None:

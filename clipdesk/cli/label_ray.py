@@ -128,7 +128,8 @@ def _label(args: argparse.Namespace, job, sources, plan) -> int:
         bar = ProgressBar("Labelling", unit="photos")
         try:
             with stop.abortable():
-                result = run_on_ray(job, sources, args.out, plan, on_progress=bar.update, should_stop=stop.is_set)
+                result = run_on_ray(job, sources, args.out, plan, on_progress=bar.update, should_stop=stop.is_set,
+                                    rows_per_part=args.rows_per_part)
         except OSError as error:
             say(f"error: could not write {args.out}: {error.strerror or error} (the parts written before are kept)")
             return EXIT_WRITE_FAILED

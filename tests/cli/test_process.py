@@ -38,7 +38,8 @@ def test_help_does_not_import_torch() -> None:
     code = ("import sys; from clipdesk.cli import main\n"
             "try: main(['label', '--help'])\n"
             "except SystemExit: pass\n"
-            "assert 'torch' not in sys.modules, 'torch imported for --help'")
+            "assert 'torch' not in sys.modules, 'torch imported for --help'\n"
+            "assert not {'ray', 'pyarrow'} & set(sys.modules), 'the cluster extra imported for --help'")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "--labels-file" in done.stdout

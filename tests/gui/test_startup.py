@@ -32,6 +32,7 @@ SCRIPT = textwrap.dedent("""
         if window.photos.rowCount() and window.model.state == "ready":
             report["photos"] = window.photos.paths()
             report["status"] = window.status.model.text()
+            report["cluster_imported"] = sorted({"ray", "pyarrow"} & set(sys.modules))
             window.close()
         else:
             QTimer.singleShot(50, lambda: wait_for_photos(window))
@@ -57,6 +58,7 @@ def test_window_shows_before_torch_and_opens_photos_given_as_arguments(tmp_path,
     assert report["photos"] == [str(photo)]
     assert report["status"] == f"Model: {tiny_vit_path.name}"
     assert report["exit_code"] == 0
+    assert report["cluster_imported"] == []  # the optional cluster extra never loads with the window
 
 
 HIDPI_SCRIPT = textwrap.dedent("""

@@ -101,7 +101,9 @@ class PartWriter:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.schema = schema(with_embeddings)
-        self._run = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
+        now = time.time_ns()  # to the nanosecond: a later run's parts sort after an earlier one's
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now // 1_000_000_000))
+        self._run = f"{stamp}.{now % 1_000_000_000:09d}-{uuid.uuid4().hex[:8]}"
         self._count = 0
         self.rows = 0
 

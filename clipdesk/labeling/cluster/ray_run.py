@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from clipdesk.defaults import DEFAULT_ROWS_PER_PART
 from clipdesk.labeling.cluster.labeller import SKIPPED_COLUMN, ClusterJob, PhotoLabeller
 from clipdesk.labeling.cluster.output import PartWriter, read_done, remove_leftovers, rows_table
 from clipdesk.labeling.cluster.sources import Sources
@@ -24,8 +25,7 @@ from clipdesk.labeling.predictions import Prediction
 if TYPE_CHECKING:
     import pyarrow as pa
 
-ROWS_PER_PART = 5000  # rows gathered before a part is written ...
-SECONDS_PER_PART = 60.0  # ... or this long after the last one, so a kill loses at most a minute
+SECONDS_PER_PART = 30.0  # a part is written after DEFAULT_ROWS_PER_PART rows or this long, whichever first
 CPU_THREADS_PER_ACTOR = 4  # torch threads per CPU actor (more threads per model scale poorly)
 CPU_SHARE = 0.75  # of an actor's threads reserved as Ray CPUs: room for Ray's own tasks (all-1.0 hangs)
 
@@ -96,13 +96,13 @@ def start_ray(address: str | None) -> bool:
 
     if ray.is_initialized():
         return False
-    for name in ("ray", "ray.data", "ray.train"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    for name in ("ray", "ray.data"):  # our progress line and summary say what matters; errors still show
+        logging.getLogger(name).setLevel(logging.ERROR)
     try:
         if address:
-            ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+            ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
         else:
-            ray.init(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
+            ray.init(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
                      _node_ip_address="127.0.0.1")
     except Exception as error:  # noqa: BLE001 - unreachable address, port in use…: one clear line
         raise ClusterError(f"could not {'connect to Ray at ' + address if address else 'start a local Ray'}: "
@@ -121,7 +121,8 @@ def cluster_plan(device: str, actors: int | None) -> ActorPlan:
 
 def run_on_ray(job: ClusterJob, sources: Sources, out: Path, plan: ActorPlan,
                on_progress: Callable[[int, int], None] | None = None,
-               should_stop: Callable[[], bool] | None = None) -> ClusterRun:
+               should_stop: Callable[[], bool] | None = None, rows_per_part: int = DEFAULT_ROWS_PER_PART
+               ) -> ClusterRun:
     """Label ``sources`` into ``out`` on the Ray that :func:`start_ray` connected to."""
     import pyarrow as pa
     import ray
@@ -176,7 +177,7 @@ def run_on_ray(job: ClusterJob, sources: Sources, out: Path, plan: ActorPlan,
                                       if e is not None])
                 pending.append(rows)
                 run.written += rows.num_rows
-                if sum(t.num_rows for t in pending) >= ROWS_PER_PART or \
+                if sum(t.num_rows for t in pending) >= rows_per_part or \
                         time.monotonic() - last_part >= SECONDS_PER_PART:
                     flush()
                 report()
