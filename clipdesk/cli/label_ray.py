@@ -1,9 +1,10 @@
 """``clipdesk label SOURCES… --on ray --out DIR.parquet``: the same labelling on a Ray cluster.
 
 Run from :mod:`clipdesk.cli.label` when ``--on ray`` is given; Ray and pyarrow are imported only
-here, and only then. Exit codes as for a local run: 0 all labelled, 1 some photos failed (their rows
-say why) or the Ray job itself failed (the parts written are kept; a rerun continues), 2 usage error
-or no Ray to run on, 3 the output could not be written, 130/143/129 stopped by a signal.
+here, and only then. Exit codes as for a local run: 0 all labelled; 1 some photos failed -- in this
+run or, for photos skipped as done, in an earlier one (their rows say why) -- or the Ray job failed
+(the parts written are kept; a rerun continues); 2 usage error or no Ray to run on; 3 the output
+could not be written; 130/143/129 stopped by a signal.
 """
 
 from __future__ import annotations
@@ -148,9 +149,11 @@ def _label(args: argparse.Namespace, job, sources, plan) -> int:
         say(f"… and {result.failed - LISTED_FAILURES} more failures (see the error column in {args.out})")
     rate = (result.written / result.seconds) if result.seconds > 0 else 0.0
     already = f", {result.skipped} already done" if result.skipped else ""
+    if result.failed_before:
+        already += f" ({result.failed_before} of them failed then; their rows say why)"
     stopped = f", stopped by {stop.reason} after {result.done} of {result.total}" if result.cancelled else ""
     say(f"labelled {result.written - result.failed}, failed {result.failed}{already} in {result.seconds:.1f} s "
         f"({rate:.1f} photos/s){stopped}; results in {args.out}")
     if result.cancelled:
         return stop.exit_code
-    return EXIT_SOME_FAILED if result.failed else EXIT_OK
+    return EXIT_SOME_FAILED if result.failed or result.failed_before else EXIT_OK

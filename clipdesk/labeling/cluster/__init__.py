@@ -15,12 +15,16 @@ class ClusterUnavailable(RuntimeError):
 
 
 def require_cluster() -> None:
-    """Raise :class:`ClusterUnavailable` with the install hint unless Ray Data and pyarrow import."""
-    try:
-        import pyarrow  # noqa: F401
-        import ray.data  # noqa: F401
-    except ImportError as error:
-        raise ClusterUnavailable(f"running on Ray needs Ray Data and pyarrow ({error}); {CLUSTER_EXTRA_HINT}") from None
+    """Raise :class:`ClusterUnavailable` with the install hint unless Ray and pyarrow are installed.
+
+    Found, not imported: how a local Ray binds its ports is read when ``ray`` is first imported, so
+    :func:`~clipdesk.labeling.cluster.ray_run.start_ray` must be the first to import it."""
+    from importlib.util import find_spec
+
+    missing = [name for name in ("ray", "pyarrow") if find_spec(name) is None]
+    if missing:
+        raise ClusterUnavailable(f"running on Ray needs {' and '.join(missing)}, which are not installed; "
+                                 f"{CLUSTER_EXTRA_HINT}")
 
 
 def require_pyarrow() -> None:

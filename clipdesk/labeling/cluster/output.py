@@ -61,6 +61,7 @@ class DoneRows:
     it could not be read); ``warnings`` name part files that were set aside as unreadable."""
 
     hashes: dict[str, str] = field(default_factory=dict)
+    failed: set[str] = field(default_factory=set)  # paths whose newest row is a failure
     warnings: list[str] = field(default_factory=list)
     with_embeddings: bool | None = None  # None: no earlier rows
 
@@ -73,7 +74,7 @@ def read_done(folder: Path) -> DoneRows:
     done = DoneRows()
     for part in part_files(folder):
         try:
-            table = pq.read_table(part, columns=["path", "content_hash"])
+            table = pq.read_table(part, columns=["path", "content_hash", "error"])
             names = pq.read_schema(part).names
         except Exception as error:  # noqa: BLE001 - a damaged file must not stop the rerun
             aside = part.with_name(part.name + ".damaged")
@@ -82,8 +83,13 @@ def read_done(folder: Path) -> DoneRows:
                                  "photos are labelled again")
             continue
         done.with_embeddings = bool(done.with_embeddings) or "embedding" in names
-        for path, digest in zip(table.column("path").to_pylist(), table.column("content_hash").to_pylist()):
+        columns = (table.column(name).to_pylist() for name in ("path", "content_hash", "error"))
+        for path, digest, failure in zip(*columns):
             done.hashes[path] = digest or NO_HASH
+            if failure is None:
+                done.failed.discard(path)
+            else:
+                done.failed.add(path)
     return done
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 SECONDS_PER_PART = 30.0  # a part is written after DEFAULT_ROWS_PER_PART rows or this long, whichever first
+LOOPBACK_ONLY_VARIABLE = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 CPU_THREADS_PER_ACTOR = 4  # torch threads per CPU actor (more threads per model scale poorly)
 CPU_SHARE = 0.75  # of an actor's threads reserved as Ray CPUs: room for Ray's own tasks (all-1.0 hangs)
 
@@ -56,7 +58,8 @@ class ClusterRun:
     total: int
     written: int = 0
     skipped: int = 0
-    failed: int = 0
+    failed: int = 0  # rows of this run with an error
+    failed_before: int = 0  # photos skipped as done whose earlier row is a failure
     first_failures: list[Prediction] = field(default_factory=list)
     cancelled: bool = False
     seconds: float = 0.0
@@ -90,14 +93,21 @@ def plan_actors(resources: dict[str, float], node_cpus: Sequence[float], device:
 
 def start_ray(address: str | None) -> bool:
     """Connect to ``address`` or start a local Ray bound to 127.0.0.1 only; True when this call
-    started it (and must shut it down). An already initialised Ray (a test's, a notebook's) is used."""
-    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # with it, a local Ray binds loopback only
-    import ray
+    started it (and must shut it down). An already initialised Ray (a test's, a notebook's) is used.
+
+    A local Ray binds every port on all interfaces unless ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` is
+    set when ``ray`` is *first imported* (``_node_ip_address`` alone is not enough): hence the import
+    here, after setting it. Not for a remote cluster, whose nodes must reach this driver."""
+    if not address and "ray" not in sys.modules:
+        os.environ.setdefault(LOOPBACK_ONLY_VARIABLE, "0")
+    try:
+        import ray
+    except ImportError as error:
+        raise ClusterError(f"Ray could not be imported ({error})") from None
 
     if ray.is_initialized():
         return False
-    for name in ("ray", "ray.data"):  # our progress line and summary say what matters; errors still show
-        logging.getLogger(name).setLevel(logging.ERROR)
+    _quiet_ray_logs()
     try:
         if address:
             ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
@@ -109,6 +119,16 @@ def start_ray(address: str | None) -> bool:
                            f"{str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}"
                            ) from None
     return True
+
+
+def _quiet_ray_logs() -> None:
+    """Our progress line and summary say what matters; Ray's own errors still show. Ray Data sets up
+    its loggers when imported, so this runs after that import, for every logger it made."""
+    import ray.data  # noqa: F401 - configures the loggers quietened below
+
+    for name in ["ray", *logging.root.manager.loggerDict]:
+        if name == "ray" or name.startswith(("ray.", "ray_")):
+            logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def cluster_plan(device: str, actors: int | None) -> ActorPlan:
@@ -147,6 +167,7 @@ def run_on_ray(job: ClusterJob, sources: Sources, out: Path, plan: ActorPlan,
 
     new_failures = [p for p in sources.unreadable if p.path not in done.hashes]
     run.skipped += len(sources.unreadable) - len(new_failures)
+    run.failed_before += sum(1 for p in sources.unreadable if p.path in done.failed)
     if new_failures:
         pending.append(rows_table([_failure_row(p, job.model) for p in new_failures], job.embeddings))
         _count_failures(run, new_failures)
@@ -172,6 +193,8 @@ def run_on_ray(job: ClusterJob, sources: Sources, out: Path, plan: ActorPlan,
                 skipped = table.column(SKIPPED_COLUMN).to_pylist()
                 rows = table.filter(pa.array([not s for s in skipped])).drop_columns([SKIPPED_COLUMN])
                 run.skipped += sum(skipped)
+                run.failed_before += sum(1 for path, skip in zip(table.column("path").to_pylist(), skipped)
+                                         if skip and path in done.failed)
                 _count_failures(run, [Prediction.failed(p, e) for p, e in
                                       zip(rows.column("path").to_pylist(), rows.column("error").to_pylist())
                                       if e is not None])
