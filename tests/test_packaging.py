@@ -5,6 +5,7 @@ Building and installing a wheel takes a while, so the whole module is ``slow``."
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import warnings
@@ -32,8 +33,13 @@ def dependency_folders() -> list[str]:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
+    # From a clean copy: setuptools reuses an in-tree build/ folder, whose stale files would hide a
+    # package left out of pyproject's list.
+    source = tmp_path_factory.mktemp("source") / "clipdesk"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"))
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(REPO)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(source)],
         check=True, cwd=out,
     )
     (found,) = out.glob("clipdesk-*.whl")
@@ -46,6 +52,14 @@ def test_wheel_contains_resources(wheel: Path) -> None:
     assert any(n.startswith("clipdesk/resources/icons/") for n in names)
     assert "clipdesk/resources/clipdesk.desktop" in names
     assert not any(n.startswith(("tests/", "resources/")) for n in names)
+
+
+def test_wheel_holds_every_module_of_the_source_tree(wheel: Path) -> None:
+    """A sub-package missing from pyproject's list would be absent from the installed app (as
+    ``clipdesk bench`` once was): every .py file under clipdesk/ must be in the wheel."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    sources = {path.relative_to(REPO).as_posix() for path in (REPO / "clipdesk").rglob("*.py")}
+    assert sources - names == set()
 
 
 def test_installed_wheel_tokenizes_from_its_own_resources(wheel: Path, tmp_path: Path) -> None:
