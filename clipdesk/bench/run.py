@@ -56,6 +56,7 @@ class BenchOptions:
     compare_reference: bool = False
     memory_labels: int = 0  # > 0: peak RSS of a fresh process encoding this many labels
     run_memory: tuple[tuple[int, int], ...] = ()  # (photos, labels): peak RSS of a whole `clipdesk label`
+    cluster: bool = False  # also the same photos with `--on ray` on a local Ray (needs the cluster extra)
 
 
 @dataclass(frozen=True)
@@ -273,6 +274,8 @@ class _Bench:
         if self.options.memory_labels > 0:
             rows += self.text_memory()
         rows += [self.run_memory(photos, labels) for photos, labels in self.options.run_memory]
+        if self.options.cluster:
+            rows += self.cluster(photos)
         rows.append(Row("peak_rss", "peak RSS of this process", "MB", peak_rss_mb(), higher_is_better=False,
                         note="both models loaded" if self.reference else ""))
         return rows
@@ -397,6 +400,26 @@ class _Bench:
         del classifier, ours
         gc.collect()
         return rows
+
+    def cluster(self, photos: Sequence[Path]) -> list[Row]:
+        from clipdesk.bench.cluster import measure_cluster
+
+        self.step(f"labelling {len(photos)} photos locally and with --on ray on a local Ray")
+        labels = typical_chinese_labels(10) if self.chinese else typical_labels(10)
+        figures = measure_cluster(self.weights, photos, labels, self.precision, self.device)
+        each = f"{figures.actors} actor{'s' * (figures.actors != 1)} × {figures.threads_per_actor} threads"
+        per_actor = figures.ray_steady_photos_per_s / max(1, figures.actors)
+        self.notes.append(f"--on ray: {per_actor:.2f} photos/s per actor once the actors hold their models "
+                          f"({each}); a job's fixed cost is Ray's start plus each actor's model load")
+        return [
+            Row("cluster_local", f"cluster figure: local, {figures.photos} photos", "photos/s",
+                figures.local_photos_per_s, note="model loaded, labels encoded"),
+            Row("cluster_ray_job", "  --on ray, whole job", "photos/s", figures.ray_job_photos_per_s,
+                note=f"{each}; actor start and model load included"),
+            Row("cluster_ray_steady", "  --on ray, actors up", "photos/s", figures.ray_steady_photos_per_s,
+                note="first result to last"),
+            Row("cluster_ray_start", "  start a local Ray", "s", figures.ray_start_s, higher_is_better=False),
+        ]
 
     def _draft_psnr(self, photos: Sequence[Path]) -> Row:
         from clipdesk.clip.fast_decode import draft_psnr

@@ -57,6 +57,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="run the family's reference package on the same weights (OpenAI's: pip install "
                              "clip-anytorch; Chinese-CLIP's: pip install --no-deps cn-clip six), alternating with "
                              "clipdesk, and show the ratios and output differences")
+    parser.add_argument("--cluster", action="store_true",
+                        help="also label the same photos with `label --on ray` on a local Ray and show its "
+                             "photos/s beside the local run's (needs pip install 'clipdesk[cluster]')")
     parser.add_argument("--library", type=positive_int, metavar="N",
                         help="instead: the figures of a library of N photos (project save and open, search "
                              "and near-duplicates over N embeddings), e.g. 20000; no model needed")
@@ -90,13 +93,22 @@ def run(args: argparse.Namespace) -> int:
     if args.library:
         return _library(args)
 
+    if args.cluster:
+        from clipdesk.labeling.cluster import ClusterUnavailable, require_cluster
+
+        try:
+            require_cluster()
+        except ClusterUnavailable as error:
+            say(f"error: {error}")
+            return EXIT_USAGE
     if args.images is not None and not args.images.is_dir():
         say(f"error: --images {args.images} is not a folder")
         return EXIT_USAGE
     options = BenchOptions(model=args.model, device=args.device, precision=args.precision,
                            batch_sizes=args.batch_sizes, repeats=args.repeats, labels=args.labels,
                            images=args.images, photos=args.photos, compare_reference=args.compare_reference,
-                           memory_labels=args.memory_labels or 0, run_memory=tuple(args.run_memory))
+                           memory_labels=args.memory_labels or 0, run_memory=tuple(args.run_memory),
+                           cluster=args.cluster)
     try:
         report = run_benchmark(options, on_step=lambda text: say(f"{text}…"))
     except (ValueError, ImportError) as error:

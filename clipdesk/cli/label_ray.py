@@ -47,9 +47,10 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         say("cancelled before any photo was labelled")
         return EXIT_INTERRUPTED
-    from clipdesk.labeling.cluster.ray_run import ClusterError, cluster_plan, start_ray, stop_ray
+    from clipdesk.labeling.cluster.ray_run import ClusterError, check_same_job, cluster_plan, start_ray, stop_ray
 
     try:
+        check_same_job(args.out, job)  # before Ray starts: a wrong --out fails in seconds
         started = start_ray(args.ray_address)
     except ClusterError as error:
         say(f"error: {error}")

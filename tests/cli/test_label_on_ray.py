@@ -223,3 +223,20 @@ def test_ray_only_options_are_refused_for_a_local_run(cli, tmp_path: Path, tiny_
     parquet = cli("label", tmp_path / "photos", "--labels", "dog", "--model", tiny_vit_path,
                   "--out", tmp_path / "r.parquet")
     assert parquet.code == 2 and "--on ray" in parquet.err
+
+
+def test_a_rerun_with_other_labels_is_refused_before_ray_starts(cli, tmp_path: Path, tiny_vit_path: Path) -> None:
+    pytest.importorskip("ray", reason=EXTRA)
+    pytest.importorskip("pyarrow", reason=EXTRA)
+    from clipdesk.labeling.cluster.labeller import ClusterJob
+    from clipdesk.labeling.cluster.output import PartWriter, rows_table
+
+    photo = write_photos(tmp_path / "photos", 1)[0]
+    out = tmp_path / "run.parquet"
+    earlier = ClusterJob(model=str(tiny_vit_path), labels=("dog",), templates=("a photo of a {}.",), precision="exact")
+    PartWriter(out, False, earlier.identity()).write([rows_table([{"path": str(photo), "model": "m"}], False)])
+    done = cli("label", tmp_path / "photos", "--labels", "dog,cat", "--model", tiny_vit_path, "--precision", "exact",
+               "--on", "ray", "--out", out)
+    assert done.code == 2
+    assert "other settings (labels 1 then, 2 now)" in done.err and "new --out" in done.err
+    assert "Labelling" not in done.err

@@ -47,6 +47,18 @@ class ClusterJob:
     threads: int = 1  # torch and decoding threads per actor
     download_root: str | None = None
 
+    def identity(self) -> dict[str, object]:
+        """What makes two runs' rows interchangeable: a rerun into the same folder must match it, else
+        photos done under other labels (or another model) would be skipped as if done under these."""
+        import hashlib
+        import json
+
+        settings = [self.model, list(self.labels), list(self.templates), self.keep, self.rule.text,
+                    self.precision, self.embeddings]
+        digest = hashlib.sha256(json.dumps(settings, ensure_ascii=False).encode("utf-8")).hexdigest()
+        return {"settings_sha256": digest, "model": self.model, "labels": len(self.labels),
+                "precision": self.precision, "embeddings": self.embeddings}
+
 
 class PhotoLabeller:
     """Holds one model for the life of an actor; ``labeller(batch)`` turns a table of ``path`` and

@@ -100,13 +100,39 @@ def remove_leftovers(folder: Path) -> None:
             leftover.unlink(missing_ok=True)
 
 
-class PartWriter:
-    """Writes tables into ``folder`` as whole part files: ``part-<time>-<run>-<n>.parquet``."""
+JOB_METADATA_KEY = b"clipdesk.job"
 
-    def __init__(self, folder: Path, with_embeddings: bool) -> None:
+
+def job_of(folder: Path) -> dict[str, Any] | None:
+    """The job identity stored with the newest readable part (see ``ClusterJob.identity``), or None
+    when the folder holds no part (or parts from before identities were stored)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    for part in reversed(part_files(folder)):
+        try:
+            metadata = pq.read_schema(part).metadata or {}
+        except Exception:  # noqa: BLE001 - a damaged part: read_done sets it aside
+            continue
+        if JOB_METADATA_KEY in metadata:
+            found: dict[str, Any] = json.loads(metadata[JOB_METADATA_KEY])
+            return found
+    return None
+
+
+class PartWriter:
+    """Writes tables into ``folder`` as whole part files: ``part-<time>-<run>-<n>.parquet``; ``job``
+    (a JSON-able identity of the settings) is stored in each part's schema metadata."""
+
+    def __init__(self, folder: Path, with_embeddings: bool, job: dict[str, Any] | None = None) -> None:
+        import json
+
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.schema = schema(with_embeddings)
+        if job is not None:
+            self.schema = self.schema.with_metadata({JOB_METADATA_KEY: json.dumps(job).encode("utf-8")})
         now = time.time_ns()  # to the nanosecond: a later run's parts sort after an earlier one's
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now // 1_000_000_000))
         self._run = f"{stamp}.{now % 1_000_000_000:09d}-{uuid.uuid4().hex[:8]}"

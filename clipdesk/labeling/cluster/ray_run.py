@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from clipdesk.defaults import DEFAULT_ROWS_PER_PART
 from clipdesk.labeling.cluster.labeller import SKIPPED_COLUMN, ClusterJob, PhotoLabeller
-from clipdesk.labeling.cluster.output import PartWriter, read_done, remove_leftovers, rows_table
+from clipdesk.labeling.cluster.output import PartWriter, job_of, read_done, remove_leftovers, rows_table
 from clipdesk.labeling.cluster.sources import Sources
 from clipdesk.labeling.predictions import Prediction
 
@@ -152,7 +152,8 @@ def run_on_ray(job: ClusterJob, sources: Sources, out: Path, plan: ActorPlan,
     remove_leftovers(out)
     done = read_done(out)
     run = ClusterRun(total=len(sources.photos) + len(sources.unreadable), plan=plan, warnings=list(done.warnings))
-    writer = PartWriter(out, job.embeddings)
+    check_same_job(out, job)
+    writer = PartWriter(out, job.embeddings, job.identity())
     pending: list[pa.Table] = []
     last_part = time.monotonic()
 
@@ -219,6 +220,22 @@ def run_on_ray(job: ClusterJob, sources: Sources, out: Path, plan: ActorPlan,
     run.written = writer.rows  # what is really on disk
     run.seconds = time.perf_counter() - start
     return run
+
+
+def different_job_message(out: Path, earlier: dict[str, Any], now: dict[str, Any]) -> str:
+    """Why a rerun into ``out`` is refused: it would mix rows of two different jobs."""
+    differences = [f"{key} {earlier.get(key)!r} then, {now[key]!r} now" for key in ("model", "labels", "precision",
+                   "embeddings") if earlier.get(key) != now[key]]
+    what = "; ".join(differences) or "other labels, templates or keep rule"
+    return (f"{out} holds a run with other settings ({what}): a rerun continues a job only with the same "
+            "settings; give a new --out folder to start another")
+
+
+def check_same_job(out: Path, job: ClusterJob) -> None:
+    """Raise ClusterError before any work when ``out`` holds rows of a different job."""
+    earlier = job_of(out)
+    if earlier is not None and earlier.get("settings_sha256") != job.identity()["settings_sha256"]:
+        raise ClusterError(different_job_message(out, earlier, job.identity()))
 
 
 def _count_failures(run: ClusterRun, failures: Sequence[Prediction], listed: int = 20) -> None:
