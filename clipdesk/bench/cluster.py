@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-CLUSTER_BATCH = 8  # photos per actor call: small enough that a short bench still sees many results
+CLUSTER_BATCH = 8  # photos per actor call, at most: a short bench must still see several results
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,8 @@ def measure_cluster(weights: Path, photos: Sequence[Path], labels: Sequence[str]
     from clipdesk.labeling.cluster.sources import Sources
 
     require_cluster()
-    classifier = ZeroShotClassifier(weights, device=device, precision=precision, batch_size=CLUSTER_BATCH)
+    batch = max(1, min(CLUSTER_BATCH, len(photos) // 4))  # at least 4 results: a first one and a rate after it
+    classifier = ZeroShotClassifier(weights, device=device, precision=precision, batch_size=batch)
     classifier.text_features(labels)
     start = time.perf_counter()
     classifier.rank([str(p) for p in photos], labels)
@@ -51,7 +52,7 @@ def measure_cluster(weights: Path, photos: Sequence[Path], labels: Sequence[str]
     try:
         plan = cluster_plan(device if device in ("cpu", "cuda") else "auto", None)
         job = ClusterJob(model=str(weights), labels=tuple(labels), templates=templates, precision=precision,
-                         batch_size=CLUSTER_BATCH, threads=plan.threads)
+                         batch_size=batch, threads=plan.threads)
         seen: list[tuple[float, int]] = []
         with tempfile.TemporaryDirectory(prefix="clipdesk-bench-ray-") as scratch:
             start = time.perf_counter()
