@@ -240,3 +240,14 @@ def test_a_rerun_with_other_labels_is_refused_before_ray_starts(cli, tmp_path: P
     assert done.code == 2
     assert "other settings (labels 1 then, 2 now)" in done.err and "new --out" in done.err
     assert "Labelling" not in done.err
+
+
+def test_a_cluster_address_where_nothing_answers_is_a_clear_error_at_once(cli, tmp_path: Path,
+                                                                         tiny_vit_path: Path) -> None:
+    pytest.importorskip("ray", reason=EXTRA)
+    write_photos(tmp_path / "photos", 1)
+    started = time.monotonic()
+    done = cli("label", tmp_path / "photos", "--labels", "dog", "--model", tiny_vit_path, "--on", "ray",
+               "--ray-address", "127.0.0.1:9", "--out", tmp_path / "run.parquet")
+    assert done.code == 2 and "nothing answers at 127.0.0.1:9" in done.err
+    assert time.monotonic() - started < 30 and not (tmp_path / "run.parquet").exists()

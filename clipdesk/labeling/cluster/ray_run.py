@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 SECONDS_PER_PART = 30.0  # a part is written after DEFAULT_ROWS_PER_PART rows or this long, whichever first
 LOOPBACK_ONLY_VARIABLE = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+CONNECT_TIMEOUT_S = 5.0  # a cluster head that does not accept a connection this fast is not there
 CPU_THREADS_PER_ACTOR = 4  # torch threads per CPU actor (more threads per model scale poorly)
 CPU_SHARE = 0.75  # of an actor's threads reserved as Ray CPUs: room for Ray's own tasks (all-1.0 hangs)
 
@@ -98,7 +99,9 @@ def start_ray(address: str | None) -> bool:
     A local Ray binds every port on all interfaces unless ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` is
     set when ``ray`` is *first imported* (``_node_ip_address`` alone is not enough): hence the import
     here, after setting it. Not for a remote cluster, whose nodes must reach this driver."""
-    if not address and "ray" not in sys.modules:
+    if address:
+        check_reachable(address)
+    elif "ray" not in sys.modules:
         os.environ.setdefault(LOOPBACK_ONLY_VARIABLE, "0")
     try:
         import ray
@@ -119,6 +122,21 @@ def start_ray(address: str | None) -> bool:
                            f"{str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}"
                            ) from None
     return True
+
+
+def check_reachable(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+    """ClusterError at once when nothing listens at a ``host:port`` (or ``ray://host:port``) address:
+    ray.init would otherwise retry for minutes. ``auto`` and other forms are left to Ray."""
+    import socket
+
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as error:
+        raise ClusterError(f"nothing answers at {address} ({error.strerror or error}): is the Ray cluster up, and "
+                           "is this its head's address (ray status on the head prints it)?") from None
 
 
 def _quiet_ray_logs() -> None:
