@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,3 +73,35 @@ def cn_checkpoints(cn_reference_models: dict, tmp_path_factory: pytest.TempPathF
     folder = tmp_path_factory.mktemp("cn-checkpoints")
     return {name: save_release_format(model, folder / f"clip_cn_{name}.pt")
             for name, model in cn_reference_models.items()}
+
+
+# Ray (the optional cluster extra): the tests marked ``ray`` share one short HOME.
+CLUSTER_EXTRA = "needs the cluster extra: pip install -e '.[cluster]'"
+
+
+@pytest.fixture(scope="session")
+def ray_home() -> Iterator[dict[str, str]]:
+    """A short temporary HOME and RAY_TMPDIR (Ray's socket paths must fit 107 bytes; its auth token
+    goes to ~/.ray): the environment of every Ray the tests start. One for the whole session: Ray
+    remembers in-process that it made a token, so a second Ray under another HOME would find none."""
+    home = tempfile.mkdtemp(prefix="cdray-")
+    env = {"HOME": home, "RAY_TMPDIR": home}
+    if "ray" not in sys.modules:  # read when ray is first imported: a local Ray on loopback only
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    pytest.importorskip("ray", reason=CLUSTER_EXTRA)
+    pytest.importorskip("pyarrow", reason=CLUSTER_EXTRA)
+    yield env
+    kill_processes_of(home)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def kill_processes_of(home: str) -> None:
+    """Ray processes left by a killed driver (they carry our RAY_TMPDIR in their environment)."""
+    marker = f"RAY_TMPDIR={home}".encode()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    os.kill(int(entry.name), signal.SIGKILL)
+            except (OSError, ValueError):
+                continue

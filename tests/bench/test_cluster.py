@@ -3,8 +3,6 @@ figure is measured (speeds are never asserted, only that they were measured)."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,20 +10,14 @@ import pytest
 from clipdesk.bench.run import run_benchmark
 from tests.bench.test_run import options, photo_folder, rows_by_key  # noqa: F401 - the fixture is used
 
-EXTRA = "needs the cluster extra: pip install -e '.[cluster]'"
-
 
 @pytest.mark.ray
 def test_the_cluster_figure_compares_the_local_run_with_ray_on_the_same_photos(
-        tiny_vit_path: Path, photo_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    pytest.importorskip("ray", reason=EXTRA)
-    home = tempfile.mkdtemp(prefix="cdbench-")  # short: Ray's socket paths must fit 107 bytes
-    monkeypatch.setenv("HOME", home)
-    monkeypatch.setenv("RAY_TMPDIR", home)
-    try:
-        report = run_benchmark(options(tiny_vit_path, photo_folder, cluster=True))
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+        tiny_vit_path: Path, photo_folder: Path, ray_home: dict[str, str],  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in ray_home.items():
+        monkeypatch.setenv(key, value)
+    report = run_benchmark(options(tiny_vit_path, photo_folder, cluster=True))
     rows = rows_by_key(report)
     for key in ("cluster_local", "cluster_ray_job", "cluster_ray_steady"):
         assert rows[key].ours > 0 and rows[key].unit == "photos/s"

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -20,9 +18,10 @@ from types import SimpleNamespace
 import pytest
 
 from tests.cli.conftest import write_photos
+from tests.conftest import CLUSTER_EXTRA as EXTRA
+from tests.conftest import kill_processes_of
 
 LABELS = "dog,cat,red envelope,receipt,sunset"
-EXTRA = "needs the cluster extra: pip install -e '.[cluster]'"
 
 
 def _listening() -> set[tuple[str, int]]:
@@ -53,21 +52,6 @@ def _loopback(address: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def ray_home() -> Iterator[dict[str, str]]:
-    """A short temporary HOME and RAY_TMPDIR (Ray's socket paths must fit 107 bytes; its auth token
-    goes to ~/.ray): the environment of every Ray this module starts."""
-    home = tempfile.mkdtemp(prefix="cdray-")
-    env = {"HOME": home, "RAY_TMPDIR": home}
-    if "ray" not in sys.modules:  # read when ray is first imported: a local Ray on loopback only
-        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-    pytest.importorskip("ray", reason=EXTRA)
-    pytest.importorskip("pyarrow", reason=EXTRA)
-    yield env
-    _kill_processes_of(home)
-    shutil.rmtree(home, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
 def local_ray(ray_home: dict[str, str]) -> Iterator[SimpleNamespace]:
     import ray
 
@@ -84,18 +68,6 @@ def local_ray(ray_home: dict[str, str]) -> Iterator[SimpleNamespace]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-
-
-def _kill_processes_of(home: str) -> None:
-    """Ray processes left by a killed driver (they carry our RAY_TMPDIR in their environment)."""
-    marker = f"RAY_TMPDIR={home}".encode()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                if marker in (entry / "environ").read_bytes().split(b"\0"):
-                    os.kill(int(entry.name), signal.SIGKILL)
-            except (OSError, ValueError):
-                continue
 
 
 def _parquet_rows(out: Path) -> list[dict]:
@@ -178,13 +150,13 @@ def test_a_job_killed_outright_and_run_again_has_every_photo_exactly_once(
         os.killpg(job.pid, signal.SIGKILL)  # no chance to clean up: the driver and everything it started
     finally:
         job.wait(timeout=30)
-        _kill_processes_of(ray_home["HOME"])
+        kill_processes_of(ray_home["HOME"])
     before = _parquet_rows(out)
     total = len(photos) + 1
     assert 0 < len(before) < total, "the first run must be cut short for this test to mean anything"
     assert listeners - at_rest and all(_loopback(address) for address, _ in listeners - at_rest)
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
-    _kill_processes_of(ray_home["HOME"])
+    kill_processes_of(ray_home["HOME"])
     assert again.returncode == 1, again.stderr  # the broken photo: a row with its error
     assert f"{len(before)} already done" in again.stderr
     rows = _parquet_rows(out)
