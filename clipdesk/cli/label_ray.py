@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from pathlib import Path
 
 from clipdesk.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_WRITE_FAILED
 from clipdesk.cli.labeling_args import (
     EXIT_INTERRUPTED,
     UsageError,
+    check_writable_folder,
     choose_labels,
     fit_to_model,
     load_classifier,
@@ -77,14 +77,7 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise UsageError("--on ray writes a Parquet folder: give --out DIR.parquet")
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a folder")
-    folder = out if out.is_dir() else (out.parent if str(out.parent) else Path("."))
-    if not folder.is_dir():
-        raise UsageError(f"--out {out}: the folder {folder} does not exist")
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as error:
-        raise UsageError(f"--out {out}: cannot write in {folder} ({error.strerror or error})") from None
+    check_writable_folder(out, out if out.is_dir() else (out.parent if str(out.parent) else Path(".")))
 
 
 def _find_sources(args: argparse.Namespace):

@@ -153,16 +153,20 @@ def check_output(path: Path) -> None:
         path = Path(os.path.realpath(path))
     if path.is_dir():
         raise UsageError(f"--out {path} is a folder; give a file name ending in .csv or .json")
-    folder = path.parent if str(path.parent) else Path(".")
+    check_writable_folder(path, path.parent if str(path.parent) else Path("."))
+    if path.exists() and not os.access(path, os.W_OK):
+        raise UsageError(f"--out {path}: the existing file is read-only")
+
+
+def check_writable_folder(out: Path, folder: Path) -> None:
+    """UsageError unless ``folder`` (where ``--out`` goes) exists and a file can be made in it."""
     if not folder.is_dir():
-        raise UsageError(f"--out {path}: the folder {folder} does not exist")
+        raise UsageError(f"--out {out}: the folder {folder} does not exist")
     try:
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:
-        raise UsageError(f"--out {path}: cannot write in {folder} ({error.strerror or error})") from None
-    if path.exists() and not os.access(path, os.W_OK):
-        raise UsageError(f"--out {path}: the existing file is read-only")
+        raise UsageError(f"--out {out}: cannot write in {folder} ({error.strerror or error})") from None
 
 
 def load_classifier(args: argparse.Namespace, batch_size: int | None = None) -> ZeroShotClassifier:
