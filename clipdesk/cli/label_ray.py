@@ -77,7 +77,7 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise UsageError("--on ray writes a Parquet folder: give --out DIR.parquet")
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a folder")
-    check_writable_folder(out, out if out.is_dir() else (out.parent if str(out.parent) else Path(".")))
+    check_writable_folder(out, out if out.is_dir() else out.parent)
 
 
 def _find_sources(args: argparse.Namespace):

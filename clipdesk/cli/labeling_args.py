@@ -153,7 +153,7 @@ def check_output(path: Path) -> None:
         path = Path(os.path.realpath(path))
     if path.is_dir():
         raise UsageError(f"--out {path} is a folder; give a file name ending in .csv or .json")
-    check_writable_folder(path, path.parent if str(path.parent) else Path("."))
+    check_writable_folder(path, path.parent)
     if path.exists() and not os.access(path, os.W_OK):
         raise UsageError(f"--out {path}: the existing file is read-only")
 

@@ -41,7 +41,7 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
 
     A symbolic link is written through: its target is replaced and the link stays a link."""
     target = Path(os.path.realpath(path))
-    folder = target.parent if str(target.parent) else Path(".")
+    folder = target.parent
     handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:

@@ -51,7 +51,7 @@ class ResultsFile:
         self.keep = keep
         self.rule = rule  # with a keep rule, each row also says which labels the photo keeps
         self._json = suffix == ".json"
-        folder = self.target.parent if str(self.target.parent) else Path(".")
+        folder = self.target.parent
         handle, name = tempfile.mkstemp(prefix=f"{self.target.name}.", suffix=PARTIAL_SUFFIX, dir=folder)
         self.partial_path = Path(name)
         self._stream = os.fdopen(handle, "w", encoding="utf-8", newline="")
